@@ -1,0 +1,77 @@
+"""Inventory enumerations. Values mirror the DUIS 5.4 schema enumerations exactly."""
+from django.db import models
+
+
+class DeviceType(models.TextChoices):
+    ESME = "ESME", "Electricity Smart Metering Equipment"
+    GSME = "GSME", "Gas Smart Metering Equipment"
+    GPF = "GPF", "Gas Proxy Function"
+    CHF = "CHF", "Communications Hub Function"
+    HCALCS = "HCALCS", "HAN Connected Auxiliary Load Control Switch"
+    PPMID = "PPMID", "Pre-Payment Interface Device"
+    IHD = "IHD", "In-Home Display"
+    CAD = "CAD", "Consumer Access Device"
+
+
+class DeviceStatus(models.TextChoices):
+    PENDING = "Pending", "Pending"
+    WHITELISTED = "Whitelisted", "Whitelisted"
+    INSTALLED_NOT_COMMISSIONED = "InstalledNotCommissioned", "Installed not commissioned"
+    COMMISSIONED = "Commissioned", "Commissioned"
+    DECOMMISSIONED = "Decommissioned", "Decommissioned"
+    WITHDRAWN = "Withdrawn", "Withdrawn"
+    SUSPENDED = "Suspended", "Suspended"
+    RECOVERY = "Recovery", "Recovery"
+    RECOVERED = "Recovered", "Recovered"
+
+
+class SmetsVersion(models.TextChoices):
+    SMETS1 = "SMETS1", "SMETS1"
+    SMETS2_PLUS = "SMETS2+", "SMETS2+"
+
+
+class CSPRegion(models.TextChoices):
+    NORTH = "North", "North"
+    CENTRAL = "Central", "Central"
+    SOUTH = "South", "South"
+    NORTH_4G = "4G North", "4G North"
+    CENTRAL_4G = "4G Central", "4G Central"
+    SOUTH_4G = "4G South", "4G South"
+    UNKNOWN = "Unknown", "Unknown"
+    SMETS1 = "SMETS1", "SMETS1"
+
+
+#: The CSP (North, Central or South) that runs a region's hubs: 4G regions belong to the same CSP.
+CSP_FOR_REGION = {
+    CSPRegion.NORTH: CSPRegion.NORTH, CSPRegion.NORTH_4G: CSPRegion.NORTH,
+    CSPRegion.CENTRAL: CSPRegion.CENTRAL, CSPRegion.CENTRAL_4G: CSPRegion.CENTRAL,
+    CSPRegion.SOUTH: CSPRegion.SOUTH, CSPRegion.SOUTH_4G: CSPRegion.SOUTH,
+}
+
+
+class CPLStatus(models.TextChoices):
+    ACTIVE = "Active", "Active"
+    CANCELLED = "Cancelled", "Cancelled"
+    EXPIRED = "Expired", "Expired"
+    WITHDRAWN = "Withdrawn", "Withdrawn"
+
+
+class PaymentMode(models.TextChoices):
+    CREDIT = "Credit", "Credit"
+    PREPAYMENT = "Prepayment", "Prepayment"
+
+
+class LoadManagement(models.TextChoices):
+    """Tariff or load-control arrangements at the supply point (MP169 excludes all but NONE)."""
+
+    NONE = "None", "None"
+    ECONOMY_7 = "Economy7", "Economy 7 / multi-rate"
+    LOAD_MANAGED = "LoadManaged", "Load-managed"
+    RADIO_TELESWITCH = "RadioTeleswitch", "Radio Teleswitch"
+
+
+class RestrictionChannel(models.TextChoices):
+    WEB = "web", "SSMI web form"
+    API = "api", "REST API"
+    BULK = "bulk", "Bulk CSV upload"
+    DUIS = "duis", "DUIS"

@@ -1,0 +1,181 @@
+"""The Smart Metering Inventory (SMI): the Central Products List, devices and their hubs,
+and the MP169 restriction audit trail.
+
+A Smart Metering System (SMS) is a hub (a CHF device) and the devices joined to it
+(``Device.hub``). Premises facts that MP169's rules need (payment mode, load management,
+network-managed no-WAN site) are kept on each meter so a rule check is one row read.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from inventory.choices import (
+    CPLStatus,
+    CSPRegion,
+    DeviceStatus,
+    DeviceType,
+    LoadManagement,
+    PaymentMode,
+    RestrictionChannel,
+    SmetsVersion,
+)
+from portal.models import Party
+
+
+class CPLEntry(models.Model):
+    """A Central Products List row. Identity includes the SMETS version (MP202, R202-1): a dual-mode
+    PPMID has two rows for the same firmware version, one SMETS1 and one SMETS2+."""
+
+    device_type = models.CharField(max_length=8, choices=DeviceType.choices)
+    manufacturer = models.CharField(max_length=30)
+    model = models.CharField(max_length=30)
+    hardware_version = models.CharField(max_length=16)
+    firmware_version = models.CharField(max_length=8)
+    smets_version = models.CharField("SMETS version", max_length=8, choices=SmetsVersion.choices)
+    status = models.CharField(max_length=10, choices=CPLStatus.choices, default=CPLStatus.ACTIVE)
+    added_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        verbose_name = "CPL entry"
+        verbose_name_plural = "CPL entries"
+        ordering = ["manufacturer", "model", "hardware_version", "firmware_version", "smets_version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["manufacturer", "model", "hardware_version", "firmware_version", "smets_version"],
+                name="cpl_entry_identity_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (f"{self.manufacturer} {self.model} HW {self.hardware_version} "
+                f"FW {self.firmware_version} ({self.smets_version}, {self.status})")
+
+
+class Device(models.Model):
+    """A device in the SMI, with the fields of a DUIS 8.2 Read Inventory ``sr:Device``."""
+
+    device_id = models.CharField("Device ID", max_length=23, unique=True, help_text="EUI-64, e.g. 00-DB-12-34-56-78-90-A0")
+    device_type = models.CharField(max_length=8, choices=DeviceType.choices)
+    status = models.CharField("SMI status", max_length=24, choices=DeviceStatus.choices, default=DeviceStatus.PENDING)
+    smets_version = models.CharField("SMETS version", max_length=8, choices=SmetsVersion.choices)
+    cpl_entry = models.ForeignKey(
+        CPLEntry, on_delete=models.PROTECT, related_name="devices", verbose_name="CPL entry",
+        help_text="Model and current firmware: the CPL row the device runs.",
+    )
+    hub = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="joined_devices",
+        help_text="The Communications Hub Function this device is joined to (its SMS).",
+        limit_choices_to={"device_type": DeviceType.CHF},
+    )
+    mpxn = models.CharField("MPxN", max_length=13, blank=True, help_text="MPAN (13 digits) or MPRN (up to 10).")
+    uprn = models.CharField("UPRN", max_length=12, blank=True)
+    postcode = models.CharField(max_length=8, blank=True)
+    address_identifier = models.CharField(max_length=60, blank=True)
+    csp_region = models.CharField("CSP region", max_length=12, choices=CSPRegion.choices, default=CSPRegion.UNKNOWN)
+    responsible_supplier = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="responsible_devices",
+        help_text="The supplier registered for the MPxN now; changes on Change of Supplier.",
+    )
+    prenotifying_supplier = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="prenotified_devices",
+        verbose_name="pre-notifying supplier", help_text="The party that added the device to the SMI (SRV 12.2).",
+    )
+    network_operator = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="network_devices",
+        help_text="Electricity distributor or gas transporter of the supply point.",
+    )
+    payment_mode = models.CharField(max_length=10, choices=PaymentMode.choices, default=PaymentMode.CREDIT)
+    load_management = models.CharField(max_length=16, choices=LoadManagement.choices, default=LoadManagement.NONE)
+    network_managed_no_wan = models.BooleanField(
+        "network-managed site without WAN", default=False,
+    )
+    date_commissioned = models.DateField(null=True, blank=True)
+    restricted = models.BooleanField(default=False, help_text="MP169: consumption reads refused (SMETS2+ only).")
+    restricted_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "device"
+        ordering = ["device_id"]
+        indexes = [
+            # Scoped keyset lists: a party's devices in Device ID order.
+            models.Index(fields=["responsible_supplier", "device_id"], name="device_resp_supplier_idx"),
+            models.Index(fields=["prenotifying_supplier", "device_id"], name="device_prenotifier_idx"),
+            models.Index(fields=["network_operator", "device_id"], name="device_network_op_idx"),
+            models.Index(fields=["hub"], name="device_hub_idx"),
+            models.Index(fields=["mpxn"], name="device_mpxn_idx"),
+            models.Index(fields=["uprn"], name="device_uprn_idx"),
+            models.Index(fields=["postcode", "device_id"], name="device_postcode_idx"),
+            models.Index(fields=["status", "device_id"], name="device_status_idx"),
+            models.Index(fields=["device_type", "device_id"], name="device_type_idx"),
+            models.Index(fields=["csp_region", "device_id"], name="device_csp_region_idx"),
+            models.Index(fields=["cpl_entry"], name="device_cpl_idx"),
+            models.Index(
+                fields=["device_id"], name="device_restricted_idx", condition=models.Q(restricted=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(restricted=False) | models.Q(smets_version=SmetsVersion.SMETS2_PLUS),
+                name="device_restricted_only_smets2",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(restricted=False) | models.Q(restricted_since__isnull=False),
+                name="device_restricted_has_since",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_type} {self.device_id}"
+
+    @property
+    def manufacturer(self) -> str:
+        return self.cpl_entry.manufacturer
+
+    @property
+    def model(self) -> str:
+        return self.cpl_entry.model
+
+    @property
+    def firmware_version(self) -> str:
+        return self.cpl_entry.firmware_version
+
+    @property
+    def cpl_status(self) -> str:
+        return self.cpl_entry.status
+
+
+class RestrictionChange(models.Model):
+    """One set or clear of MP169 Restricted (R169-4). Append-only: the application offers no edit
+    or delete, and a database trigger refuses UPDATE and DELETE."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="restriction_changes")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="restriction_changes",
+    )
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="restriction_changes")
+    old_value = models.BooleanField()
+    new_value = models.BooleanField()
+    reason = models.TextField()
+    attested = models.BooleanField(
+        "all reasonable steps taken", default=False,
+        help_text="The supplier's attestation that all reasonable steps to install a fully communicating meter were taken.",
+    )
+    channel = models.CharField(max_length=8, choices=RestrictionChannel.choices)
+    request_id = models.CharField(max_length=64, blank=True)
+    cascaded_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="cascaded_changes",
+        help_text="For a GPF: the GSME change that carried it (R169-1).",
+    )
+
+    class Meta:
+        verbose_name = "restriction change"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["device", "-at"], name="restriction_device_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.device.device_id}: {self.old_value} -> {self.new_value} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,32 @@
+"""Top-level URLs. Each app owns its own ``urls.py`` (pages) and ``api/urls.py`` (REST)."""
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal import views
+
+api_v1 = [
+    path("", include("portal.api.urls")),
+    path("", include("inventory.api.urls")),
+    path("", include("gateway.api.urls")),
+    path("", include("incidents.api.urls")),
+    path("", include("reporting.api.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/api-tokens/", views.api_tokens, name="api-tokens"),
+    path("account/api-tokens/<int:token_id>/revoke/", views.api_token_revoke_view, name="api-token-revoke"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("inventory/", include("inventory.urls")),
+    path("gateway/", include("gateway.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("reports/", include("reporting.urls")),
+    path("", include("gateway.duis_urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from portal.placeholder import section_in_progress
+
+app_name = "reporting"
+urlpatterns = [path("", section_in_progress, name="report-index")]

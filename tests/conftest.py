@@ -1,0 +1,58 @@
+"""Shared fixtures. Tests run on real PostgreSQL (DATABASE_URL, or the embedded server)."""
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from portal.models import Party
+from portal.services import api_token_issue
+from tests.factories import NetworkOperatorFactory, SupplierFactory, UserFactory
+
+
+@pytest.fixture
+def dcc_party(db) -> Party:
+    return Party.objects.get(code="DCC")
+
+
+@pytest.fixture
+def supplier(db) -> Party:
+    return SupplierFactory(code="SUPA", name="Supplier A")
+
+
+@pytest.fixture
+def other_supplier(db) -> Party:
+    return SupplierFactory(code="SUPB", name="Supplier B")
+
+
+@pytest.fixture
+def network_operator(db) -> Party:
+    return NetworkOperatorFactory(code="DNOA", name="Network Operator A")
+
+
+@pytest.fixture
+def make_user(db):
+    def _make(party: Party, username: str | None = None):
+        kwargs = {"party": party}
+        if username:
+            kwargs["username"] = username
+        return UserFactory(**kwargs)
+
+    return _make
+
+
+@pytest.fixture
+def api_client_for(make_user):
+    """An APIClient authenticated with a real API token of a new user of ``party``."""
+
+    def _client(party: Party) -> APIClient:
+        user = make_user(party)
+        _token, key = api_token_issue(user=user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        client.user = user
+        return client
+
+    return _client
+
+
+from tests.services import celery_worker_process, csp_endpoint, redis_url, smtp_sink  # noqa: E402,F401
