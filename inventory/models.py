@@ -179,3 +179,39 @@ class RestrictionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device.device_id}: {self.old_value} -> {self.new_value} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class SupplierChange(models.Model):
+    """A Change of Supplier on a device (R169-5: Restricted is kept). Append-only."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="supplier_changes")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supplier_changes")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="supplier_changes_made")
+    old_supplier = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="supplier_changes_lost",
+    )
+    new_supplier = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="supplier_changes_gained")
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "change of supplier"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["device", "-at"], name="supplier_change_device_idx")]
+
+
+class CPLChange(models.Model):
+    """An addition to the CPL or a change of a CPL row's status, by DCC (MP202). Append-only."""
+
+    cpl_entry = models.ForeignKey(CPLEntry, on_delete=models.PROTECT, related_name="changes")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cpl_changes")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="cpl_changes")
+    action = models.CharField(max_length=16, help_text="'added' or 'status'.")
+    old_status = models.CharField(max_length=10, blank=True)
+    new_status = models.CharField(max_length=10)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "CPL change"
+        ordering = ["-at", "-id"]
