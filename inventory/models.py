@@ -199,6 +199,9 @@ class SupplierChange(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["device", "-at"], name="supplier_change_device_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.device.device_id}: CoS to {self.new_supplier.code} at {self.at:%Y-%m-%d %H:%M}"
+
 
 class CPLChange(models.Model):
     """An addition to the CPL or a change of a CPL row's status, by DCC (MP202). Append-only."""
@@ -215,3 +218,6 @@ class CPLChange(models.Model):
     class Meta:
         verbose_name = "CPL change"
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.cpl_entry}: {self.action} {self.old_status} -> {self.new_status}"
