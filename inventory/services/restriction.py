@@ -1,0 +1,274 @@
+"""MP169 Restricted mode: the one place for its rules (R169-1..R169-6).
+
+Every entry point - the device page form, REST, the bulk upload, DUIS - calls ``restriction_set``.
+The UI asks ``restriction_check`` whether to offer the form, so no page re-implements a rule.
+
+A change locks the meter row (and its GPF), writes one ``RestrictionChange`` per device changed and
+one CSP notification in the outbox, all in one transaction: either everything is recorded and the
+CSP will be told, or nothing happened.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.choices import (
+    CSP_FOR_REGION,
+    DeviceStatus,
+    DeviceType,
+    LoadManagement,
+    PaymentMode,
+    RestrictionChannel,
+    SmetsVersion,
+)
+from inventory.models import Device, RestrictionChange
+from portal.choices import OutboxKind, PartyRole
+from portal.errors import Conflict, PermissionDenied, RuleRefused, ValidationFailed
+from portal.models import OutboxMessage, Party, User
+from portal.services import outbox_enqueue
+
+#: Meters a supplier may restrict. A GPF follows its GSME (R169-1) and is never set on its own.
+RESTRICTABLE_TYPES = frozenset({DeviceType.ESME, DeviceType.GSME})
+
+#: Reasons offered in forms; free text may follow. A change of tenancy is valid for set and clear (R169-3).
+REASON_CHOICES = [
+    ("Consumer refused remote collection of consumption data", "Consumer refused remote collection of consumption data"),
+    ("Consumer withdrew their refusal", "Consumer withdrew their refusal"),
+    ("Change of tenancy", "Change of tenancy"),
+    ("Correction of an earlier change", "Correction of an earlier change"),
+]
+
+
+@dataclass(frozen=True)
+class RestrictionResult:
+    """What a change did: the meter's new state, the audit rows written and the CSP message."""
+
+    device: Device
+    changes: list[RestrictionChange] = field(default_factory=list)
+    notification: OutboxMessage | None = None
+
+
+def restriction_check(*, device: Device, actor: User, restricted: bool | None = None) -> None:
+    """Raise the domain error that would refuse ``actor`` changing ``device``; return if allowed.
+
+    Without ``restricted`` it checks the change the device's current state calls for (set when
+    clear, clear when set). Nothing is written: pages use it to decide whether to offer the form.
+    Reason and attestation are the request's content, so they are checked by ``restriction_set``.
+    """
+    target = (not device.restricted) if restricted is None else restricted
+    _check_actor(device=device, actor=actor)
+    _check_device_kind(device)
+    _check_not_a_no_op(device=device, restricted=target)
+    if target:
+        _check_eligible_to_set(device)
+
+
+def restriction_may_change(*, device: Device, actor: User) -> bool:
+    """True when ``actor`` may set or clear Restricted on ``device`` now."""
+    try:
+        restriction_check(device=device, actor=actor)
+    except (PermissionDenied, RuleRefused, Conflict):
+        return False
+    return True
+
+
+def restriction_set(
+    *,
+    device: Device,
+    actor: User,
+    restricted: bool,
+    reason: str,
+    attested: bool,
+    channel: RestrictionChannel,
+    request_id: str = "",
+) -> RestrictionResult:
+    """Set or clear MP169 Restricted on a meter (and the GPF of a GSME), with audit and CSP notice.
+
+    Raises ``PermissionDenied`` (not the Responsible Supplier), ``ValidationFailed`` (no reason),
+    ``RuleRefused`` (an MP169 rule) or ``Conflict`` (already in that state); nothing is written then.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = Device.objects.select_for_update(of=("self",)).select_related("hub").get(pk=device.pk)
+        _check_actor(device=locked, actor=actor)
+        if not reason:
+            raise ValidationFailed(
+                "A reason is required to set or clear Restricted mode.",
+                code="reason_required", errors={"reason": ["Give the reason for the change."]},
+            )
+        _check_device_kind(locked)
+        _check_not_a_no_op(device=locked, restricted=restricted)
+        if restricted:
+            _check_eligible_to_set(locked)
+            if not attested:
+                raise RuleRefused(
+                    "Restricted mode can only be set once you confirm that all reasonable steps to install a "
+                    "fully communicating smart meter were taken.",
+                    code="attestation_required",
+                    errors={"all_reasonable_steps_taken": ["Confirm that all reasonable steps were taken."]},
+                )
+        now = timezone.now()
+        common = {
+            "actor": actor, "party": actor.party, "at": now, "old_value": not restricted, "new_value": restricted,
+            "reason": reason, "attested": bool(attested), "channel": channel, "request_id": request_id or "",
+        }
+        _apply(locked, restricted=restricted, now=now)
+        primary = RestrictionChange.objects.create(device=locked, **common)
+        changes = [primary]
+        gpf = _gas_proxy_for(locked, restricted=restricted)
+        if gpf is not None:
+            _apply(gpf, restricted=restricted, now=now)
+            changes.append(RestrictionChange.objects.create(device=gpf, cascaded_from=primary, **common))
+        notification = _notify_csp(device=locked, changes=changes, supplier=actor.party, at=now)
+    return RestrictionResult(device=locked, changes=changes, notification=notification)
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+def _check_actor(*, device: Device, actor: User) -> None:
+    """R169-2: only the device's Responsible Supplier, whatever else a party is appointed to do."""
+    party = actor.party
+    if party is None or not party.is_supplier or device.responsible_supplier_id != party.pk:
+        who = f"{party.code} is not" if party is not None else "you act for no party, so you are not"
+        raise PermissionDenied(
+            f"Only the Responsible Supplier of device {device.device_id} can set or clear Restricted mode; "
+            f"{who} its Responsible Supplier.",
+            code="not_responsible_supplier",
+        )
+
+
+def _check_device_kind(device: Device) -> None:
+    if device.smets_version != SmetsVersion.SMETS2_PLUS:
+        raise RuleRefused(
+            f"Device {device.device_id} is a SMETS1 device: Restricted mode applies to SMETS2+ devices only.",
+            code="smets1_not_supported",
+        )
+    if device.device_type == DeviceType.GPF:
+        raise RuleRefused(
+            f"Device {device.device_id} is a Gas Proxy Function: it follows its gas meter (GSME) and cannot be "
+            f"set on its own. Set or clear Restricted mode on the GSME of the same hub.",
+            code="gpf_follows_gsme",
+        )
+    if device.device_type not in RESTRICTABLE_TYPES:
+        raise RuleRefused(
+            f"Device {device.device_id} is a {device.device_type}: only electricity (ESME) and gas (GSME) meters "
+            f"can be restricted.",
+            code="device_type_not_restrictable",
+        )
+
+
+def _check_not_a_no_op(*, device: Device, restricted: bool) -> None:
+    if device.restricted == restricted:
+        state = "already restricted" if restricted else "not restricted"
+        raise Conflict(f"Device {device.device_id} is {state}: nothing was changed.",
+                       code="already_restricted" if restricted else "not_restricted")
+
+
+def _check_eligible_to_set(device: Device) -> None:
+    """R169-3: set only on a commissioned credit meter with a commissioned hub, outside the exceptions."""
+    if device.status != DeviceStatus.COMMISSIONED:
+        raise RuleRefused(
+            f"Device {device.device_id} is {device.get_status_display()}: Restricted mode can only be set once the "
+            f"meter is installed and commissioned.",
+            code="device_not_commissioned",
+        )
+    hub = device.hub
+    if hub is None or hub.status != DeviceStatus.COMMISSIONED:
+        hub_state = "has no communications hub" if hub is None else f"has a hub that is {hub.get_status_display()}"
+        raise RuleRefused(
+            f"Device {device.device_id} {hub_state}: Restricted mode can only be set once its communications hub is "
+            f"installed and commissioned.",
+            code="hub_not_commissioned",
+        )
+    if device.payment_mode == PaymentMode.PREPAYMENT:
+        raise RuleRefused(
+            f"Device {device.device_id} is in prepayment mode: Restricted mode is for credit customers only, because "
+            f"prepayment does not work without communications.",
+            code="prepayment_not_eligible",
+        )
+    if device.load_management != LoadManagement.NONE:
+        raise RuleRefused(
+            f"Device {device.device_id} is on a {device.get_load_management_display()} arrangement, which relies on "
+            f"the meter communicating: Restricted mode cannot be set.",
+            code="load_management_not_eligible",
+        )
+    if device.network_managed_no_wan:
+        raise RuleRefused(
+            f"Device {device.device_id} is at a network-managed site without WAN, which must keep communications: "
+            f"Restricted mode cannot be set.",
+            code="network_managed_no_wan",
+        )
+
+
+# --- effects ----------------------------------------------------------------------------------
+
+def _apply(device: Device, *, restricted: bool, now) -> None:
+    device.restricted = restricted
+    device.restricted_since = now if restricted else None
+    device.save(update_fields=["restricted", "restricted_since", "updated_at"])
+
+
+def _gas_proxy_for(device: Device, *, restricted: bool) -> Device | None:
+    """The locked GPF of a GSME's SMS that still needs the change (R169-1), or None."""
+    if device.device_type != DeviceType.GSME or device.hub_id is None:
+        return None
+    return (
+        Device.objects.select_for_update()
+        .filter(hub_id=device.hub_id, device_type=DeviceType.GPF)
+        .exclude(restricted=restricted)
+        .order_by("pk").first()
+    )
+
+
+def csp_party_for(device: Device) -> Party | None:
+    """The CSP that runs the device's hub (R169-6); None for SMETS1 or unknown regions."""
+    region = CSP_FOR_REGION.get(_region_of(device))
+    if region is None:
+        return None
+    return Party.objects.filter(roles__contains=[PartyRole.CSP], csp_region=region).order_by("pk").first()
+
+
+def _region_of(device: Device) -> str:
+    return device.hub.csp_region if device.hub_id is not None else device.csp_region
+
+
+def _notify_csp(*, device: Device, changes: list[RestrictionChange], supplier: Party, at) -> OutboxMessage | None:
+    """One message per change to the region's CSP, in the caller's transaction (R169-6).
+
+    It goes to the CSP's notification endpoint, or by email to its operational address when it has
+    no endpoint; the outbox retries delivery until it is acknowledged.
+    """
+    csp = csp_party_for(device)
+    if csp is None:
+        return None
+    payload = {
+        "event": "restriction_changed",
+        "device_id": device.device_id,
+        "device_ids": [change.device.device_id for change in changes],
+        "restricted": device.restricted,
+        "at": at.isoformat(),
+        "supplier": supplier.code,
+        "change_ids": [change.pk for change in changes],
+        "csp_region": _region_of(device),
+    }
+    source = f"restriction:{changes[0].pk}"
+    if csp.notification_endpoint:
+        return outbox_enqueue(
+            kind=OutboxKind.CSP_NOTIFICATION, recipient=csp.notification_endpoint, payload=payload,
+            party=csp, source=source,
+        )
+    state = "set" if device.restricted else "cleared"
+    body = (
+        f"Restricted mode (MP169) was {state} by supplier {supplier.code} at {at:%Y-%m-%d %H:%M} UTC on:\n"
+        + "".join(f"  {device_id}\n" for device_id in payload["device_ids"])
+        + f"\nCSP region: {payload['csp_region']}. Change ids: {', '.join(map(str, payload['change_ids']))}.\n"
+        "A restricted device does not return consumption data by the consumer's choice: do not triage it as a "
+        "communications fault.\n"
+    )
+    return outbox_enqueue(
+        kind=OutboxKind.EMAIL, recipient=csp.operational_email,
+        subject=f"MP169 Restricted mode {state}: {device.device_id}", body=body, payload=payload,
+        party=csp, source=source,
+    )
