@@ -1,0 +1,73 @@
+"""Device filters shared by the SSI list page, the REST list and the streamed extract.
+
+Every filter is an indexed equality (see ``Device.Meta.indexes``); ``q`` matches a Device ID,
+an MPxN, a UPRN or a postcode exactly, so a search never scans the inventory.
+"""
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from inventory.choices import CSPRegion, DeviceStatus, DeviceType, SmetsVersion
+from inventory.forms import DeviceFilterForm
+from inventory.models import Device
+from portal.eui64 import is_device_id, normalise_device_id
+from portal.models import Party
+
+BARE_EUI64 = re.compile(r"^[0-9A-Fa-f]{16}$")
+POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})$")
+
+
+def normalise_postcode(value: str) -> str:
+    """``sw1a1aa`` -> ``SW1A 1AA``; anything that is not a UK postcode is returned upper-cased."""
+    candidate = value.strip().upper()
+    match = POSTCODE.match(candidate)
+    return f"{match.group(1)} {match.group(2)}" if match else candidate
+
+
+def device_search_q(text: str) -> Q:
+    """One search box: a Device ID (any case, with or without dashes), else MPxN, UPRN or postcode."""
+    text = text.strip()
+    if BARE_EUI64.match(text):
+        text = "-".join(text[i:i + 2] for i in range(0, 16, 2))
+    if is_device_id(text):
+        return Q(device_id=normalise_device_id(text))
+    return Q(mpxn=text) | Q(uprn=text) | Q(postcode=normalise_postcode(text))
+
+
+def supplier_parties() -> QuerySet[Party]:
+    return Party.objects.filter(roles__overlap=["IS", "ES", "GS"]).order_by("name")
+
+
+class DeviceFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search", method="filter_q", help_text="Device ID, MPxN, UPRN or postcode (exact).",
+    )
+    device_id = django_filters.CharFilter(label="Device ID", help_text="EUI-64, e.g. 00-DB-12-34-56-78-90-A0.")
+    device_type = django_filters.ChoiceFilter(label="Device type", choices=DeviceType.choices, empty_label="Any")
+    status = django_filters.ChoiceFilter(label="SMI status", choices=DeviceStatus.choices, empty_label="Any")
+    smets_version = django_filters.ChoiceFilter(label="SMETS version", choices=SmetsVersion.choices, empty_label="Any")
+    csp_region = django_filters.ChoiceFilter(label="CSP region", choices=CSPRegion.choices, empty_label="Any")
+    restricted = django_filters.ChoiceFilter(
+        label="Restricted", choices=[("true", "Yes"), ("false", "No")], empty_label="Any", method="filter_restricted",
+        help_text="MP169 Restricted: true or false.",
+    )
+    responsible_supplier = django_filters.ModelChoiceFilter(
+        label="Responsible supplier", queryset=supplier_parties(), empty_label="Any", distinct=False,
+        help_text="Party id of the responsible supplier.",
+    )
+    mpxn = django_filters.CharFilter(label="MPxN")
+    uprn = django_filters.CharFilter(label="UPRN")
+
+    class Meta:
+        model = Device
+        form = DeviceFilterForm
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Device], name: str, value: str) -> QuerySet[Device]:
+        return queryset.filter(device_search_q(value)) if value.strip() else queryset
+
+    def filter_restricted(self, queryset: QuerySet[Device], name: str, value: str) -> QuerySet[Device]:
+        return queryset.filter(restricted=(value == "true"))
