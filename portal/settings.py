@@ -125,6 +125,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": 30.0},
+    "gateway-srlog-partitions": {"task": "gateway.tasks.service_request_log_partitions_ensure", "schedule": 86400.0},
 }
 
 # --- Email (SMTP) ---------------------------------------------------------------------------

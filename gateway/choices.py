@@ -1,0 +1,42 @@
+"""Gateway enumerations. Response codes are the DUIS 5.4 ``sr:ResponseCode`` values the portal uses, plus
+MP169's ``E72`` (R169-8: "device use is Restricted", the next free generic code after DUIS 5.4's E71)."""
+from django.db import models
+
+
+class ResponseCode(models.TextChoices):
+    SUCCESS = "I0", "I0 Success"
+    ACKNOWLEDGED = "I99", "I99 Acknowledgement: accepted for delivery to the device"
+    ROLE_NOT_ALLOWED = "E2", "E2 User role not permitted to send the service reference"
+    DEVICE_STATUS = "E5", "E5 Device SMI status incompatible with the service reference"
+    COMMAND_VARIANT = "E12", "E12 Command variant not applicable to the request"
+    UNKNOWN_DEVICE = "E19", "E19 Device ID not in the SMI"
+    UNABLE_TO_COMMUNICATE = "E20", "E20 Communications failure: unable to communicate with the device"
+    NO_RESPONSE = "E21", "E21 Communications failure: no response received from the device"
+    RESTRICTED = "E72", "E72 Device use is Restricted (MP169)"
+
+
+SUCCESS_CODES = frozenset({ResponseCode.SUCCESS, ResponseCode.ACKNOWLEDGED})
+
+
+class Channel(models.TextChoices):
+    JSON = "json", "REST (JSON)"
+    DUIS = "duis", "DUIS XML"
+    GENERATOR = "generator", "Traffic generator"
+
+
+class SrvCategory(models.TextChoices):
+    """Report categories (R169-10): consumption = the MP169 initial restricted list."""
+
+    CONSUMPTION = "consumption", "Consumption data"
+    OTHER_DEVICE = "other_device", "Other device"
+    NON_DEVICE = "non_device", "Non-device"
+
+
+class AlertLogName(models.TextChoices):
+    SAT = "sat", "SAT log"
+    DIAGNOSTICS = "diagnostics", "Diagnostics log"
+
+
+class AllowList(models.TextChoices):
+    SRV = "srv", "SRVs allowed to a restricted device"
+    ALERT = "alert", "Alerts allowed from a restricted device"

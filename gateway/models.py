@@ -1,0 +1,205 @@
+"""The gateway: SRV and alert catalogues, the MP169 allow-lists (R169-8, R169-9) with their audit trail,
+the service-request log and the two alert logs (SAT and diagnostics).
+
+The service-request log is built for hundreds of millions of rows: a PostgreSQL table partitioned by
+month on ``requested_at`` (created by SQL in migration 0001, primary key ``(id, requested_at)``), so the
+model is ``managed = False``. It has no foreign keys: a request may name an unknown device, and a
+partitioned log should not pay for FK checks on every insert.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+from gateway.choices import AlertLogName, AllowList, Channel, ResponseCode, SrvCategory
+from portal.models import Party
+
+
+class ServiceReferenceVariant(models.Model):
+    """One of the 129 DUIS SRVs (``gateway/data/srv_matrix.csv``), with the gateway's derived fields
+    (see ``gateway.catalogue_data``). Loaded by a data migration; read-only in the application."""
+
+    srv = models.CharField("SRV", max_length=10, primary_key=True)
+    service_reference = models.CharField(max_length=10)
+    name = models.CharField(max_length=120)
+    critical = models.BooleanField()
+    on_demand = models.BooleanField()
+    dcc_scheduled = models.BooleanField("DCC scheduled")
+    non_device = models.BooleanField()
+    eligible_roles = ArrayField(models.CharField(max_length=3), default=list, help_text="DUIS user role codes.")
+    command_variants = ArrayField(models.PositiveSmallIntegerField(), default=list)
+    targets_device = models.BooleanField(help_text="The request is addressed to a device in the SMI.")
+    accepted_statuses = ArrayField(
+        models.CharField(max_length=24), default=list, help_text="SMI statuses that accept the SRV (else E5).",
+    )
+    category = models.CharField(max_length=16, choices=SrvCategory.choices)
+    success_code = models.CharField(max_length=4, choices=ResponseCode.choices)
+
+    class Meta:
+        verbose_name = "service reference variant"
+        ordering = ["srv"]
+
+    def __str__(self) -> str:
+        return f"{self.srv} {self.name}"
+
+
+class AlertCode(models.Model):
+    """A GBCS device alert code (hex, e.g. ``8F3E``) from ``gateway/data/gbcs_alert_codes.csv``."""
+
+    code = models.CharField(max_length=4, primary_key=True)
+    description = models.CharField(max_length=250)
+
+    class Meta:
+        verbose_name = "alert code"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+
+class RestrictedSrvAllowance(models.Model):
+    """R169-8: an SRV allowed to a restricted device. Any device SRV without a row here is refused (E72)."""
+
+    srv = models.OneToOneField(
+        ServiceReferenceVariant, on_delete=models.PROTECT, primary_key=True, related_name="restricted_allowance",
+        limit_choices_to={"targets_device": True},
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "SRV allowed to restricted devices"
+        verbose_name_plural = "SRVs allowed to restricted devices"
+        ordering = ["srv"]
+
+    def __str__(self) -> str:
+        return str(self.srv_id)
+
+
+class RestrictedAlertAllowance(models.Model):
+    """R169-9: an alert code accepted from a restricted device. Others go to the diagnostics log."""
+
+    alert = models.OneToOneField(
+        AlertCode, on_delete=models.PROTECT, primary_key=True, related_name="restricted_allowance",
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "alert allowed from restricted devices"
+        verbose_name_plural = "alerts allowed from restricted devices"
+        ordering = ["alert"]
+
+    def __str__(self) -> str:
+        return str(self.alert_id)
+
+
+class AllowListChange(models.Model):
+    """One DCC edit of an MP169 allow-list. Append-only: a database trigger refuses UPDATE and DELETE."""
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="allow_list_changes")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="allow_list_changes")
+    allow_list = models.CharField(max_length=8, choices=AllowList.choices)
+    item = models.CharField(max_length=10, help_text="The SRV or the alert code.")
+    old_allowed = models.BooleanField()
+    new_allowed = models.BooleanField()
+    reason = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = "allow-list change"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["allow_list", "item", "-at"], name="allowlist_change_item_idx")]
+
+    def __str__(self) -> str:
+        verb = "allowed" if self.new_allowed else "refused"
+        return f"{self.get_allow_list_display()}: {self.item} {verb} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ServiceRequestLog(models.Model):
+    """Every service request the gateway answered, accepted or rejected (the reports' source).
+
+    Partitioned by month on ``requested_at`` (see migration 0001 and ``gateway.partitions``). The
+    device fields are as they were at the request: ``restricted_at_request`` and ``csp_region`` do not
+    follow later changes, so the monthly reports (R169-10) need no history join.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    request_id = models.CharField(max_length=100)
+    requested_at = models.DateTimeField(default=timezone.now)
+    party = models.ForeignKey(Party, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+",
+    )
+    srv = models.CharField("SRV", max_length=10)
+    srv_category = models.CharField("SRV category", max_length=16, choices=SrvCategory.choices)
+    device_id = models.CharField("Device ID", max_length=23, blank=True)
+    command_variant = models.PositiveSmallIntegerField(null=True)
+    response_code = models.CharField(max_length=8, choices=ResponseCode.choices)
+    detail = models.CharField(max_length=250, blank=True)
+    restricted_at_request = models.BooleanField(default=False)
+    csp_region = models.CharField("CSP region at request", max_length=12, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        managed = False
+        db_table = "gateway_servicerequestlog"
+        verbose_name = "service request"
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.srv} {self.device_id} -> {self.response_code}"
+
+
+class AlertLogEntry(models.Model):
+    """Shared columns of the SAT log and the diagnostics log."""
+
+    received_at = models.DateTimeField(default=timezone.now)
+    device_id = models.CharField("Device ID", max_length=23)
+    alert_code = models.CharField(max_length=4)
+    restricted_at_receipt = models.BooleanField(default=False)
+    csp_region = models.CharField("CSP region", max_length=12, blank=True)
+    supplier = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The device's responsible supplier when the alert arrived.",
+    )
+    network_operator = models.ForeignKey(Party, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    submitted_by = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.alert_code} from {self.device_id} at {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class SatLogEntry(AlertLogEntry):
+    """An alert delivered to the Service Users (the SAT log)."""
+
+    log_name = AlertLogName.SAT
+
+    class Meta(AlertLogEntry.Meta):
+        verbose_name = "SAT log entry"
+        verbose_name_plural = "SAT log"
+        indexes = [
+            models.Index(fields=["received_at", "id"], name="sat_log_time_idx"),
+            models.Index(fields=["device_id", "received_at"], name="sat_log_device_idx"),
+            models.Index(fields=["supplier", "received_at"], name="sat_log_supplier_idx"),
+            models.Index(fields=["network_operator", "received_at"], name="sat_log_network_idx"),
+        ]
+
+
+class DiagnosticsLogEntry(AlertLogEntry):
+    """R169-9: an alert from a restricted device that is not on the allow-list: kept for triage, not
+    delivered and not in the SAT log."""
+
+    log_name = AlertLogName.DIAGNOSTICS
+
+    class Meta(AlertLogEntry.Meta):
+        verbose_name = "diagnostics log entry"
+        verbose_name_plural = "diagnostics log"
+        indexes = [
+            models.Index(fields=["received_at", "id"], name="diag_log_time_idx"),
+            models.Index(fields=["device_id", "received_at"], name="diag_log_device_idx"),
+        ]
