@@ -1,0 +1,237 @@
+"""Device lifecycle writes for MP202: pre-notification (SRV 12.2), joining a hub (SRV 8.11) and the
+OTA firmware gate for PPMIDs (SRV 11.4).
+
+R202-2: a device is pre-notified with a SMETS version and must match an Active CPL row.
+R202-3: when a PPMID joins a hub its SMETS version in the SMI becomes the hub's, whatever was
+pre-notified, provided the CPL has a row for that version (the seed's four-row table).
+R202-4: over-the-air firmware goes only to PPMIDs enrolled in a SMETS2+ SMS.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from django.db import IntegrityError, transaction
+
+from inventory.choices import CPLStatus, CSPRegion, DeviceStatus, DeviceType, SmetsVersion
+from inventory.models import CPLEntry, Device
+from inventory.services.products import cpl_counterpart
+from portal.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationFailed
+from portal.eui64 import normalise_device_id
+from portal.models import User
+
+logger = logging.getLogger(__name__)
+
+#: A device can be put in a hub's device log (whitelisted) until it is commissioned; afterwards it is
+#: in a lifecycle state where joining makes no sense (decommissioned, withdrawn, suspended, recovery).
+JOINABLE_STATUSES = frozenset({
+    DeviceStatus.PENDING, DeviceStatus.WHITELISTED, DeviceStatus.INSTALLED_NOT_COMMISSIONED, DeviceStatus.COMMISSIONED,
+})
+#: A hub that other devices may join.
+HUB_USABLE_STATUSES = frozenset({
+    DeviceStatus.PENDING, DeviceStatus.WHITELISTED, DeviceStatus.INSTALLED_NOT_COMMISSIONED, DeviceStatus.COMMISSIONED,
+})
+
+_MPXN = re.compile(r"^\d{1,13}$")
+_UPRN = re.compile(r"^\d{1,12}$")
+
+
+def _describe_model(entry: CPLEntry) -> str:
+    return f"{entry.manufacturer} {entry.model} HW {entry.hardware_version} FW {entry.firmware_version}"
+
+
+def device_prenotify(
+    *,
+    actor: User,
+    device_id: str,
+    device_type: str,
+    manufacturer: str,
+    model: str,
+    firmware_version: str,
+    smets_version: str,
+    hardware_version: str = "",
+    mpxn: str = "",
+    uprn: str = "",
+    postcode: str = "",
+    csp_region: str = "",
+    request_id: str = "",
+) -> Device:
+    """Add a device to the SMI as Pending (SRV 12.2), pre-notified by the actor's supplier party.
+
+    The (manufacturer, model, firmware version, SMETS version) must be an Active CPL row of the same
+    device type; the hardware version narrows the match when given (DUIS 12.2 carries none). The
+    pre-notifying party is also the responsible supplier until a Change of Supplier.
+    """
+    party = getattr(actor, "party", None)
+    if party is None or not party.is_supplier:
+        raise PermissionDenied("Only a supplier may pre-notify a device.", code="prenotify_supplier_only")
+
+    errors: dict[str, list[str]] = {}
+    try:
+        device_id = normalise_device_id(device_id)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    if device_type not in DeviceType.values:
+        errors["device_type"] = [f"Choose one of {', '.join(DeviceType.values)}."]
+    if smets_version not in SmetsVersion.values:
+        errors["smets_version"] = [f"Choose one of {', '.join(SmetsVersion.values)}."]
+    for field, value in (("manufacturer", manufacturer), ("model", model), ("firmware_version", firmware_version)):
+        if not (value or "").strip():
+            errors[field] = ["This field is required."]
+    if mpxn and not _MPXN.match(mpxn):
+        errors["mpxn"] = ["An MPAN is 13 digits, an MPRN up to 10 digits."]
+    if uprn and not _UPRN.match(uprn):
+        errors["uprn"] = ["A UPRN is up to 12 digits."]
+    if len(postcode or "") > 8:
+        errors["postcode"] = ["A postcode is at most 8 characters."]
+    if csp_region and csp_region not in CSPRegion.values:
+        errors["csp_region"] = [f"Choose one of {', '.join(CSPRegion.values)}."]
+    if errors:
+        raise ValidationFailed(
+            "The pre-notification is not valid: "
+            + " ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()),
+            errors=errors,
+        )
+    manufacturer, model, firmware_version = manufacturer.strip(), model.strip(), firmware_version.strip()
+    hardware_version = (hardware_version or "").strip()
+
+    entry = _prenotification_cpl_entry(
+        device_type=device_type, manufacturer=manufacturer, model=model, hardware_version=hardware_version,
+        firmware_version=firmware_version, smets_version=smets_version,
+    )
+    if Device.objects.filter(device_id=device_id).exists():
+        raise Conflict(f"Device {device_id} is already in the Smart Metering Inventory.", code="device_exists")
+    try:
+        with transaction.atomic():
+            device = Device.objects.create(
+                device_id=device_id, device_type=device_type, status=DeviceStatus.PENDING,
+                smets_version=smets_version, cpl_entry=entry, mpxn=mpxn, uprn=uprn, postcode=postcode,
+                csp_region=csp_region or CSPRegion.UNKNOWN, responsible_supplier=party,
+                prenotifying_supplier=party, date_commissioned=None,
+            )
+    except IntegrityError as error:  # a concurrent pre-notification of the same Device ID won
+        raise Conflict(f"Device {device_id} is already in the Smart Metering Inventory.", code="device_exists") from error
+    logger.info("Device %s pre-notified by %s as %s (request %s)", device_id, party.code, smets_version, request_id)
+    return device
+
+
+def _prenotification_cpl_entry(
+    *, device_type: str, manufacturer: str, model: str, hardware_version: str, firmware_version: str,
+    smets_version: str,
+) -> CPLEntry:
+    candidates = CPLEntry.objects.filter(
+        manufacturer__iexact=manufacturer, model__iexact=model, firmware_version__iexact=firmware_version,
+        smets_version=smets_version,
+    )
+    if hardware_version:
+        candidates = candidates.filter(hardware_version__iexact=hardware_version)
+    rows = list(candidates.order_by("-added_on", "-id"))
+    described = f"{manufacturer} {model}{f' HW {hardware_version}' if hardware_version else ''} FW {firmware_version}"
+    if not rows:
+        raise RuleRefused(
+            f"{described} is not on the Central Products List for {smets_version}: a device can only be "
+            f"pre-notified with a model, firmware version and SMETS version listed on the CPL.",
+            code="not_on_cpl", errors={"firmware_version": [f"Not on the CPL for {smets_version}."]},
+        )
+    active = [row for row in rows if row.status == CPLStatus.ACTIVE]
+    if not active:
+        raise RuleRefused(
+            f"{described} is {rows[0].status} on the Central Products List for {smets_version}: only Active "
+            f"CPL models may be pre-notified.",
+            code="cpl_entry_not_active", errors={"firmware_version": [f"{rows[0].status} on the CPL."]},
+        )
+    entry = active[0]  # newest Active row when the hardware version was not given
+    if entry.device_type != device_type:
+        raise RuleRefused(
+            f"{described} is a {entry.device_type} on the Central Products List, not a {device_type}.",
+            code="cpl_device_type_mismatch", errors={"device_type": [f"The CPL lists this model as {entry.device_type}."]},
+        )
+    return entry
+
+
+def device_join_hub(*, actor: User, device: Device, hub: Device, request_id: str = "") -> Device:
+    """Join ``device`` to ``hub``'s Smart Metering System (SRV 8.11 Add): it is put in the hub's device
+    log (Pending becomes Whitelisted).
+
+    A PPMID takes the hub's SMETS version whatever it was pre-notified as, and its CPL row switches to
+    the row for that version; refused if the CPL has no such row (R202-3, nothing changes). Every other
+    device type is single-mode and must already have the hub's SMETS version. Only the device's
+    responsible supplier or the DCC may join it.
+    """
+    party = getattr(actor, "party", None)
+    if party is None or not (party.is_dcc or party.pk == device.responsible_supplier_id):
+        raise PermissionDenied(
+            f"Only the responsible supplier of {device.device_id} may join it to a hub.", code="join_not_responsible",
+        )
+    if hub.device_type != DeviceType.CHF:
+        raise RuleRefused(
+            f"{hub.device_id} is a {hub.device_type}, not a Communications Hub Function: devices join a hub.",
+            code="join_target_not_hub",
+        )
+    if device.device_type == DeviceType.CHF:
+        raise RuleRefused(f"{device.device_id} is itself a hub and cannot join another hub.", code="join_hub_to_hub")
+
+    with transaction.atomic():
+        device = Device.objects.select_for_update().select_related("cpl_entry").get(pk=device.pk)
+        hub = Device.objects.select_for_update().get(pk=hub.pk)
+        if device.status not in JOINABLE_STATUSES:
+            raise Conflict(f"{device.device_id} is {device.status} and cannot join a hub.", code="join_device_status")
+        if hub.status not in HUB_USABLE_STATUSES:
+            raise Conflict(f"Hub {hub.device_id} is {hub.status}: devices cannot join it.", code="join_hub_status")
+        target_version = hub.smets_version
+        entry = device.cpl_entry
+        if device.device_type == DeviceType.PPMID:
+            resolved = cpl_counterpart(entry=entry, smets_version=target_version)
+            if resolved is None:
+                raise RuleRefused(
+                    f"PPMID {device.device_id} ({_describe_model(entry)}) has no {target_version} row on the Central "
+                    f"Products List, so it cannot join {target_version} hub {hub.device_id}.",
+                    code="join_no_cpl_row_for_hub_version",
+                )
+            entry = resolved
+        elif device.smets_version != target_version:
+            raise RuleRefused(
+                f"{device.device_id} is a {device.smets_version} {device.device_type} and cannot join "
+                f"{target_version} hub {hub.device_id}: only PPMIDs are dual-mode (MP202).",
+                code="join_smets_version_mismatch",
+            )
+        previous_version = device.smets_version
+        device.hub = hub
+        device.smets_version = target_version
+        device.cpl_entry = entry
+        if device.status == DeviceStatus.PENDING:
+            device.status = DeviceStatus.WHITELISTED
+        device.save(update_fields=["hub", "smets_version", "cpl_entry", "status", "updated_at"])
+    logger.info(
+        "Device %s joined hub %s by %s: SMETS %s -> %s (request %s)",
+        device.device_id, hub.device_id, party.code, previous_version, target_version, request_id,
+    )
+    return device
+
+
+def device_get(*, device_id: str) -> Device:
+    """The device with this Device ID (normalised), or ``NotFound``."""
+    device_id = normalise_device_id(device_id)
+    device = Device.objects.select_related("cpl_entry", "hub").filter(device_id=device_id).first()
+    if device is None:
+        raise NotFound(f"Device {device_id} is not in the Smart Metering Inventory.", code="device_not_found")
+    return device
+
+
+def ppmid_firmware_update_refusal(*, device: Device) -> str | None:
+    """Why SRV 11.4 Update PPMID Firmware may not go to ``device``, or None if it may (R202-4).
+
+    OTA firmware goes only to PPMIDs enrolled in a SMETS2+ SMS: joined to a SMETS2+ hub, and so
+    themselves SMETS2+ in the SMI. A PPMID in a SMETS1 SMS would need an S1SP-specific payload that
+    MP202 does not introduce (seed 003, "OTA SMETS1 Firmware upgrades").
+    """
+    if device.device_type != DeviceType.PPMID:
+        return f"SRV 11.4 updates PPMID firmware only; {device.device_id} is a {device.device_type}."
+    hub = device.hub
+    if hub is None:
+        return (f"PPMID {device.device_id} is not joined to a hub: over-the-air firmware goes only to PPMIDs "
+                f"enrolled in a SMETS2+ Smart Metering System (MP202).")
+    if hub.smets_version != SmetsVersion.SMETS2_PLUS or device.smets_version != SmetsVersion.SMETS2_PLUS:
+        return (f"PPMID {device.device_id} is enrolled in a {hub.smets_version} Smart Metering System (hub "
+                f"{hub.device_id}): over-the-air firmware goes only to PPMIDs enrolled in a SMETS2+ SMS (MP202).")
+    return None

@@ -1,0 +1,96 @@
+"""R202-3: joining a PPMID to a hub resolves its SMETS version to the hub's (seed 003's four-row table)."""
+from __future__ import annotations
+
+import pytest
+
+from inventory.choices import DeviceStatus, DeviceType, SmetsVersion
+from inventory.models import CPLEntry, Device
+from inventory.services.devices import device_join_hub, device_prenotify
+from portal.errors import Conflict, PermissionDenied, RuleRefused
+from tests.factories import DeviceFactory
+from tests.inventory.mp202_fixtures import *  # noqa: F403 (fixtures)
+from tests.inventory.mp202_fixtures import PPMID_MODEL, prenotify_kwargs
+
+pytestmark = pytest.mark.django_db
+
+S1, S2 = SmetsVersion.SMETS1, SmetsVersion.SMETS2_PLUS
+#: Seed 003, "PPMID SMETS versioning": pre-notified as, hub's SMETS version, resulting SMI version.
+PPMID_SMETS_VERSIONING = [(S1, S1, S1), (S1, S2, S2), (S2, S1, S1), (S2, S2, S2)]
+
+
+@pytest.mark.parametrize(("prenotified", "hub_version", "resulting"), PPMID_SMETS_VERSIONING)
+def test_ppmid_takes_the_hubs_smets_version_when_joined(supplier_user, dual_mode_ppmid, make_hub,
+                                                       prenotified, hub_version, resulting):
+    ppmid = device_prenotify(actor=supplier_user, **prenotify_kwargs("00-DB-12-34-56-78-90-A0", prenotified))
+    hub = make_hub(hub_version)
+    device_join_hub(actor=supplier_user, device=ppmid, hub=hub)
+    ppmid.refresh_from_db()
+    assert ppmid.smets_version == resulting
+    assert ppmid.cpl_entry == dual_mode_ppmid[resulting]
+    assert ppmid.hub == hub
+    assert ppmid.status == DeviceStatus.WHITELISTED
+
+
+@pytest.mark.parametrize(("listed", "hub_version"), [(S2, S1), (S1, S2)])
+def test_ppmid_without_a_cpl_row_for_the_hubs_version_is_refused_and_unchanged(supplier_user, make_hub,
+                                                                               listed, hub_version):
+    entry = CPLEntry.objects.create(device_type=DeviceType.PPMID, smets_version=listed, **PPMID_MODEL)
+    ppmid = device_prenotify(actor=supplier_user, **prenotify_kwargs("00-DB-12-34-56-78-90-A0", listed))
+    hub = make_hub(hub_version)
+    with pytest.raises(RuleRefused) as refused:
+        device_join_hub(actor=supplier_user, device=ppmid, hub=hub)
+    assert f"no {hub_version} row on the Central Products List" in refused.value.detail
+    ppmid.refresh_from_db()
+    assert (ppmid.smets_version, ppmid.cpl_entry, ppmid.hub, ppmid.status) == (listed, entry, None, DeviceStatus.PENDING)
+
+
+def test_single_mode_device_must_match_the_hubs_smets_version(supplier, supplier_user, make_hub):
+    ihd = DeviceFactory(device_type=DeviceType.IHD, smets_version=S1, status=DeviceStatus.PENDING,
+                        responsible_supplier=supplier)
+    with pytest.raises(RuleRefused) as refused:
+        device_join_hub(actor=supplier_user, device=ihd, hub=make_hub(S2))
+    assert refused.value.code == "join_smets_version_mismatch"
+    ihd.refresh_from_db()
+    assert ihd.hub is None and ihd.smets_version == S1
+
+
+def test_single_mode_device_joins_a_hub_of_its_version_unchanged(supplier, supplier_user, make_hub):
+    esme = DeviceFactory(device_type=DeviceType.ESME, smets_version=S2, status=DeviceStatus.PENDING,
+                         responsible_supplier=supplier)
+    entry = esme.cpl_entry
+    hub = make_hub(S2)
+    device_join_hub(actor=supplier_user, device=esme, hub=hub)
+    esme.refresh_from_db()
+    assert (esme.hub, esme.smets_version, esme.cpl_entry, esme.status) == (hub, S2, entry, DeviceStatus.WHITELISTED)
+
+
+def test_only_the_responsible_supplier_or_dcc_may_join(make_user, other_supplier, dcc_party, supplier_user,
+                                                       dual_mode_ppmid, make_hub):
+    ppmid = device_prenotify(actor=supplier_user, **prenotify_kwargs("00-DB-12-34-56-78-90-A0", S1))
+    hub = make_hub(S2)
+    with pytest.raises(PermissionDenied):
+        device_join_hub(actor=make_user(other_supplier), device=ppmid, hub=hub)
+    ppmid.refresh_from_db()
+    assert ppmid.hub is None and ppmid.smets_version == S1
+    device_join_hub(actor=make_user(dcc_party), device=ppmid, hub=hub)
+    ppmid.refresh_from_db()
+    assert ppmid.smets_version == S2
+
+
+def test_target_must_be_a_usable_hub(supplier, supplier_user, dual_mode_ppmid, make_hub):
+    ppmid = device_prenotify(actor=supplier_user, **prenotify_kwargs("00-DB-12-34-56-78-90-A0", S1))
+    meter = DeviceFactory(device_type=DeviceType.ESME, responsible_supplier=supplier)
+    with pytest.raises(RuleRefused):
+        device_join_hub(actor=supplier_user, device=ppmid, hub=meter)
+    with pytest.raises(Conflict):
+        device_join_hub(actor=supplier_user, device=ppmid, hub=make_hub(S2, status=DeviceStatus.DECOMMISSIONED))
+    assert Device.objects.get(pk=ppmid.pk).hub is None
+
+
+def test_decommissioned_device_cannot_join(supplier, supplier_user, dual_mode_ppmid, make_hub):
+    ppmid = DeviceFactory(device_type=DeviceType.PPMID, smets_version=S1, cpl_entry=dual_mode_ppmid[S1],
+                          status=DeviceStatus.DECOMMISSIONED, responsible_supplier=supplier)
+    with pytest.raises(Conflict):
+        device_join_hub(actor=supplier_user, device=ppmid, hub=make_hub(S2))
+    ppmid.refresh_from_db()
+    assert ppmid.hub is None and ppmid.smets_version == S1

@@ -1,0 +1,93 @@
+"""R202-2: a device is pre-notified with a SMETS version, checked against the CPL."""
+from __future__ import annotations
+
+import pytest
+
+from inventory.choices import CPLStatus, DeviceStatus, DeviceType, SmetsVersion
+from inventory.models import CPLEntry, Device
+from inventory.services.devices import device_prenotify
+from portal.errors import Conflict, PermissionDenied, RuleRefused, ValidationFailed
+from tests.factories import CPLEntryFactory
+from tests.inventory.mp202_fixtures import *  # noqa: F403 (fixtures)
+from tests.inventory.mp202_fixtures import prenotify_kwargs
+
+pytestmark = pytest.mark.django_db
+
+DEVICE_ID = "00-DB-12-34-56-78-90-A0"
+
+
+@pytest.mark.parametrize("smets_version", [SmetsVersion.SMETS1, SmetsVersion.SMETS2_PLUS])
+def test_supplier_prenotifies_a_ppmid_as_pending_with_its_smets_version(supplier_user, supplier, dual_mode_ppmid,
+                                                                       smets_version):
+    device = device_prenotify(actor=supplier_user, **prenotify_kwargs(DEVICE_ID.lower(), smets_version,
+                                                                       mpxn="1312345678111", csp_region="North"))
+    device.refresh_from_db()
+    assert device.device_id == DEVICE_ID
+    assert device.status == DeviceStatus.PENDING
+    assert device.smets_version == smets_version
+    assert device.cpl_entry == dual_mode_ppmid[smets_version]
+    assert device.prenotifying_supplier == supplier and device.responsible_supplier == supplier
+    assert device.hub is None and device.date_commissioned is None
+    assert (device.mpxn, device.csp_region) == ("1312345678111", "North")
+
+
+@pytest.mark.parametrize("overrides", [
+    {"model": "PPMID-999"},
+    {"firmware_version": "9.9.9"},
+    {"manufacturer": "OTHER"},
+])
+def test_unknown_model_or_firmware_is_refused_and_nothing_written(supplier_user, dual_mode_ppmid, overrides):
+    with pytest.raises(RuleRefused) as refused:
+        device_prenotify(actor=supplier_user, **prenotify_kwargs(DEVICE_ID, SmetsVersion.SMETS2_PLUS, **overrides))
+    assert refused.value.code == "not_on_cpl"
+    assert "not on the Central Products List for SMETS2+" in refused.value.detail
+    assert not Device.objects.exists()
+
+
+def test_model_listed_only_for_the_other_smets_version_is_refused(supplier_user):
+    CPLEntryFactory(device_type=DeviceType.PPMID, model="PPMID-S2", smets_version=SmetsVersion.SMETS2_PLUS)
+    with pytest.raises(RuleRefused) as refused:
+        device_prenotify(actor=supplier_user, **prenotify_kwargs(
+            DEVICE_ID, SmetsVersion.SMETS1, model="PPMID-S2", firmware_version="1.0.0"))
+    assert refused.value.code == "not_on_cpl"
+    assert not Device.objects.exists()
+
+
+@pytest.mark.parametrize("status", [CPLStatus.WITHDRAWN, CPLStatus.CANCELLED, CPLStatus.EXPIRED])
+def test_model_not_active_on_the_cpl_is_refused(supplier_user, dual_mode_ppmid, status):
+    CPLEntry.objects.filter(pk=dual_mode_ppmid[SmetsVersion.SMETS1].pk).update(status=status)
+    with pytest.raises(RuleRefused) as refused:
+        device_prenotify(actor=supplier_user, **prenotify_kwargs(DEVICE_ID, SmetsVersion.SMETS1))
+    assert refused.value.code == "cpl_entry_not_active"
+    assert status in refused.value.detail
+    assert not Device.objects.exists()
+
+
+def test_device_type_must_match_the_cpl(supplier_user, dual_mode_ppmid):
+    with pytest.raises(RuleRefused) as refused:
+        device_prenotify(actor=supplier_user, **prenotify_kwargs(DEVICE_ID, SmetsVersion.SMETS1, device_type="IHD"))
+    assert refused.value.code == "cpl_device_type_mismatch"
+    assert not Device.objects.exists()
+
+
+def test_duplicate_device_id_is_refused(supplier_user, dual_mode_ppmid):
+    device_prenotify(actor=supplier_user, **prenotify_kwargs(DEVICE_ID, SmetsVersion.SMETS1))
+    with pytest.raises(Conflict) as refused:
+        device_prenotify(actor=supplier_user, **prenotify_kwargs(DEVICE_ID, SmetsVersion.SMETS2_PLUS))
+    assert refused.value.code == "device_exists"
+    assert Device.objects.get().smets_version == SmetsVersion.SMETS1
+
+
+def test_malformed_input_is_refused_with_field_errors(supplier_user, dual_mode_ppmid):
+    with pytest.raises(ValidationFailed) as refused:
+        device_prenotify(actor=supplier_user, **prenotify_kwargs(
+            "00-DB-12", "SMETS3", device_type="METER", mpxn="12ab", csp_region="Mars"))
+    assert set(refused.value.errors) == {"device_id", "smets_version", "device_type", "mpxn", "csp_region"}
+    assert not Device.objects.exists()
+
+
+def test_only_suppliers_may_prenotify(make_user, network_operator, dcc_party, dual_mode_ppmid):
+    for party in (network_operator, dcc_party):
+        with pytest.raises(PermissionDenied):
+            device_prenotify(actor=make_user(party), **prenotify_kwargs(DEVICE_ID, SmetsVersion.SMETS1))
+    assert not Device.objects.exists()
