@@ -1,0 +1,98 @@
+"""REST devices API (docs/API.md "Devices"): list, one device, streamed extract."""
+from __future__ import annotations
+
+from django.db.models import F
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from inventory.api.serializers import DeviceDetailSerializer, DeviceSerializer
+from inventory.extract import COLUMN_NAMES, stream_csv, stream_jsonl
+from inventory.filtersets import DeviceFilterSet
+from inventory.selectors import device_get_for, device_queryset_for, sms_devices_for
+
+DEVICE_ID_PATH = OpenApiParameter(
+    "device_id", OpenApiTypes.STR, OpenApiParameter.PATH,
+    description="EUI-64 Device ID, e.g. 00-DB-12-34-56-78-90-A0 (lower case accepted).",
+)
+
+
+class DeviceListView(generics.ListAPIView):
+    """Devices you may see in the SSI inventory, in Device ID order (keyset paginated)."""
+
+    serializer_class = DeviceSerializer
+    filterset_class = DeviceFilterSet
+    keyset_field = "device_id"
+
+    def get_queryset(self):
+        return device_queryset_for(self.request.user.party).annotate(hub_device_id=F("hub__device_id"))
+
+
+@extend_schema(parameters=[DEVICE_ID_PATH], responses={200: DeviceDetailSerializer, 400: None, 404: None})
+class DeviceDetailView(APIView):
+    """One device with its Smart Metering System (the hub and the devices joined to it)."""
+
+    serializer_class = DeviceDetailSerializer
+
+    def get(self, request, device_id: str):
+        device = device_get_for(request.user.party, device_id)
+        sms = sms_devices_for(request.user.party, device)
+        return Response(DeviceDetailSerializer(device, context={"request": request, "sms": sms}).data)
+
+
+class IgnoreFormatNegotiation(BaseContentNegotiation):
+    """The extract's ``?format=`` chooses the file format, not DRF's renderer: errors are always JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+EXTRACT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", stream_csv),
+    "jsonl": ("application/x-ndjson", stream_jsonl),
+}
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("format", OpenApiTypes.STR, enum=list(EXTRACT_FORMATS), default="csv",
+                         description="csv (header row first) or jsonl (one JSON object per line)."),
+    ],
+    responses={
+        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, columns: " + ", ".join(COLUMN_NAMES)),
+        (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="JSON lines, same fields."),
+        400: None,
+    },
+)
+class DeviceExtractView(generics.GenericAPIView):
+    """A streamed extract of the devices the list would show, with the same filters."""
+
+    filterset_class = DeviceFilterSet
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = None
+    content_negotiation_class = IgnoreFormatNegotiation
+
+    def get_queryset(self):
+        return device_queryset_for(self.request.user.party)
+
+    def get(self, request):
+        file_format = request.query_params.get("format", "csv")
+        if file_format not in EXTRACT_FORMATS:
+            raise ValidationError({"format": [f"Choose one of: {', '.join(EXTRACT_FORMATS)}."]})
+        queryset = self.filter_queryset(self.get_queryset())
+        content_type, stream = EXTRACT_FORMATS[file_format]
+        response = StreamingHttpResponse(stream(queryset), content_type=content_type)
+        filename = f"devices-{timezone.now():%Y%m%d-%H%M%S}.{file_format}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,139 @@
+"""Streamed device extracts (CSV and JSON lines) that never hold the result in memory.
+
+CSV is PostgreSQL's own ``COPY (<scoped, filtered SELECT>) TO STDOUT WITH (FORMAT csv, HEADER)``
+read block by block through psycopg 3's ``cursor.copy()``; JSON lines are read in keyset chunks
+of ``JSONL_CHUNK`` rows by Device ID. Both start from the same scoped, filtered queryset as the
+list, so an extract holds exactly the rows the list pages through.
+
+Text cells that a spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``, tab or
+carriage return) get a leading ``'`` in SQL, so no cell of a CSV extract is executable.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterator
+
+import psycopg
+from django.db import connections
+from django.db.models import Case, CharField, Expression, F, Func, Value, When
+from django.db.models.query import QuerySet
+from psycopg import sql
+
+from inventory.models import Device
+
+JSONL_CHUNK = 5000
+
+FORMULA_START = "=+@\t\r-"
+
+
+class FormulaSafe(Func):
+    """``'`` + text when the text starts like a spreadsheet formula; NULL stays NULL."""
+
+    template = (
+        f"CASE WHEN left(%(expressions)s, 1) = ANY(string_to_array('{FORMULA_START}', NULL)) "
+        "THEN '''' || %(expressions)s ELSE %(expressions)s END"
+    )
+    output_field = CharField()
+
+
+def _text(lookup: str) -> Expression:
+    return FormulaSafe(F(lookup))
+
+
+def _utc_iso(lookup: str) -> Expression:
+    return Func(F(lookup), template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+                output_field=CharField())
+
+
+#: (column name, lookup) in extract order. Both formats share the names and the order.
+COLUMNS: list[tuple[str, str]] = [
+    ("device_id", "device_id"),
+    ("device_type", "device_type"),
+    ("status", "status"),
+    ("smets_version", "smets_version"),
+    ("manufacturer", "cpl_entry__manufacturer"),
+    ("model", "cpl_entry__model"),
+    ("hardware_version", "cpl_entry__hardware_version"),
+    ("firmware_version", "cpl_entry__firmware_version"),
+    ("cpl_status", "cpl_entry__status"),
+    ("mpxn", "mpxn"),
+    ("uprn", "uprn"),
+    ("postcode", "postcode"),
+    ("csp_region", "csp_region"),
+    ("responsible_supplier", "responsible_supplier_id"),
+    ("responsible_supplier_code", "responsible_supplier__code"),
+    ("restricted", "restricted"),
+    ("restricted_since", "restricted_since"),
+    ("date_commissioned", "date_commissioned"),
+    ("hub_id", "hub__device_id"),
+    ("payment_mode", "payment_mode"),
+]
+COLUMN_NAMES = [name for name, _lookup in COLUMNS]
+_NOT_TEXT = {"responsible_supplier", "restricted", "restricted_since", "date_commissioned"}
+
+
+def _csv_expression(name: str, lookup: str) -> Expression:
+    if name == "restricted":
+        return Case(When(restricted=True, then=Value("true")), default=Value("false"), output_field=CharField())
+    if name == "restricted_since":
+        return _utc_iso(lookup)
+    if name in _NOT_TEXT:
+        return F(lookup)
+    return _text(lookup)
+
+
+def csv_copy_statement(queryset: QuerySet[Device], connection) -> sql.Composed:
+    """The ``COPY ... TO STDOUT`` statement for ``queryset`` (already scoped and filtered).
+
+    Django compiles the SELECT (columns aliased ``c0``, ``c1`` ...); psycopg binds its parameters
+    client-side (``mogrify``), and the outer SELECT renames the columns to the header names.
+    """
+    inner = queryset.order_by("device_id").values(
+        **{f"c{index}": _csv_expression(name, lookup) for index, (name, lookup) in enumerate(COLUMNS)}
+    )
+    inner_sql, params = inner.query.sql_with_params()
+    bound = psycopg.ClientCursor(connection).mogrify(inner_sql, params)
+    columns = sql.SQL(", ").join(
+        sql.SQL("{} AS {}").format(sql.Identifier(f"c{index}"), sql.Identifier(name))
+        for index, name in enumerate(COLUMN_NAMES)
+    )
+    return sql.SQL("COPY (SELECT {columns} FROM ({inner}) AS extract_rows) TO STDOUT WITH (FORMAT csv, HEADER)").format(
+        columns=columns, inner=sql.SQL(bound),
+    )
+
+
+def stream_csv(queryset: QuerySet[Device], using: str = "default") -> Iterator[bytes]:
+    """Yield the CSV extract as PostgreSQL sends it, block by block (header row first)."""
+    connection = connections[using]
+    connection.ensure_connection()
+    raw = connection.connection
+    statement = csv_copy_statement(queryset, raw)
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for block in copy:
+            yield bytes(block)
+
+
+def _json_value(value):
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def stream_jsonl(queryset: QuerySet[Device], chunk_size: int = JSONL_CHUNK) -> Iterator[bytes]:
+    """Yield one JSON object per device, reading keyset chunks of ``chunk_size`` rows by Device ID."""
+    lookups = [lookup for _name, lookup in COLUMNS]
+    rows = queryset.order_by("device_id").values_list(*lookups)
+    last_device_id = None
+    while True:
+        chunk = list((rows.filter(device_id__gt=last_device_id) if last_device_id else rows)[:chunk_size])
+        if not chunk:
+            return
+        yield "".join(
+            json.dumps(dict(zip(COLUMN_NAMES, map(_json_value, row), strict=True))) + "\n" for row in chunk
+        ).encode()
+        if len(chunk) < chunk_size:
+            return
+        last_device_id = chunk[-1][0]
