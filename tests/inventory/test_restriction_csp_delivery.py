@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from inventory.choices import RestrictionChannel
@@ -19,25 +18,6 @@ from tests.services import wait_for
 
 SET = {"restricted": True, "reason": "Consumer refused", "attested": True, "channel": RestrictionChannel.WEB}
 CLEAR = {"restricted": False, "reason": "Change of tenancy", "attested": False, "channel": RestrictionChannel.WEB}
-
-
-@pytest.fixture
-def _restore_trigger_role(django_db_blocker):
-    """Set up before the test database, torn down after its flush: turns audit triggers back on."""
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = DEFAULT")
-
-
-@pytest.fixture
-def flushable_audit_tables(_restore_trigger_role, transactional_db):
-    """Let the end-of-test flush TRUNCATE the append-only audit tables (their trigger refuses it).
-
-    Torn down just before pytest-django flushes the database; the triggers fire again right after.
-    """
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
 
 
 def csp_north(**fields) -> Party:
@@ -54,7 +34,7 @@ def csp_north(**fields) -> Party:
 
 @pytest.mark.integration
 def test_real_worker_delivers_the_notification_to_the_csp_endpoint_and_retries_after_a_failure(
-    flushable_audit_tables, csp_endpoint, celery_worker_process, supplier, make_user,
+    csp_endpoint, celery_worker_process, supplier, make_user,
 ):
     csp = csp_north(notification_endpoint=csp_endpoint.url)
     sms = make_sms(supplier=supplier)
