@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 
 import psycopg
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, CharField, Expression, F, Func, Value, When
 from django.db.models.query import QuerySet
@@ -108,7 +109,11 @@ def stream_csv(queryset: QuerySet[Device], using: str = "default") -> Iterator[b
     connection = connections[using]
     connection.ensure_connection()
     raw = connection.connection
-    statement = csv_copy_statement(queryset, raw)
+    try:
+        statement = csv_copy_statement(queryset, raw)
+    except EmptyResultSet:  # e.g. a party that sees no inventory: Django will not compile a query
+        yield (",".join(COLUMN_NAMES) + "\n").encode()
+        return
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for block in copy:
             yield bytes(block)

@@ -32,7 +32,8 @@ class DeviceListView(generics.ListAPIView):
     keyset_field = "device_id"
 
     def get_queryset(self):
-        return device_queryset_for(self.request.user.party).annotate(hub_device_id=F("hub__device_id"))
+        party = getattr(self.request.user, "party", None)  # None while the schema is generated
+        return device_queryset_for(party).annotate(hub_device_id=F("hub__device_id"))
 
 
 @extend_schema(parameters=[DEVICE_ID_PATH], responses={200: DeviceDetailSerializer, 400: None, 404: None})
@@ -64,6 +65,7 @@ EXTRACT_FORMATS = {
 
 
 @extend_schema(
+    filters=True,
     parameters=[
         OpenApiParameter("format", OpenApiTypes.STR, enum=list(EXTRACT_FORMATS), default="csv",
                          description="csv (header row first) or jsonl (one JSON object per line)."),
@@ -83,7 +85,7 @@ class DeviceExtractView(generics.GenericAPIView):
     content_negotiation_class = IgnoreFormatNegotiation
 
     def get_queryset(self):
-        return device_queryset_for(self.request.user.party)
+        return device_queryset_for(getattr(self.request.user, "party", None))
 
     def get(self, request):
         file_format = request.query_params.get("format", "csv")

@@ -154,3 +154,5 @@ def test_schema_describes_every_devices_endpoint(api_client_for, supplier):
     list_params = {p["name"] for p in paths["/api/v1/devices/"]["get"]["parameters"]}
     assert {"device_id", "device_type", "status", "smets_version", "restricted", "csp_region", "mpxn", "uprn",
             "responsible_supplier", "q", "cursor", "limit"} <= list_params
+    extract_params = {p["name"] for p in paths["/api/v1/devices/extract/"]["get"]["parameters"]}
+    assert {"format", "device_id", "restricted", "q", "responsible_supplier"} <= extract_params
