@@ -1,21 +1,141 @@
-"""Home, and the user's API tokens page."""
+"""Home (what needs attention for the user's party, and where to go), and the user's API tokens page."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from incidents.choices import AWAITING_RESPONSE_STATES, IncidentState
+from incidents.models import Incident
+from portal.choices import OutboxStatus
 from portal.errors import DomainError
 from portal.forms import ApiTokenForm
-from portal.models import ApiToken
+from portal.models import ApiToken, OutboxMessage, Party
 from portal.services import api_token_issue, api_token_revoke
+
+#: Failing outbox messages are counted up to this many: the figure is a prompt to look, not a report.
+OUTBOX_COUNT_CAP = 100
+
+
+@dataclass(frozen=True)
+class QuickLink:
+    label: str
+    url: str
+    description: str = ""
+
+
+def _url(name: str, **query: str) -> str | None:
+    """The URL of a page, or None while the section that serves it is not installed yet.
+
+    Sections land in their own issues; the home page offers a link only once its page exists.
+    """
+    try:
+        url = reverse(name)
+    except NoReverseMatch:
+        return None
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _link(label: str, name: str, description: str = "", **query: str) -> QuickLink | None:
+    url = _url(name, **query)
+    return QuickLink(label=label, url=url, description=description) if url else None
+
+
+def incident_attention(party: Party) -> dict[str, int]:
+    """Open incidents assigned to / raised by ``party``, in one aggregate over the (small) incidents table.
+
+    The filters follow ``incident_assigned_state_idx`` / ``incident_raised_state_idx``; the DCC also
+    sees every overdue incident whoever holds it (``incident_open_due_idx``).
+    """
+    today = timezone.localdate()
+    overdue = Q(state__in=AWAITING_RESPONSE_STATES, due_by__lt=today)
+    scope = Q(assigned_party=party) | Q(raised_by=party)
+    if party.is_dcc:
+        scope |= overdue | Q(state=IncidentState.NOT_INSTALLING_SUPPLIER)
+    return Incident.objects.exclude(state=IncidentState.CLOSED).filter(scope).aggregate(
+        assigned_open=Count("id", filter=Q(assigned_party=party)),
+        assigned_overdue=Count("id", filter=Q(assigned_party=party) & overdue),
+        raised_open=Count("id", filter=Q(raised_by=party)),
+        raised_answered=Count("id", filter=Q(raised_by=party, state=IncidentState.RESPONDED)),
+        all_overdue=Count("id", filter=overdue),
+        to_reassign=Count("id", filter=Q(state=IncidentState.NOT_INSTALLING_SUPPLIER)),
+    )
+
+
+def failing_outbox_count() -> int:
+    """Failing outbox messages, counted up to ``OUTBOX_COUNT_CAP`` (the partial index ``outbox_due_idx``)."""
+    return OutboxMessage.objects.filter(status=OutboxStatus.FAILED)[:OUTBOX_COUNT_CAP].count()
+
+
+def quick_links(party: Party) -> list[QuickLink]:
+    """Where each role usually goes next, in the order it usually goes there (a party may hold several roles)."""
+    candidates: list[QuickLink | None] = []
+    if party.is_supplier:
+        candidates += [
+            _link("Search the inventory", "inventory:device-list", "Your devices, their history and Restricted mode."),
+            _link("Restricted devices", "inventory:device-list", "Devices you have set to Restricted (MP169).",
+                  restricted="true"),
+            _link("Raise an install-code request", "incidents:incident-create",
+                  "For a device you gained before it was commissioned (MP121)."),
+            _link("Bulk install-code requests", "incidents:bulk-upload", "Upload a CSV of Device IDs."),
+            _link("Bulk restriction changes", "inventory:restriction-bulk", "Upload a CSV to set or clear Restricted."),
+        ]
+    if party.is_network_operator:
+        candidates += [
+            _link("Search the inventory (read only)", "inventory:device-list",
+                  "Devices on your network, with the Restricted indication."),
+        ]
+    if party.is_csp:
+        candidates += [
+            _link(f"Restricted devices in {party.csp_region or 'your region'}", "inventory:device-list",
+                  "So a restricted meter is not triaged as a fault.", restricted="true",
+                  **({"csp_region": party.csp_region} if party.csp_region else {})),
+        ]
+    if party.is_dcc:
+        candidates += [
+            _link("Incidents queue", "incidents:incident-list", "Incidents waiting for the service desk."),
+            _link("Allow-lists", "gateway:allow-lists", "Which SRVs and alerts a restricted device accepts."),
+            _link("Central Products List", "inventory:cpl-list", "Approved device models and firmware (MP202)."),
+            _link("Outbox", "outbox", "Emails and CSP notifications, and the ones failing."),
+        ]
+    candidates += [
+        _link("Gateway logs", "gateway:log-index", "Service requests and alerts, with their outcome."),
+        _link("Monthly reports", "reporting:report-index", "Performance, SLA and firmware reports."),
+    ]
+    seen: set[str] = set()
+    links = []
+    for link in candidates:
+        if link and link.url not in seen:
+            seen.add(link.url)
+            links.append(link)
+    return links
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"party": request.user.party})
+    party: Party | None = request.user.party
+    context: dict = {"party": party, "device_search_url": _url("inventory:device-list")}
+    if party is not None:
+        context["incidents"] = incident_attention(party)
+        context["incident_list_url"] = _url("incidents:incident-list")
+        context["quick_links"] = quick_links(party)
+        context["reports_url"] = _url("reporting:report-index")
+        last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
+        context["last_month"] = last_month
+        if party.is_dcc:
+            context["failing_outbox"] = failing_outbox_count()
+            context["outbox_count_cap"] = OUTBOX_COUNT_CAP
+            context["outbox_url"] = _url("outbox", status=OutboxStatus.FAILED)
+    return render(request, "portal/home.html", context)
 
 
 @login_required
