@@ -9,6 +9,8 @@ CSP will be told, or nothing happened.
 """
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -24,8 +26,9 @@ from inventory.choices import (
     SmetsVersion,
 )
 from inventory.models import Device, RestrictionChange
+from inventory.selectors import device_get_for
 from portal.choices import OutboxKind, PartyRole
-from portal.errors import Conflict, PermissionDenied, RuleRefused, ValidationFailed
+from portal.errors import Conflict, DomainError, PermissionDenied, RuleRefused, ValidationFailed
 from portal.models import OutboxMessage, Party, User
 from portal.services import outbox_enqueue
 
@@ -272,3 +275,127 @@ def _notify_csp(*, device: Device, changes: list[RestrictionChange], supplier: P
         subject=f"MP169 Restricted mode {state}: {device.device_id}", body=body, payload=payload,
         party=csp, source=source,
     )
+
+
+# --- bulk (CSV upload in the browser, REST) -------------------------------------------------
+
+#: Columns of a bulk file; ``all_reasonable_steps_taken`` may be left out when every row clears.
+BULK_COLUMNS = ("device_id", "restricted", "reason", "all_reasonable_steps_taken")
+BULK_REQUIRED_COLUMNS = frozenset({"device_id", "restricted", "reason"})
+#: Rows one upload may carry; each is applied in its own transaction while the request waits.
+BULK_MAX_ROWS = 500
+_TRUE = frozenset({"true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0", ""})
+
+
+@dataclass(frozen=True)
+class BulkRowResult:
+    """The outcome of one bulk row: ``ok`` with the audit rows written, or the refusal."""
+
+    row: int
+    device_id: str
+    restricted: bool | None
+    ok: bool
+    code: str = ""
+    detail: str = ""
+    change_ids: tuple[int, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "device_id": self.device_id, "restricted": self.restricted, "ok": self.ok,
+                "code": self.code, "detail": self.detail, "change_ids": list(self.change_ids)}
+
+
+def restriction_bulk_parse_csv(data: bytes) -> list[dict[str, str]]:
+    """Read a bulk upload into rows, or raise ``ValidationFailed`` for the file as a whole.
+
+    The file must be UTF-8 (a byte-order mark is allowed), start with a header naming the columns
+    in ``BULK_COLUMNS`` and have at most ``BULK_MAX_ROWS`` rows. Row content is checked row by row
+    by ``restriction_bulk_apply``.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationFailed(
+            "The file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again. Nothing was changed.",
+            code="bad_encoding",
+        ) from error
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip().lower() for name in (reader.fieldnames or []) if name is not None]
+    expected = ", ".join(BULK_COLUMNS)
+    if not header:
+        raise ValidationFailed(f"The file is empty: it needs a header row ({expected}). Nothing was changed.",
+                               code="no_header")
+    unknown = [name for name in header if name not in BULK_COLUMNS]
+    missing = sorted(BULK_REQUIRED_COLUMNS - set(header))
+    if unknown or missing:
+        problems = []
+        if missing:
+            problems.append(f"missing {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unexpected {', '.join(unknown)}")
+        raise ValidationFailed(
+            f"The header row must name the columns {expected} ({'; '.join(problems)}). Nothing was changed.",
+            code="bad_columns",
+        )
+    reader.fieldnames = header
+    rows = []
+    for raw in reader:
+        if len(rows) >= BULK_MAX_ROWS:
+            raise ValidationFailed(
+                f"The file has more than {BULK_MAX_ROWS} rows: split it into smaller files. Nothing was changed.",
+                code="too_many_rows",
+            )
+        if None in raw:
+            raw.pop(None)  # extra cells beyond the header: reported as a malformed row below
+            raw["__extra__"] = "yes"
+        rows.append({key: (value or "").strip() for key, value in raw.items()})
+    if not rows:
+        raise ValidationFailed("The file has a header but no rows. Nothing was changed.", code="no_rows")
+    return rows
+
+
+def restriction_bulk_apply(*, rows: list[dict], actor: User, channel: RestrictionChannel,
+                           request_id: str = "") -> list[BulkRowResult]:
+    """Apply each row through ``restriction_set`` in its own transaction; one result per row.
+
+    A refused or malformed row changes nothing and does not stop the others. Rows may hold
+    strings (CSV) or JSON values (REST).
+    """
+    results = []
+    for number, row in enumerate(rows, start=1):
+        device_id = str(row.get("device_id") or "").strip()
+        restricted = None
+        try:
+            if row.get("__extra__"):
+                raise ValidationFailed("The row has more cells than the header.", code="bad_row")
+            restricted = _bulk_boolean(row.get("restricted"), "restricted", required=True)
+            attested = _bulk_boolean(row.get("all_reasonable_steps_taken"), "all_reasonable_steps_taken")
+            device = device_get_for(actor.party, device_id)
+            device_id = device.device_id
+            result = restriction_set(
+                device=device, actor=actor, restricted=restricted, reason=str(row.get("reason") or ""),
+                attested=attested, channel=channel, request_id=request_id,
+            )
+        except DomainError as error:
+            results.append(BulkRowResult(row=number, device_id=device_id, restricted=restricted, ok=False,
+                                         code=error.code, detail=error.detail))
+        else:
+            results.append(BulkRowResult(
+                row=number, device_id=device_id, restricted=restricted, ok=True,
+                detail="Restricted set." if restricted else "Restricted cleared.",
+                change_ids=tuple(change.pk for change in result.changes),
+            ))
+    return results
+
+
+def _bulk_boolean(value, column: str, *, required: bool = False) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    if required and not text:
+        raise ValidationFailed(f"'{column}' is empty: write true or false.", code="bad_boolean")
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValidationFailed(f"'{column}' must be true or false, not '{str(value)[:20]}'.", code="bad_boolean")

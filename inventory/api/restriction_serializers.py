@@ -1,0 +1,70 @@
+"""Serializers for the MP169 restriction endpoints (docs/API.md "Devices")."""
+from __future__ import annotations
+
+import datetime
+
+from rest_framework import serializers
+
+from inventory.api.serializers import DeviceSerializer
+from inventory.models import RestrictionChange
+from inventory.services.restriction import BULK_MAX_ROWS
+
+
+class RestrictionRequestSerializer(serializers.Serializer):
+    """The body of ``POST /devices/<device_id>/restriction/``: only its shape; the rules are the service's."""
+
+    restricted = serializers.BooleanField(help_text="true to set Restricted, false to clear it.")
+    reason = serializers.CharField(max_length=2000, help_text="Why (e.g. 'Change of tenancy'); required.")
+    all_reasonable_steps_taken = serializers.BooleanField(
+        default=False, help_text="Attestation that all reasonable steps to install a fully communicating meter "
+                                 "were taken; required (true) to set.",
+    )
+
+
+class RestrictionChangeSerializer(serializers.ModelSerializer):
+    """One audit row of the restriction history."""
+
+    device_id = serializers.CharField(source="device.device_id", read_only=True)
+    at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC)
+    actor = serializers.CharField(source="actor.username", read_only=True)
+    party = serializers.CharField(source="party.code", read_only=True)
+    cascaded_from = serializers.IntegerField(source="cascaded_from_id", read_only=True, allow_null=True,
+                                             help_text="For a GPF: the id of the GSME change that carried it.")
+
+    class Meta:
+        model = RestrictionChange
+        fields = ["id", "device_id", "at", "actor", "party", "old_value", "new_value", "reason", "attested",
+                  "channel", "request_id", "cascaded_from"]
+        read_only_fields = fields
+
+
+class RestrictionStateSerializer(DeviceSerializer):
+    """The device's new state after a change, with the audit rows the change wrote."""
+
+    changes = RestrictionChangeSerializer(many=True, read_only=True, source="restriction_changes_written")
+
+    class Meta(DeviceSerializer.Meta):
+        fields = [*DeviceSerializer.Meta.fields, "changes"]
+        read_only_fields = fields
+
+
+class RestrictionBulkRequestSerializer(serializers.Serializer):
+    """``{"changes": [{"device_id", "restricted", "reason", "all_reasonable_steps_taken"}, ...]}``.
+
+    Rows are kept as given and checked one by one, so one bad row never fails the others.
+    """
+
+    changes = serializers.ListField(
+        child=serializers.DictField(), allow_empty=False, max_length=BULK_MAX_ROWS,
+        help_text=f"Up to {BULK_MAX_ROWS} rows; each is applied on its own.",
+    )
+
+
+class RestrictionBulkRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    device_id = serializers.CharField()
+    restricted = serializers.BooleanField(allow_null=True)
+    ok = serializers.BooleanField()
+    code = serializers.CharField(help_text="Refusal code when not ok.")
+    detail = serializers.CharField()
+    change_ids = serializers.ListField(child=serializers.IntegerField())

@@ -1,0 +1,82 @@
+"""REST entry points for MP169 Restricted mode. They translate; the rules are in the service."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from inventory.api.restriction_serializers import (
+    RestrictionBulkRequestSerializer,
+    RestrictionBulkRowSerializer,
+    RestrictionChangeSerializer,
+    RestrictionRequestSerializer,
+    RestrictionStateSerializer,
+)
+from inventory.api.views import DEVICE_ID_PATH, IgnoreFormatNegotiation
+from inventory.choices import RestrictionChannel
+from inventory.selectors import device_get_for
+from inventory.selectors_restriction import restriction_history_csv_response, restriction_history_for
+from inventory.services.restriction import restriction_bulk_apply, restriction_set
+
+
+@extend_schema(
+    parameters=[DEVICE_ID_PATH], request=RestrictionRequestSerializer,
+    responses={200: RestrictionStateSerializer, 400: None, 403: None, 404: None, 409: None, 422: None},
+)
+class DeviceRestrictionView(APIView):
+    """Set or clear Restricted on a meter (R169). 403: not the Responsible Supplier; 422: an MP169 rule
+    refused it; 409: the device is already in that state."""
+
+    def post(self, request, device_id: str):
+        device = device_get_for(request.user.party, device_id)
+        body = RestrictionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = restriction_set(
+            device=device, actor=request.user, restricted=body.validated_data["restricted"],
+            reason=body.validated_data["reason"], attested=body.validated_data["all_reasonable_steps_taken"],
+            channel=RestrictionChannel.API, request_id=request.request_id,
+        )
+        state = result.device
+        state.restriction_changes_written = result.changes
+        return Response(RestrictionStateSerializer(state).data)
+
+
+@extend_schema(
+    parameters=[
+        DEVICE_ID_PATH,
+        OpenApiParameter("format", str, enum=["json", "csv"], default="json",
+                         description="csv: the whole history as a streamed CSV file (no paging)."),
+    ],
+    responses={200: RestrictionChangeSerializer(many=True), 400: None, 404: None},
+)
+class DeviceRestrictionHistoryView(generics.ListAPIView):
+    """The device's restriction audit trail, newest first (keyset paginated); ``?format=csv`` for a file."""
+
+    serializer_class = RestrictionChangeSerializer
+    keyset_field = "id"
+    keyset_descending = True
+    content_negotiation_class = IgnoreFormatNegotiation
+
+    def get_queryset(self):
+        self.device = device_get_for(self.request.user.party, self.kwargs["device_id"])
+        return restriction_history_for(self.device)
+
+    def list(self, request, *args, **kwargs):
+        if request.query_params.get("format") == "csv":
+            return restriction_history_csv_response(device_get_for(request.user.party, kwargs["device_id"]))
+        return super().list(request, *args, **kwargs)
+
+
+@extend_schema(request=RestrictionBulkRequestSerializer, responses={200: RestrictionBulkRowSerializer(many=True)})
+class RestrictionBulkView(APIView):
+    """Set or clear Restricted on many meters: each row is applied (or refused) on its own."""
+
+    def post(self, request):
+        body = RestrictionBulkRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        results = restriction_bulk_apply(
+            rows=body.validated_data["changes"], actor=request.user, channel=RestrictionChannel.BULK,
+            request_id=request.request_id,
+        )
+        return Response({"results": [result.as_dict() for result in results]})
