@@ -1,0 +1,68 @@
+"""SSI inventory pages: the device list (search, filters, keyset pages) and the device page."""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+
+from inventory.filtersets import DeviceFilterSet
+from inventory.selectors import device_get_for, device_queryset_for, party_sees_inventory, sms_devices_for
+from portal.errors import DomainError
+from portal.eui64 import is_device_id, normalise_device_id
+
+PAGE_SIZE = 50
+#: Filters shown as selects on the page; the others (``device_id``, ``mpxn``, ``uprn``) are kept from the URL.
+PAGE_FILTERS = ("device_type", "status", "smets_version", "csp_region", "restricted", "responsible_supplier")
+URL_ONLY_FILTERS = ("device_id", "mpxn", "uprn")
+ROWS_TARGET = "device-rows"
+
+
+@login_required
+def device_list(request: HttpRequest) -> HttpResponse:
+    """One keyset page of the devices the user's party may see (``?after=<Device ID>``, no OFFSET, no COUNT)."""
+    party = request.user.party
+    filterset = DeviceFilterSet(request.GET, queryset=device_queryset_for(party))
+    devices: list = []
+    next_after = None
+    after = request.GET.get("after", "")
+    if filterset.is_valid():
+        page = filterset.qs.order_by("device_id")
+        if is_device_id(after):
+            page = page.filter(device_id__gt=normalise_device_id(after))
+        devices = list(page[: PAGE_SIZE + 1])
+        if len(devices) > PAGE_SIZE:
+            devices = devices[:PAGE_SIZE]
+            next_after = devices[-1].device_id
+    filters = request.GET.copy()
+    filters.pop("after", None)
+    query = filters.urlencode()
+    context = {
+        "filterset": filterset,
+        "filter_fields": [filterset.form[name] for name in PAGE_FILTERS],
+        "hidden_filters": [filterset.form[name] for name in URL_ONLY_FILTERS],
+        "devices": devices,
+        "sees_inventory": party_sees_inventory(party),
+        "is_first_page": not is_device_id(after),
+        "filter_query": query,
+        "next_after": next_after,
+        "extract_url": reverse("api-device-extract") + "?" + "&".join(filter(None, ["format=csv", query])),
+        "rows_target": ROWS_TARGET,
+    }
+    htmx_rows = request.htmx and request.htmx.target == ROWS_TARGET
+    response = render(request, "inventory/_device_rows.html" if htmx_rows else "inventory/device_list.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+@login_required
+def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
+    """A device's facts, CPL row, SMS and parties; unknown, out of scope or malformed is 404."""
+    party = request.user.party
+    try:
+        device = device_get_for(party, device_id)
+    except DomainError as error:
+        raise Http404(error.detail) from error
+    hub, sms_devices = sms_devices_for(party, device)
+    return render(request, "inventory/device_detail.html", {"device": device, "hub": hub, "sms_devices": sms_devices})
