@@ -184,6 +184,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
     }
 }
 
