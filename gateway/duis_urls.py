@@ -1,4 +1,8 @@
-"""``POST /duis/``: the DUIS XML gateway (built in the gateway issue)."""
-from django.urls import path  # noqa: F401
+"""``POST /duis/``: the DUIS XML gateway."""
+from django.urls import path
 
-urlpatterns: list = []
+from gateway.duis.views import DuisView
+
+urlpatterns = [
+    path("duis/", DuisView.as_view(), name="duis"),
+]

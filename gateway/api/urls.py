@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from gateway.api import views
+
+urlpatterns = [
+    path("service-requests/", views.ServiceRequestView.as_view(), name="api-service-request"),
+    path("alerts/", views.AlertView.as_view(), name="api-alert"),
+]

@@ -1,0 +1,31 @@
+"""Gateway REST bodies (docs/API.md, Gateway). Only shapes here: the rules are in ``gateway.services``."""
+from rest_framework import serializers
+
+
+class ServiceRequestSerializer(serializers.Serializer):
+    srv = serializers.CharField(max_length=20, help_text="Service Reference Variant, e.g. 4.1.1.")
+    device_id = serializers.CharField(
+        max_length=40, required=False, allow_blank=True,
+        help_text="EUI-64 of the target device (required for SRVs addressed to a device).",
+    )
+    command_variant = serializers.IntegerField(help_text="DUIS command variant, 1 to 8.")
+    scheduled_srv = serializers.CharField(
+        max_length=20, required=False, allow_blank=True,
+        help_text="For 5.1 Create Schedule: the device SRV to schedule on device_id.",
+    )
+
+
+class ServiceRequestResultSerializer(serializers.Serializer):
+    request_id = serializers.CharField()
+    response_code = serializers.CharField(help_text="DUIS response code: I0, I99, E2, E5, E12, E19, E72 ...")
+    detail = serializers.CharField()
+
+
+class AlertSerializer(serializers.Serializer):
+    device_id = serializers.CharField(max_length=40)
+    alert_code = serializers.CharField(max_length=12, help_text="GBCS alert code in hex, e.g. 8F3E.")
+
+
+class AlertResultSerializer(serializers.Serializer):
+    delivered = serializers.BooleanField()
+    log = serializers.ChoiceField(choices=["sat", "diagnostics"])

@@ -1,0 +1,61 @@
+"""``POST /duis/``: a DUIS request goes through the same decision service as REST, by its
+``sr:ServiceReferenceVariant``; the answer is an ``sr:Response`` (8.2: ``sr:DSPInventory``).
+
+Which Device ID a request is about:
+
+* 5.1 Create Schedule: the schedule's ``sr:DeviceID`` (judged by the scheduled SRV, R169-8);
+* 11.1 / 11.4 firmware: the first Device ID of ``sr:DeviceIDList`` (the gateway answers one code per
+  request; the list's other devices are the CSP's distribution concern);
+* other device SRVs: the RequestID's target (its middle EUI-64), as DUIS addresses them;
+* non-device SRVs: the body's ``sr:DeviceID`` when it has one (12.2, 8.2 by DeviceID), for the log.
+"""
+from __future__ import annotations
+
+from gateway import catalogue
+from gateway.choices import Channel, ResponseCode
+from gateway.duis.messages import SR, DuisRequest, add_inventory, parse_request, response_envelope, serialise
+from gateway.selectors import inventory_read
+from gateway.services import service_request_submit
+from portal.models import Party
+
+READ_INVENTORY_SRV = "8.2"
+FIRMWARE_LIST_SRVS = frozenset({"11.1", "11.4"})
+
+
+def _device_id_for(request: DuisRequest) -> str:
+    entry = catalogue.srv_get(request.srv)
+    if request.srv == "5.1":
+        return request.body.findtext(f"{SR}DeviceID", "").strip()
+    if request.srv in FIRMWARE_LIST_SRVS:
+        return request.body.findtext(f"{SR}DeviceIDList", "").split(",")[0].strip()
+    if entry is not None and entry.targets_device:
+        return request.target_eui
+    return request.body.findtext(f"{SR}DeviceID", "").strip()
+
+
+def _read_inventory_criteria(body) -> dict:
+    prop = body.find(f"{SR}PropertyFilter")
+    if prop is not None:
+        return {"postcode": prop.findtext(f"{SR}PostCode", "").strip(),
+                "address_identifier": prop.findtext(f"{SR}AddressIdentifier", "").strip()}
+    for tag, key in (("DeviceID", "device_id"), ("MPxN", "mpxn"), ("UPRN", "uprn")):
+        value = body.findtext(f"{SR}{tag}")
+        if value is not None:
+            return {key: value.strip()}
+    return {}
+
+
+def duis_request_handle(*, data: bytes, party: Party, user) -> bytes:
+    """Parse, decide (and log) a DUIS request; return the DUIS response document."""
+    request = parse_request(data)
+    outcome = service_request_submit(
+        party=party, user=user, srv=request.srv, device_id=_device_id_for(request),
+        command_variant=request.command_variant, channel=Channel.DUIS, body=request.body,
+        request_id=request.request_id,
+    )
+    root, message = response_envelope(request=request, response_code=outcome.response_code)
+    if request.srv == READ_INVENTORY_SRV and outcome.response_code == ResponseCode.SUCCESS:
+        devices = inventory_read(**_read_inventory_criteria(request.body))
+        if devices:
+            add_inventory(message, devices)
+    return serialise(root)

@@ -1,0 +1,176 @@
+"""Gateway reads, scoped to what the reader's party may see.
+
+* Service-request log: DCC sees every request; a CSP the requests to devices of its region; every
+  other party (suppliers, network operators, other users, agents) only the requests it sent.
+* SAT log: DCC all; a CSP its region; a supplier the alerts of devices it was responsible for; a
+  network operator the alerts of its supply points.
+* Diagnostics log (R169-9): the DCC and the CSPs only - it is for triage, not for Service Users.
+
+Logs are read newest first with keyset paging on ``(time, id)``: no OFFSET and no COUNT(*).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from gateway.choices import AlertLogName
+from gateway.models import (
+    AlertCode,
+    AllowListChange,
+    DiagnosticsLogEntry,
+    RestrictedAlertAllowance,
+    RestrictedSrvAllowance,
+    SatLogEntry,
+    ServiceReferenceVariant,
+    ServiceRequestLog,
+)
+from inventory.choices import CSP_FOR_REGION
+from inventory.models import Device
+from portal.errors import PermissionDenied, ValidationFailed
+from portal.models import Party
+
+READ_INVENTORY_LIMIT = 17  # sr:DSPInventory holds at most 17 sr:Device
+
+
+def inventory_read(*, device_id: str = "", mpxn: str = "", uprn: str = "", postcode: str = "",
+                   address_identifier: str = "") -> list[Device]:
+    """SRV 8.2 Read Inventory: devices matching one DUIS criterion (DeviceID, MPxN, UPRN or PropertyFilter)."""
+    devices = Device.objects.select_related("cpl_entry").order_by("device_id")
+    if device_id:
+        devices = devices.filter(device_id=device_id.upper())
+    elif mpxn:
+        devices = devices.filter(mpxn=mpxn)
+    elif uprn:
+        devices = devices.filter(uprn=uprn.lstrip("0") or uprn)
+    elif postcode and address_identifier:
+        devices = devices.filter(postcode__iexact=postcode, address_identifier__iexact=address_identifier)
+    else:
+        return []
+    return list(devices[:READ_INVENTORY_LIMIT])
+
+
+def _csp_regions(party: Party) -> list[str]:
+    return [region for region, csp in CSP_FOR_REGION.items() if csp == party.csp_region]
+
+
+def service_request_log_visible(party: Party) -> QuerySet[ServiceRequestLog]:
+    rows = ServiceRequestLog.objects.all()
+    if party.is_dcc:
+        return rows
+    if party.is_csp:
+        return rows.filter(csp_region__in=_csp_regions(party))
+    return rows.filter(party=party)
+
+
+def alert_log_visible(party: Party, log: str) -> QuerySet:
+    if log == AlertLogName.DIAGNOSTICS:
+        if not (party.is_dcc or party.is_csp):
+            raise PermissionDenied("The diagnostics log is for the DCC service desk and the CSPs.")
+        rows = DiagnosticsLogEntry.objects.all()
+    else:
+        rows = SatLogEntry.objects.all()
+    if party.is_dcc:
+        return rows
+    if party.is_csp:
+        return rows.filter(csp_region__in=_csp_regions(party))
+    return rows.filter(Q(supplier=party) | Q(network_operator=party))
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    srv: str = ""
+    device_id: str = ""
+    party: int | None = None
+    response_code: str = ""
+    alert_code: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    restricted: bool | None = None
+
+
+def _cursor_decode(cursor: str | None) -> tuple[str, int] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return dt.datetime.fromisoformat(at), int(pk)
+    except (ValueError, TypeError, UnicodeError) as error:
+        raise ValidationFailed("Invalid page cursor: use the 'Older' link of the previous page.",
+                               code="invalid_cursor") from error
+
+
+def cursor_encode(at: dt.datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([at.isoformat(), pk]).encode()).decode().rstrip("=")
+
+
+def _filtered(rows: QuerySet, filters: LogFilters, *, time_field: str, restricted_field: str) -> QuerySet:
+    if filters.srv and time_field == "requested_at":
+        rows = rows.filter(srv=filters.srv)
+    if filters.alert_code and time_field == "received_at":
+        rows = rows.filter(alert_code=filters.alert_code.upper())
+    if filters.device_id:
+        rows = rows.filter(device_id=filters.device_id)
+    if filters.party is not None and time_field == "requested_at":
+        rows = rows.filter(party_id=filters.party)
+    if filters.response_code and time_field == "requested_at":
+        rows = rows.filter(response_code=filters.response_code)
+    if filters.date_from:
+        rows = rows.filter(**{f"{time_field}__date__gte": filters.date_from})
+    if filters.date_to:
+        rows = rows.filter(**{f"{time_field}__date__lte": filters.date_to})
+    if filters.restricted is not None:
+        rows = rows.filter(**{restricted_field: filters.restricted})
+    return rows
+
+
+def keyset_newest_first(rows: QuerySet, *, time_field: str, cursor: str | None,
+                        limit: int) -> tuple[list[Any], str | None]:
+    """One page, newest first, keyset on ``(time, id)``; returns the rows and the next page's cursor."""
+    after = _cursor_decode(cursor)
+    if after is not None:
+        at, pk = after
+        rows = rows.filter(Q(**{f"{time_field}__lt": at}) | Q(**{time_field: at, "id__lt": pk}))
+    page = list(rows.order_by(f"-{time_field}", "-id")[: limit + 1])
+    if len(page) <= limit:
+        return page, None
+    page = page[:limit]
+    last = page[-1]
+    return page, cursor_encode(getattr(last, time_field), last.pk)
+
+
+def service_request_log_page(*, party: Party, filters: LogFilters, cursor: str | None = None,
+                             limit: int = 50) -> tuple[list[ServiceRequestLog], str | None]:
+    rows = _filtered(service_request_log_visible(party), filters, time_field="requested_at",
+                     restricted_field="restricted_at_request")
+    return keyset_newest_first(rows.select_related("party"), time_field="requested_at", cursor=cursor, limit=limit)
+
+
+def alert_log_page(*, party: Party, log: str, filters: LogFilters, cursor: str | None = None,
+                   limit: int = 50) -> tuple[list, str | None]:
+    rows = _filtered(alert_log_visible(party, log), filters, time_field="received_at",
+                     restricted_field="restricted_at_receipt")
+    return keyset_newest_first(rows, time_field="received_at", cursor=cursor, limit=limit)
+
+
+def srv_allow_list() -> list[tuple[ServiceReferenceVariant, bool]]:
+    """Every SRV that can be on the restricted-device allow-list, with whether it is allowed now."""
+    allowed = set(RestrictedSrvAllowance.objects.values_list("srv_id", flat=True))
+    entries = ServiceReferenceVariant.objects.filter(targets_device=True).exclude(srv="5.1")
+    ordered = sorted(entries, key=lambda s: [int(p) for p in s.srv.split(".")])
+    return [(entry, entry.srv in allowed) for entry in ordered]
+
+
+def alert_allow_list() -> list[tuple[AlertCode, bool]]:
+    allowed = set(RestrictedAlertAllowance.objects.values_list("alert_id", flat=True))
+    return [(alert, alert.code in allowed) for alert in AlertCode.objects.order_by("code")]
+
+
+def allow_list_history(*, limit: int = 100) -> QuerySet[AllowListChange]:
+    return AllowListChange.objects.select_related("actor", "party").order_by("-at", "-id")[:limit]
+

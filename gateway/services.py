@@ -1,0 +1,297 @@
+"""The gateway's writes: the service-request decision (DUIS response codes), alert routing (SAT or
+diagnostics log) and DCC's edits of the MP169 allow-lists.
+
+Every entry point - REST, DUIS XML, the traffic generator's rules - goes through these functions.
+
+Decision order of ``service_request_submit`` (the first failing check answers):
+
+1. unknown SRV, malformed Device ID or command variant: ``ValidationFailed`` (400), nothing logged;
+2. SRVs addressed to a device (``ServiceReferenceVariant.targets_device``): the device is in the SMI, else **E19**;
+3. the caller's party has a DUIS role eligible for the SRV, else **E2**;
+4. the device's SMI status is one the SRV accepts (``accepted_statuses``), else **E5**;
+5. device checks registered by other features (``gateway.checks``);
+6. the command variant is one the SRV allows, else **E12**;
+7. MP169: a restricted device takes only SRVs on the allow-list, else **E72**; 5.1 Create Schedule is
+   judged by the SRV it schedules (R169-8);
+8. a body handler registered for the SRV (``gateway.duis.handlers``) may still refuse;
+9. accepted: **I99** (sent to the device) or **I0** (non-device SRVs the DCC answers itself, e.g. 8.2).
+
+Cost per decision: the catalogue is cached per process (reference data); the device and "is this SRV
+on the allow-list" come in ONE query (an ``EXISTS`` annotation, so an allow-list edit counts from the
+next request on); the log row is one INSERT. So 2 queries for a device SRV, 1 for a non-device SRV.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists
+from django.utils import timezone
+
+from gateway import catalogue
+from gateway.catalogue_data import CREATE_SCHEDULE_SRV
+from gateway.checks import Refusal, device_checks_run
+from gateway.choices import SUCCESS_CODES, AlertLogName, AllowList, ResponseCode
+from gateway.duis.handlers import body_handler_for
+from gateway.models import (
+    AlertCode,
+    AllowListChange,
+    DiagnosticsLogEntry,
+    RestrictedAlertAllowance,
+    RestrictedSrvAllowance,
+    SatLogEntry,
+    ServiceReferenceVariant,
+    ServiceRequestLog,
+)
+from inventory.models import Device
+from portal.errors import NotFound, PermissionDenied, ValidationFailed
+from portal.eui64 import normalise_device_id
+from portal.models import Party
+
+
+@dataclass(frozen=True)
+class ServiceRequestOutcome:
+    request_id: str
+    response_code: str
+    detail: str
+    srv: ServiceReferenceVariant
+    device: Device | None
+    log: ServiceRequestLog
+
+    @property
+    def accepted(self) -> bool:
+        return self.response_code in SUCCESS_CODES
+
+
+def _clean_srv(srv: Any) -> ServiceReferenceVariant:
+    entry = catalogue.srv_get(str(srv or "").strip())
+    if entry is None:
+        shown = str(srv or "")[:20]
+        raise ValidationFailed(
+            f"'{shown}' is not a DUIS Service Reference Variant: use one of the 129 SRVs, e.g. 4.1.1 or 8.2.",
+            code="unknown_srv", errors={"srv": ["Unknown Service Reference Variant."]},
+        )
+    return entry
+
+
+def _clean_command_variant(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        value = None
+    try:
+        variant = int(value)
+    except (TypeError, ValueError):
+        variant = -1
+    if not 1 <= variant <= 8:
+        raise ValidationFailed(
+            "The command variant must be a whole number from 1 to 8 (DUIS CommandVariant).",
+            code="invalid_command_variant", errors={"command_variant": ["Expected 1 to 8."]},
+        )
+    return variant
+
+
+def _scheduled_srv(body: Any) -> ServiceReferenceVariant:
+    """5.1 Create Schedule: the SRV it schedules, from a REST body dict or a DUIS ``sr:CreateSchedule``."""
+    if isinstance(body, dict):
+        value = body.get("scheduled_srv")
+    elif body is not None:
+        found = body.find("{*}DSPScheduledServiceReferenceVariant")
+        value = found.text if found is not None else None
+    else:
+        value = None
+    entry = catalogue.srv_get(str(value or "").strip())
+    if entry is None or not entry.targets_device or entry.srv == CREATE_SCHEDULE_SRV:
+        raise ValidationFailed(
+            "SRV 5.1 Create Schedule needs the device SRV it schedules (scheduled_srv), e.g. 4.6.1.",
+            code="invalid_scheduled_srv", errors={"scheduled_srv": ["A device SRV that can be scheduled."]},
+        )
+    return entry
+
+
+def _decide(*, entry: ServiceReferenceVariant, judged: ServiceReferenceVariant, device: Device | None,
+            device_id: str, party: Party, command_variant: int, body: Any) -> Refusal | None:
+    if entry.targets_device and device is None:
+        return Refusal(ResponseCode.UNKNOWN_DEVICE, f"Device {device_id} is not in the SMI.")
+    if not set(party.roles) & set(entry.eligible_roles):
+        roles = ", ".join(entry.eligible_roles) or "none (DCC only)"
+        return Refusal(
+            ResponseCode.ROLE_NOT_ALLOWED,
+            f"Your party's roles ({', '.join(party.roles)}) may not send SRV {entry.srv}; eligible roles: {roles}.",
+        )
+    if device is not None:
+        if device.status not in judged.accepted_statuses:
+            return Refusal(
+                ResponseCode.DEVICE_STATUS,
+                f"SRV {judged.srv} needs a device in status {' or '.join(judged.accepted_statuses)}; "
+                f"device {device.device_id} is {device.status}.",
+            )
+        refusal = device_checks_run(srv=entry.srv, device=device, party=party, body=body)
+        if refusal is not None:
+            return refusal
+    if command_variant not in entry.command_variants:
+        allowed = ", ".join(str(v) for v in entry.command_variants)
+        return Refusal(
+            ResponseCode.COMMAND_VARIANT,
+            f"Command variant {command_variant} is not valid for SRV {entry.srv}; use {allowed}.",
+        )
+    if device is not None and device.restricted and not device.srv_allowed:
+        what = f"SRV {judged.srv} ({judged.name})"
+        if entry.srv == CREATE_SCHEDULE_SRV:
+            what = f"a schedule of SRV {judged.srv} ({judged.name})"
+        return Refusal(
+            ResponseCode.RESTRICTED,
+            f"Device {device.device_id} is Restricted (MP169): {what} is not on the allow-list.",
+        )
+    return None
+
+
+def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str | None, command_variant: Any,
+                           channel: str, body: Any = None, request_id: str | None = None) -> ServiceRequestOutcome:
+    """Decide a service request, log it and return the DUIS response code with a human reason."""
+    entry = _clean_srv(srv)
+    variant = _clean_command_variant(command_variant)
+    device_id = normalise_device_id(device_id) if device_id else ""
+    if entry.targets_device and not device_id:
+        raise ValidationFailed(
+            f"SRV {entry.srv} is addressed to a device: give its device_id.",
+            code="device_id_required", errors={"device_id": ["Required for this SRV."]},
+        )
+    judged = _scheduled_srv(body) if entry.srv == CREATE_SCHEDULE_SRV else entry
+
+    device = None
+    if entry.targets_device:
+        device = (
+            Device.objects.select_related("cpl_entry", "hub")
+            .annotate(srv_allowed=Exists(RestrictedSrvAllowance.objects.filter(srv_id=judged.srv)))
+            .filter(device_id=device_id).first()
+        )
+    refusal = _decide(entry=entry, judged=judged, device=device, device_id=device_id, party=party,
+                      command_variant=variant, body=body)
+    request_id = request_id or str(uuid.uuid4())
+    handler = body_handler_for(entry.srv) if refusal is None and body is not None else None
+
+    def _log(outcome: Refusal | None) -> ServiceRequestLog:
+        code = outcome.code if outcome else entry.success_code
+        detail = outcome.reason if outcome else f"SRV {entry.srv} {entry.name}: accepted."
+        return ServiceRequestLog.objects.create(
+            request_id=request_id[:100], requested_at=timezone.now(), party=party,
+            user=user if getattr(user, "pk", None) else None, srv=entry.srv, srv_category=entry.category,
+            device_id=device_id, command_variant=variant, response_code=code, detail=detail[:250],
+            restricted_at_request=bool(device and device.restricted),
+            csp_region=device.csp_region if device else "", channel=channel,
+        )
+
+    if handler is None:
+        log = _log(refusal)
+    else:
+        with transaction.atomic():
+            refusal = handler(srv=entry.srv, body=body, party=party, user=user, device=device, request_id=request_id)
+            log = _log(refusal if isinstance(refusal, Refusal) else None)
+    return ServiceRequestOutcome(
+        request_id=request_id, response_code=log.response_code, detail=log.detail, srv=entry, device=device, log=log,
+    )
+
+
+# --- Alerts (R169-9) ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    delivered: bool
+    log: str
+    entry: SatLogEntry | DiagnosticsLogEntry
+
+
+def _clean_alert_code(value: Any) -> AlertCode:
+    code = str(value or "").strip().upper().removeprefix("0X")
+    alert = catalogue.alert_get(code)
+    if alert is None:
+        raise ValidationFailed(
+            f"'{str(value or '')[:12]}' is not a GBCS alert code: expected 4 hex digits from the alert "
+            "catalogue, e.g. 8F3E.",
+            code="unknown_alert_code", errors={"alert_code": ["Unknown GBCS alert code."]},
+        )
+    return alert
+
+
+def alert_receive(*, party: Party, device_id: str | None, alert_code: Any) -> AlertOutcome:
+    """Route a device alert: to the SAT log (delivered to Service Users) or, for a restricted device and
+    an alert not on the allow-list, to the diagnostics log only (R169-9). Alerts come from the network,
+    so only the DCC and the CSPs submit them."""
+    if not (party.is_dcc or party.is_csp):
+        raise PermissionDenied("Only the DCC and the CSPs submit device alerts to the gateway.")
+    device_id = normalise_device_id(device_id)
+    alert = _clean_alert_code(alert_code)
+    device = (
+        Device.objects.only("device_id", "restricted", "csp_region", "responsible_supplier_id", "network_operator_id")
+        .annotate(alert_allowed=Exists(RestrictedAlertAllowance.objects.filter(alert_id=alert.code)))
+        .filter(device_id=device_id).first()
+    )
+    if device is None:
+        raise NotFound(f"Device {device_id} is not in the SMI.", code="unknown_device")
+    diverted = device.restricted and not device.alert_allowed
+    model = DiagnosticsLogEntry if diverted else SatLogEntry
+    entry = model.objects.create(
+        device_id=device.device_id, alert_code=alert.code, restricted_at_receipt=device.restricted,
+        csp_region=device.csp_region, supplier_id=device.responsible_supplier_id,
+        network_operator_id=device.network_operator_id, submitted_by=party,
+    )
+    return AlertOutcome(
+        delivered=not diverted, log=AlertLogName.DIAGNOSTICS if diverted else AlertLogName.SAT, entry=entry,
+    )
+
+
+# --- Allow-list configuration (DCC) ------------------------------------------------------------------
+
+def _require_dcc(actor: Any) -> Party:
+    party = getattr(actor, "party", None)
+    if party is None or not party.is_dcc:
+        raise PermissionDenied("Only the DCC service desk may change the MP169 allow-lists.")
+    return party
+
+
+def allow_list_srv_set(*, actor: Any, srv: str, allowed: bool, reason: str = "") -> bool:
+    """Allow (or refuse) an SRV for restricted devices. Audited; effective from the next request.
+    Returns False when the SRV was already in that state (nothing written)."""
+    party = _require_dcc(actor)
+    with transaction.atomic():
+        entry = ServiceReferenceVariant.objects.select_for_update().filter(srv=srv).first()
+        if entry is None or not entry.targets_device or entry.srv == CREATE_SCHEDULE_SRV:
+            raise ValidationFailed(
+                f"'{str(srv)[:20]}' is not an SRV addressed to a device, so it has no place on the allow-list "
+                "(5.1 is judged by the SRV it schedules).",
+                code="not_on_allow_list",
+            )
+        current = RestrictedSrvAllowance.objects.filter(srv=entry).exists()
+        if current == allowed:
+            return False
+        if allowed:
+            RestrictedSrvAllowance.objects.create(srv=entry)
+        else:
+            RestrictedSrvAllowance.objects.filter(srv=entry).delete()
+        AllowListChange.objects.create(
+            actor=actor, party=party, allow_list=AllowList.SRV, item=entry.srv,
+            old_allowed=current, new_allowed=allowed, reason=reason[:250],
+        )
+    return True
+
+
+def allow_list_alert_set(*, actor: Any, alert_code: str, allowed: bool, reason: str = "") -> bool:
+    """Allow (or divert to diagnostics) an alert code from restricted devices. Audited; immediate."""
+    party = _require_dcc(actor)
+    alert = _clean_alert_code(alert_code)
+    with transaction.atomic():
+        AlertCode.objects.select_for_update().filter(code=alert.code).first()
+        current = RestrictedAlertAllowance.objects.filter(alert_id=alert.code).exists()
+        if current == allowed:
+            return False
+        if allowed:
+            RestrictedAlertAllowance.objects.create(alert_id=alert.code)
+        else:
+            RestrictedAlertAllowance.objects.filter(alert_id=alert.code).delete()
+        AllowListChange.objects.create(
+            actor=actor, party=party, allow_list=AllowList.ALERT, item=alert.code,
+            old_allowed=current, new_allowed=allowed, reason=reason[:250],
+        )
+    return True
+

@@ -1,0 +1,51 @@
+"""Gateway fixtures: parties with DUIS roles, DCC users, the real DUIS request files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway import catalogue, catalogue_data
+from gateway.catalogue import catalogue_cache_clear
+from gateway.models import AlertCode, RestrictedAlertAllowance, RestrictedSrvAllowance, ServiceReferenceVariant
+from tests.factories import PartyFactory
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def gateway_catalogues(db):
+    """The catalogues come from a data migration; a transactional test elsewhere may have flushed them."""
+    if not ServiceReferenceVariant.objects.exists():
+        srvs = catalogue_data.srv_rows()
+        alerts = catalogue_data.alert_rows()
+        ServiceReferenceVariant.objects.bulk_create([ServiceReferenceVariant(**row) for row in srvs])
+        AlertCode.objects.bulk_create([AlertCode(**row) for row in alerts])
+        RestrictedSrvAllowance.objects.bulk_create(
+            [RestrictedSrvAllowance(srv_id=s) for s in catalogue_data.initially_allowed_srvs(srvs)])
+        RestrictedAlertAllowance.objects.bulk_create(
+            [RestrictedAlertAllowance(alert_id=c) for c in catalogue_data.initially_allowed_alerts(alerts)])
+    catalogue_cache_clear()
+    yield catalogue
+    catalogue_cache_clear()
+
+
+@pytest.fixture
+def csp_party(db):
+    return PartyFactory(code="CSPN", name="CSP North", roles=["CSP"], csp_region="North")
+
+
+@pytest.fixture
+def dcc_user(dcc_party, make_user):
+    return make_user(dcc_party, "dcc-desk")
+
+
+@pytest.fixture
+def duis_request():
+    def _read(name: str, replacements: dict[str, str] | None = None) -> bytes:
+        text = next(DATA.glob(f"*{name}*")).read_text(encoding="utf-8")
+        for old, new in (replacements or {}).items():
+            text = text.replace(old, new)
+        return text.encode("utf-8")
+
+    return _read
