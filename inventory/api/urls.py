@@ -1,11 +1,12 @@
 from django.urls import path
 
-from inventory.api import restriction_views, views
+from inventory.api import cpl_views, restriction_views, views
 
 urlpatterns = [
     path("devices/", views.DeviceListView.as_view(), name="api-device-list"),
     # Before the detail route: "extract" is not a Device ID.
     path("devices/extract/", views.DeviceExtractView.as_view(), name="api-device-extract"),
+    path("devices/prenotify/", cpl_views.DevicePrenotifyView.as_view(), name="api-device-prenotify"),
     path("devices/<str:device_id>/", views.DeviceDetailView.as_view(), name="api-device-detail"),
     # MP169 Restricted mode
     path("devices/restriction/bulk/", restriction_views.RestrictionBulkView.as_view(), name="api-restriction-bulk"),
@@ -13,4 +14,8 @@ urlpatterns = [
          name="api-device-restriction"),
     path("devices/<str:device_id>/restriction-history/", restriction_views.DeviceRestrictionHistoryView.as_view(),
          name="api-device-restriction-history"),
+    # MP202 Dual-mode PPMIDs: the CPL, pre-notification, joining a hub
+    path("cpl/", cpl_views.CPLEntryListView.as_view(), name="api-cpl-list"),
+    path("cpl/<int:entry_id>/status/", cpl_views.CPLEntryStatusView.as_view(), name="api-cpl-status"),
+    path("devices/<str:device_id>/join/", cpl_views.DeviceJoinView.as_view(), name="api-device-join"),
 ]

@@ -209,13 +209,16 @@ def device_join_hub(*, actor: User, device: Device, hub: Device, request_id: str
     return device
 
 
-def device_get(*, device_id: str) -> Device:
-    """The device with this Device ID (normalised), or ``NotFound``."""
+def hub_get(*, device_id: str) -> Device:
+    """The hub (CHF) with this Device ID, or ``NotFound``. Devices of other parties join a shared hub (the
+    electricity and gas suppliers of one premises), so the lookup is not party-scoped; it answers only for
+    CHFs, so it reveals nothing about other devices."""
     device_id = normalise_device_id(device_id)
-    device = Device.objects.select_related("cpl_entry", "hub").filter(device_id=device_id).first()
-    if device is None:
-        raise NotFound(f"Device {device_id} is not in the Smart Metering Inventory.", code="device_not_found")
-    return device
+    hub = Device.objects.filter(device_id=device_id, device_type=DeviceType.CHF).first()
+    if hub is None:
+        raise NotFound(f"There is no hub (CHF) {device_id} in the Smart Metering Inventory.", code="hub_not_found",
+                       errors={"hub_id": ["No hub with this Device ID."]})
+    return hub
 
 
 def ppmid_firmware_update_refusal(*, device: Device) -> str | None:
