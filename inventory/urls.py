@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import views, views_cpl, views_devices
+from inventory import views, views_cpl, views_devices, views_restriction
 
 app_name = "inventory"
 urlpatterns = [
@@ -11,4 +11,12 @@ urlpatterns = [
     path("cpl/<int:entry_id>/status/", views_cpl.cpl_set_status, name="cpl-set-status"),
     path("prenotify/", views_devices.device_prenotify_view, name="device-prenotify"),
     path("devices/<str:device_id>/join/", views_devices.device_join_view, name="device-join"),
+    # MP169 Restricted mode
+    path("devices/<str:device_id>/restriction/", views_restriction.restriction_device, name="restriction-device"),
+    path("devices/<str:device_id>/restriction-history.csv", views_restriction.restriction_history_csv,
+         name="restriction-history-csv"),
+    path("devices/<str:device_id>/supplier-change/", views_restriction.supplier_change_view, name="supplier-change"),
+    path("restrictions/bulk/", views_restriction.restriction_bulk, name="restriction-bulk"),
+    path("restrictions/bulk/<str:token>/results.csv", views_restriction.restriction_bulk_results_csv,
+         name="restriction-bulk-results"),
 ]

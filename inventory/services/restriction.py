@@ -68,13 +68,18 @@ def restriction_check(*, device: Device, actor: User, restricted: bool | None = 
         _check_eligible_to_set(device)
 
 
-def restriction_may_change(*, device: Device, actor: User) -> bool:
-    """True when ``actor`` may set or clear Restricted on ``device`` now."""
+def restriction_refusal(*, device: Device, actor: User) -> DomainError | None:
+    """The error that would refuse ``actor`` changing ``device`` now, or None if the change is open."""
     try:
         restriction_check(device=device, actor=actor)
-    except (PermissionDenied, RuleRefused, Conflict):
-        return False
-    return True
+    except DomainError as error:
+        return error
+    return None
+
+
+def restriction_may_change(*, device: Device, actor: User) -> bool:
+    """True when ``actor`` may set or clear Restricted on ``device`` now."""
+    return restriction_refusal(device=device, actor=actor) is None
 
 
 def restriction_set(

@@ -1,12 +1,43 @@
 """``{% restriction_panel device %}``: the MP169 panel on the device page (state, form, history).
 
-Owned by the MP169 work; the device page only includes the tag.
+Owned by the MP169 work; the device page only includes the tag. Whether the form is offered is
+the service's answer (``restriction_refusal``), never a rule re-written here.
 """
+from __future__ import annotations
+
 from django import template
+
+from inventory.forms_restriction import RestrictionForm, SupplierChangeForm
+from inventory.models import Device
+from inventory.selectors_restriction import restriction_history_for
+from inventory.services.restriction import restriction_refusal
+from inventory.services.supplier_change import supplier_change_allowed
+from portal.errors import PermissionDenied
 
 register = template.Library()
 
+#: History rows shown in the panel; the CSV download has them all.
+PANEL_HISTORY_ROWS = 20
+
 
 @register.inclusion_tag("inventory/_restriction_panel.html", takes_context=True)
-def restriction_panel(context, device):
-    return {"device": device, "request": context.get("request")}
+def restriction_panel(context, device: Device) -> dict:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    refusal = restriction_refusal(device=device, actor=user) if signed_in else None
+    may_change = signed_in and refusal is None
+    history = list(restriction_history_for(device)[: PANEL_HISTORY_ROWS + 1])
+    return {
+        "device": device,
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "may_change": may_change,
+        # The responsible supplier is told why the form is not offered; everyone else just sees it read-only.
+        "refusal": refusal if signed_in and not isinstance(refusal, PermissionDenied) else None,
+        "form": RestrictionForm(currently_restricted=device.restricted) if may_change else None,
+        "supplier_form": SupplierChangeForm() if signed_in and supplier_change_allowed(actor=user) else None,
+        "history": history[:PANEL_HISTORY_ROWS],
+        "history_truncated": len(history) > PANEL_HISTORY_ROWS,
+        "next": request.get_full_path() if request is not None else "",
+    }

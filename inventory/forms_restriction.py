@@ -1,0 +1,62 @@
+"""Forms for the MP169 pages. They only shape input; every rule is checked by the services."""
+from __future__ import annotations
+
+from django import forms
+
+from inventory.services.restriction import BULK_COLUMNS, REASON_CHOICES
+from portal.choices import SUPPLIER_ROLES
+from portal.models import Party
+
+OTHER_REASON = ""
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+class RestrictionForm(forms.Form):
+    """Set or clear Restricted on one meter: the wanted state, a reason and the attestation."""
+
+    restricted = forms.TypedChoiceField(
+        label="Restricted mode", widget=forms.RadioSelect, coerce=lambda value: value == "true",
+        choices=[("true", "Restricted: consumption reads refused"), ("false", "Not restricted")],
+    )
+    reason_choice = forms.ChoiceField(
+        label="Reason", required=False, choices=[*REASON_CHOICES, (OTHER_REASON, "Other (describe below)")],
+    )
+    reason_detail = forms.CharField(
+        label="Details", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Anything the record should say beyond the reason above (required for 'Other').",
+    )
+    all_reasonable_steps_taken = forms.BooleanField(
+        label="All reasonable steps to install a fully communicating smart meter were taken", required=False,
+        help_text="Required to set Restricted mode.",
+    )
+
+    def __init__(self, *args, currently_restricted: bool = False, **kwargs) -> None:
+        kwargs.setdefault("initial", {"restricted": "false" if currently_restricted else "true"})
+        super().__init__(*args, **kwargs)
+
+    def reason(self) -> str:
+        """The reason recorded in the audit trail: the chosen reason and the details, either may be blank."""
+        parts = [self.cleaned_data.get("reason_choice", ""), self.cleaned_data.get("reason_detail", "").strip()]
+        return ": ".join(part for part in parts if part)
+
+
+class RestrictionBulkUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text=f"UTF-8 CSV with the header row {','.join(BULK_COLUMNS)}; one meter per row.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 2 MB: split it into smaller files.")
+        return upload
+
+
+class SupplierChangeForm(forms.Form):
+    """DCC records a Change of Supplier on a device (R169-5)."""
+
+    new_supplier = forms.ModelChoiceField(
+        label="New Responsible Supplier",
+        queryset=Party.objects.filter(roles__overlap=sorted(SUPPLIER_ROLES)).order_by("code"),
+    )
