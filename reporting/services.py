@@ -1,0 +1,144 @@
+"""Writes for reporting: monthly snapshots (scheduled and on-demand rebuilds).
+
+Snapshots are append-only (a database trigger refuses UPDATE and DELETE). Building the scheduled
+snapshot of a month that already has one returns it unchanged (idempotent); a DCC rebuild adds the
+next version, so earlier versions stay as history and the newest is what pages and the API read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from incidents.working_days import is_working_day
+from portal.errors import PermissionDenied, RuleRefused
+from portal.models import User
+from reporting import queries
+from reporting.choices import RebuildStatus, ReportKind, SnapshotTrigger
+from reporting.models import ReportRebuildJob, ReportSnapshot
+from reporting.months import current_month
+
+Progress = Callable[[int, str], None]
+
+RULES = {
+    ReportKind.PERFORMANCE: queries.PERFORMANCE_RULES,
+    ReportKind.INSTALL_CODE_SLA: queries.SLA_RULES,
+    ReportKind.RESTRICTED_FIRMWARE: queries.FIRMWARE_RULES,
+}
+
+
+def _compute(kind: str, month: dt.date) -> list[dict]:
+    if kind == ReportKind.PERFORMANCE:
+        return queries.performance_rows(first=month, last=month)
+    if kind == ReportKind.INSTALL_CODE_SLA:
+        return queries.install_code_sla_rows(first=month, last=month)
+    return queries.restricted_firmware_rows()
+
+
+def snapshot_build(
+    *, kind: str, month: dt.date, trigger: str = SnapshotTrigger.SCHEDULED, requested_by: User | None = None,
+    new_version: bool = False, progress: Progress | None = None,
+) -> ReportSnapshot:
+    """Store ``kind``'s report for ``month`` (a finished month) and return the snapshot.
+
+    Without ``new_version`` an existing snapshot is returned as it is (same month -> same snapshot);
+    with it, the next version is added. The rows are computed outside any transaction (a long aggregate
+    holds no locks); the insert takes a transaction-scoped advisory lock per report month, so two
+    workers never store the same version twice.
+    """
+    if kind not in ReportKind.values:
+        raise RuleRefused(f"Unknown report '{kind}'.", code="unknown_report")
+    if month >= current_month():
+        raise RuleRefused(
+            f"{month:%Y-%m} is not finished yet: only past months are stored; the page shows it live.",
+            code="month_not_finished",
+        )
+    report = progress or (lambda percent, step: None)
+    existing = ReportSnapshot.objects.filter(kind=kind, month=month)
+    if not new_version and (stored := existing.order_by("-version").first()):
+        return stored
+    # Computed outside the transaction: the job's progress rows stay visible to the polling page.
+    report(10, "Aggregating in the database")
+    rows = _compute(kind, month)
+    report(80, f"Storing {len(rows)} rows")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"reporting:{kind}:{month:%Y-%m}"])
+        latest_version = existing.aggregate(latest=Max("version"))["latest"] or 0
+        if latest_version and not new_version:  # another build stored it meanwhile
+            return existing.get(version=latest_version)
+        snapshot = ReportSnapshot.objects.create(
+            kind=kind, month=month, version=latest_version + 1, trigger=trigger, requested_by=requested_by,
+            rows=rows, meta={"rules": RULES[kind], "row_count": len(rows), "as_of": timezone.localdate().isoformat()},
+        )
+    report(100, "Done")
+    return snapshot
+
+
+def first_working_day(month: dt.date) -> dt.date:
+    day = month
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def reports_build_monthly(*, today: dt.date | None = None) -> list[ReportSnapshot]:
+    """The beat job: from the first working day of a month, store last month's three reports.
+
+    It runs hourly and is idempotent, so a missed first working day is caught up on the next run and
+    later runs change nothing."""
+    today = today or timezone.localdate()
+    if today < first_working_day(today.replace(day=1)):
+        return []
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return [snapshot_build(kind=kind, month=month) for kind in ReportKind.values]
+
+
+def report_rebuild_request(*, kind: str, month: dt.date, actor: User) -> ReportRebuildJob:
+    """DCC only: queue a rebuild of one report month as a new snapshot version (a Celery job)."""
+    party = actor.party
+    if party is None or not party.is_dcc:
+        raise PermissionDenied("Only the DCC service desk can rebuild a stored report.", code="dcc_only")
+    if kind not in ReportKind.values:
+        raise RuleRefused(f"Unknown report '{kind}'.", code="unknown_report")
+    if month >= current_month():
+        raise RuleRefused(
+            f"{month:%Y-%m} is not finished yet: only past months are stored; the page shows it live.",
+            code="month_not_finished",
+        )
+    from reporting.tasks import report_rebuild
+
+    job = ReportRebuildJob.objects.create(kind=kind, month=month, requested_by=actor, party=party, step="Queued")
+    transaction.on_commit(lambda: report_rebuild.delay(job.pk))
+    return job
+
+
+def report_rebuild_run(*, job_id: int) -> ReportRebuildJob:
+    """Run a queued rebuild (the Celery task), recording progress on the job row as it goes."""
+    job = ReportRebuildJob.objects.select_related("requested_by").get(pk=job_id)
+    if job.is_finished:
+        return job
+
+    def progress(percent: int, step: str) -> None:
+        ReportRebuildJob.objects.filter(pk=job.pk).update(status=RebuildStatus.RUNNING, progress=percent, step=step)
+
+    progress(1, "Started")
+    try:
+        snapshot = snapshot_build(
+            kind=job.kind, month=job.month, trigger=SnapshotTrigger.ON_DEMAND, requested_by=job.requested_by,
+            new_version=True, progress=progress,
+        )
+    except Exception as error:
+        ReportRebuildJob.objects.filter(pk=job.pk).update(
+            status=RebuildStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now(), step="Failed",
+        )
+        raise
+    ReportRebuildJob.objects.filter(pk=job.pk).update(
+        status=RebuildStatus.DONE, progress=100, step=f"Stored version {snapshot.version}", snapshot=snapshot,
+        finished_at=timezone.now(),
+    )
+    job.refresh_from_db()
+    return job
