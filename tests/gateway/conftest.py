@@ -1,16 +1,12 @@
 """Gateway fixtures: parties with DUIS roles, DCC users, the real DUIS request files."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from gateway import catalogue, catalogue_data
 from gateway.catalogue import catalogue_cache_clear
 from gateway.models import AlertCode, RestrictedAlertAllowance, RestrictedSrvAllowance, ServiceReferenceVariant
 from tests.factories import PartyFactory
-
-DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(autouse=True)
@@ -39,13 +35,3 @@ def csp_party(db):
 def dcc_user(dcc_party, make_user):
     return make_user(dcc_party, "dcc-desk")
 
-
-@pytest.fixture
-def duis_request():
-    def _read(name: str, replacements: dict[str, str] | None = None) -> bytes:
-        text = next(DATA.glob(f"*{name}*")).read_text(encoding="utf-8")
-        for old, new in (replacements or {}).items():
-            text = text.replace(old, new)
-        return text.encode("utf-8")
-
-    return _read
