@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import views
+from portal import views, views_outbox
 
 api_v1 = [
     path("", include("portal.api.urls")),
@@ -28,5 +28,6 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("reports/", include("reporting.urls")),
     path("", include("gateway.duis_urls")),
+    path("admin-tools/outbox/", views_outbox.outbox_list, name="outbox-list"),
     path("admin/", admin.site.urls),
 ]
