@@ -96,6 +96,11 @@ class Incident(models.Model):
                 | (~models.Q(state=IncidentState.CLOSED) & models.Q(closed_at__isnull=True)),
                 name="incident_closed_has_closure",
             ),
+            # R121: one open request per device and raising party; a second raise returns the first.
+            models.UniqueConstraint(
+                fields=["device", "raised_by", "type"], name="incident_one_open_per_device_and_raiser",
+                condition=~models.Q(state=IncidentState.CLOSED),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,123 @@
+"""Reads for incidents, scoped to the user's party: a party sees the incidents it raised, is assigned
+or answered; the DCC service desk sees all."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from incidents.choices import AWAITING_RESPONSE_STATES, IncidentState
+from incidents.models import Incident, IncidentBulkJob, IncidentBulkRow, IncidentEvent, IncidentNote
+from portal.errors import NotFound
+from portal.models import DCC_PARTY_CODE, User
+
+SERVICE_DESK = "dcc_service_desk"
+
+
+def incidents_visible_to(user: User) -> QuerySet[Incident]:
+    base = Incident.objects.select_related("device", "raised_by", "assigned_party")
+    party = user.party
+    if party is None:
+        return base.none()
+    if party.is_dcc:
+        return base
+    return base.filter(Q(raised_by=party) | Q(assigned_party=party) | Q(responder_party=party))
+
+
+@dataclass
+class IncidentFilters:
+    """Filters shared by the pages and the API (values as given in the query string)."""
+
+    queue: str = ""  # raised | assigned | service_desk | all
+    state: str = ""
+    assigned_to: str = ""  # party code or dcc_service_desk
+    raised_by: str = ""  # party code
+    device_id: str = ""
+    overdue: bool | None = None
+
+
+def incident_list(*, user: User, filters: IncidentFilters) -> QuerySet[Incident]:
+    queryset = incidents_visible_to(user)
+    party = user.party
+    if filters.queue == "raised" and party is not None:
+        queryset = queryset.filter(raised_by=party)
+    elif filters.queue == "assigned" and party is not None:
+        queryset = queryset.filter(assigned_party=party)
+    elif filters.queue == "service_desk":
+        queryset = queryset.filter(assigned_party__code=DCC_PARTY_CODE).exclude(state=IncidentState.CLOSED)
+    if filters.state:
+        if filters.state == "open":
+            queryset = queryset.exclude(state=IncidentState.CLOSED)
+        else:
+            queryset = queryset.filter(state=filters.state)
+    if filters.assigned_to:
+        code = DCC_PARTY_CODE if filters.assigned_to == SERVICE_DESK else filters.assigned_to
+        queryset = queryset.filter(assigned_party__code=code)
+    if filters.raised_by:
+        queryset = queryset.filter(raised_by__code=filters.raised_by)
+    if filters.device_id:
+        queryset = queryset.filter(device__device_id=filters.device_id)
+    if filters.overdue is True:
+        queryset = queryset.filter(state__in=AWAITING_RESPONSE_STATES, due_by__lt=timezone.localdate())
+    elif filters.overdue is False:
+        queryset = queryset.exclude(state__in=AWAITING_RESPONSE_STATES, due_by__lt=timezone.localdate())
+    return queryset
+
+
+def incident_get(*, user: User, reference: str) -> Incident:
+    incident = incidents_visible_to(user).select_related("raised_by_user", "closed_by").filter(
+        reference=(reference or "").strip().upper()).first()
+    if incident is None:
+        raise NotFound(f"No incident {reference} that you can see.")
+    return incident
+
+
+def incident_notes(incident: Incident) -> QuerySet[IncidentNote]:
+    return incident.notes.select_related("author", "party").order_by("created_at", "id")
+
+
+def incident_history(incident: Incident) -> QuerySet[IncidentEvent]:
+    return incident.events.select_related("actor", "party", "assigned_party").order_by("at", "id")
+
+
+def bulk_job_get(*, user: User, job_id: int) -> IncidentBulkJob:
+    job = IncidentBulkJob.objects.filter(pk=job_id, party_id=user.party_id).first() if user.party_id else None
+    if job is None:
+        raise NotFound("No such bulk upload for your party.")
+    return job
+
+
+def bulk_job_rows(job: IncidentBulkJob) -> QuerySet[IncidentBulkRow]:
+    return job.rows.order_by("row_number")
+
+
+def bulk_jobs_for(user: User) -> QuerySet[IncidentBulkJob]:
+    return IncidentBulkJob.objects.filter(party_id=user.party_id).defer("device_ids").order_by("-id")
+
+
+@dataclass
+class IncidentActions:
+    """What the viewing party may do on an incident page (the services enforce the same rules)."""
+
+    add_note: bool = False
+    supply_code: bool = False
+    answer_not_installing: bool = False
+    close: bool = False
+    close_administratively: bool = False
+    reassign: bool = False
+
+
+def incident_actions(*, incident: Incident, user: User) -> IncidentActions:
+    party = user.party
+    if party is None or incident.state == IncidentState.CLOSED:
+        return IncidentActions()
+    is_assignee = party.pk == incident.assigned_party_id and not party.is_dcc
+    return IncidentActions(
+        add_note=party.is_dcc or party.pk in (incident.raised_by_id, incident.assigned_party_id),
+        supply_code=is_assignee,
+        answer_not_installing=is_assignee and incident.state == IncidentState.ASSIGNED,
+        close=party.pk == incident.raised_by_id,
+        close_administratively=party.is_dcc and party.pk != incident.raised_by_id,
+        reassign=party.is_dcc,
+    )

@@ -1,0 +1,293 @@
+"""Incident pages: queues, the incident page, raising (one or a CSV in bulk). Views only translate;
+the rules are in ``incidents.services`` and the scoping in ``incidents.selectors``."""
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from incidents import selectors, services
+from incidents.choices import IncidentChannel
+from incidents.forms import (
+    BulkUploadForm,
+    CloseForm,
+    IncidentFilterForm,
+    NoteForm,
+    NotInstallingForm,
+    RaiseInstallCodeRequestForm,
+    ReassignForm,
+)
+from portal.errors import DomainError, NotFound
+from portal.eui64 import is_device_id, normalise_device_id
+from portal.pagination import decode_cursor, encode_cursor, keyset_page
+
+PAGE_SIZE = 50
+
+
+def _queues_for(party) -> list[tuple[str, str]]:
+    queues = [("raised", "Raised by us"), ("assigned", "Assigned to us")]
+    if party is not None and party.is_dcc:
+        queues = [("service_desk", "Service desk queue"), ("all", "All incidents")]
+    return queues
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    party = request.user.party
+    queues = _queues_for(party)
+    queue = request.GET.get("queue") or queues[0][0]
+    if queue not in dict(queues):
+        queue = queues[0][0]
+    form = IncidentFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    device_id = (data.get("device_id") or "").strip()
+    if device_id and is_device_id(device_id):
+        device_id = normalise_device_id(device_id)
+    elif device_id:
+        messages.error(request, f"'{device_id[:40]}' is not a Device ID: expected e.g. 00-DB-12-34-56-78-90-A0.")
+        device_id = ""
+    overdue = {"true": True, "false": False}.get(data.get("overdue") or "")
+    filters = selectors.IncidentFilters(queue=queue, state=data.get("state") or "", device_id=device_id,
+                                        overdue=overdue)
+    cursor = request.GET.get("cursor") or None
+    try:
+        if cursor:
+            decode_cursor(cursor)
+    except Exception:  # a hand-edited cursor: start again from the first page
+        cursor = None
+    rows, next_key = keyset_page(selectors.incident_list(user=request.user, filters=filters), field="id",
+                                 cursor=cursor, limit=PAGE_SIZE, descending=True)
+    kept = {key: value for key, value in request.GET.items() if key != "cursor" and value}
+    kept["queue"] = queue
+    next_url = f"?{urlencode({**kept, 'cursor': encode_cursor(next_key)})}" if next_key is not None else None
+    first_url = f"?{urlencode(kept)}" if cursor else None
+    return render(request, "incidents/incident_list.html", {
+        "incidents": rows, "form": form, "queues": queues, "queue": queue, "queue_label": dict(queues)[queue],
+        "next_url": next_url, "first_url": first_url, "is_supplier": bool(party and party.is_supplier),
+    })
+
+
+@login_required
+def incident_raise(request: HttpRequest) -> HttpResponse:
+    form = RaiseInstallCodeRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident, created = services.incident_raise_install_code_request(
+                device_id=form.cleaned_data["device_id"], actor=request.user, channel=IncidentChannel.WEB,
+            )
+        except DomainError as error:
+            form.add_error("device_id", error.detail)
+        else:
+            if created:
+                messages.success(request, f"{incident.reference} raised and assigned to "
+                                          f"{_assignee_label(incident)}. A response is due by {incident.due_by:%d %b %Y}.")
+            else:
+                messages.info(request, f"You already have an open request for device {incident.device.device_id}: "
+                                       f"{incident.reference}. No new incident was raised.")
+            return redirect("incidents:incident-detail", reference=incident.reference)
+    return render(request, "incidents/incident_raise.html", {"form": form})
+
+
+def _assignee_label(incident) -> str:
+    party = incident.assigned_party
+    return "the DCC service desk queue" if party.is_dcc else f"{party.name} ({party.code})"
+
+
+def _detail_context(request: HttpRequest, incident, **extra) -> dict:
+    notes = list(selectors.incident_notes(incident))
+    party = request.user.party
+    for note in notes:
+        note.can_reveal = note.has_install_code and services.incident_can_reveal(
+            incident=incident, party=party, note=note)
+    return {
+        "incident": incident, "notes": notes, "history": selectors.incident_history(incident),
+        "actions": selectors.incident_actions(incident=incident, user=request.user),
+        "note_form": extra.pop("note_form", None) or NoteForm(), "not_installing_form": NotInstallingForm(),
+        "close_form": CloseForm(), "reassign_form": extra.pop("reassign_form", None) or ReassignForm(),
+        "assignee_label": _assignee_label(incident), **extra,
+    }
+
+
+def _get_incident(request: HttpRequest, reference: str):
+    try:
+        return selectors.incident_get(user=request.user, reference=reference)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+
+
+@login_required
+def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _get_incident(request, reference)
+    return render(request, "incidents/incident_detail.html", _detail_context(request, incident))
+
+
+def _after_action(request: HttpRequest, incident, success: str, error: DomainError | None) -> HttpResponse:
+    if error is not None:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, success)
+    return redirect("incidents:incident-detail", reference=incident.reference)
+
+
+@login_required
+@require_POST
+def incident_note(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _get_incident(request, reference)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The note could not be added: check the fields.")
+        return render(request, "incidents/incident_detail.html", _detail_context(request, incident, note_form=form),
+                      status=400)
+    code = form.cleaned_data["install_code"] or None
+    try:
+        services.incident_add_note(incident=incident, actor=request.user, body=form.cleaned_data["body"],
+                                   install_code=code)
+    except DomainError as error:
+        return _after_action(request, incident, "", error)
+    return _after_action(request, incident, "Install code added: the raising party has been notified." if code
+                         else "Note added.", None)
+
+
+@login_required
+@require_POST
+def incident_not_installing(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _get_incident(request, reference)
+    form = NotInstallingForm(request.POST)
+    body = form.cleaned_data["body"] if form.is_valid() else ""
+    try:
+        services.incident_answer_not_installing_supplier(incident=incident, actor=request.user, body=body)
+    except DomainError as error:
+        return _after_action(request, incident, "", error)
+    return _after_action(request, incident, "Answered: not the installing supplier. The DCC service desk will "
+                                            "reassign the incident.", None)
+
+
+@login_required
+@require_POST
+def incident_close(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _get_incident(request, reference)
+    form = CloseForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.incident_close(incident=incident, actor=request.user, reason=reason)
+    except DomainError as error:
+        return _after_action(request, incident, "", error)
+    return _after_action(request, incident, f"{incident.reference} closed.", None)
+
+
+@login_required
+@require_POST
+def incident_reassign(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _get_incident(request, reference)
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the supplier to assign the incident to.")
+        return render(request, "incidents/incident_detail.html",
+                      _detail_context(request, incident, reassign_form=form), status=400)
+    try:
+        services.incident_reassign(incident=incident, actor=request.user, to_party=form.cleaned_data["to_party"])
+    except DomainError as error:
+        return _after_action(request, incident, "", error)
+    return _after_action(request, incident, f"Reassigned to {form.cleaned_data['to_party'].code}.", None)
+
+
+@login_required
+@require_POST
+def incident_reveal(request: HttpRequest, reference: str, note_id: int) -> HttpResponse:
+    """Reveal one install code: an htmx request gets just the code; the reveal is recorded either way."""
+    incident = _get_incident(request, reference)
+    note = incident.notes.filter(pk=note_id).first()
+    if note is None:
+        raise Http404("No such note on this incident.")
+    try:
+        code = services.incident_reveal_install_code(incident=incident, actor=request.user, note=note)
+    except DomainError as error:
+        if request.htmx:
+            return render(request, "incidents/_revealed_code.html", {"error": error.detail}, status=error.status_code)
+        return _after_action(request, incident, "", error)
+    if request.htmx:
+        response = render(request, "incidents/_revealed_code.html", {"code": code, "note": note})
+    else:
+        response = render(request, "incidents/incident_detail.html",
+                          _detail_context(request, incident, revealed_note_id=note.pk, revealed_code=code))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def bulk_upload(request: HttpRequest) -> HttpResponse:
+    form = BulkUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            device_ids = services.parse_device_id_csv(upload.read())
+            job = services.incident_bulk_job_submit(device_ids=device_ids, actor=request.user, file_name=upload.name)
+        except DomainError as error:
+            form.add_error("file", error.detail)
+        else:
+            if job.is_finished:
+                messages.success(request, f"{job.total_rows:,} rows processed: {job.created_count:,} raised, "
+                                          f"{job.failed_count:,} with errors.")
+            else:
+                messages.info(request, f"{job.total_rows:,} rows are being processed; this page shows the progress.")
+            return redirect("incidents:bulk-job", job_id=job.pk)
+    jobs = selectors.bulk_jobs_for(request.user)[:10]
+    return render(request, "incidents/bulk_upload.html", {"form": form, "jobs": jobs})
+
+
+@login_required
+def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    try:
+        job = selectors.bulk_job_get(user=request.user, job_id=job_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+    if request.htmx and request.GET.get("part") == "progress":
+        response = render(request, "incidents/_bulk_progress.html", {"job": job})
+        if job.is_finished:
+            response["HX-Refresh"] = "true"  # reload the page to show the per-row results
+        return response
+    rows = []
+    next_url = None
+    if job.is_finished:
+        after = request.GET.get("after")
+        queryset = selectors.bulk_job_rows(job)
+        if after and after.isdigit():
+            queryset = queryset.filter(row_number__gt=int(after))
+        rows = list(queryset[:PAGE_SIZE + 1])
+        if len(rows) > PAGE_SIZE:
+            rows = rows[:PAGE_SIZE]
+            next_url = f"?after={rows[-1].row_number}"
+    return render(request, "incidents/bulk_job.html", {"job": job, "rows": rows, "next_url": next_url})
+
+
+@login_required
+def bulk_job_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
+    try:
+        job = selectors.bulk_job_get(user=request.user, job_id=job_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+
+    def lines() -> Iterator[str]:
+        buffer = _Echo()
+        writer = csv.writer(buffer)
+        yield writer.writerow(["row", "device_id", "ok", "reference", "existing", "error"])
+        for row in selectors.bulk_job_rows(job).values_list(
+                "row_number", "device_id", "ok", "reference", "existing", "error").iterator(chunk_size=5000):
+            number, device_id, ok, reference, existing, error = row
+            yield writer.writerow([number, device_id, "true" if ok else "false", reference,
+                                   "true" if existing else "false", error])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="install-code-requests-{job.pk}-results.csv"'
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
