@@ -109,8 +109,16 @@ def _scheduled_srv(body: Any) -> ServiceReferenceVariant:
     return entry
 
 
-def _decide(*, entry: ServiceReferenceVariant, judged: ServiceReferenceVariant, device: Device | None,
-            device_id: str, party: Party, command_variant: int, body: Any) -> Refusal | None:
+def service_request_decide(*, entry: ServiceReferenceVariant, judged: ServiceReferenceVariant, device: Any,
+                           device_id: str, party: Any, command_variant: int, body: Any = None,
+                           run_device_checks: bool = True) -> Refusal | None:
+    """The rules, without I/O: the first refusal in the documented order, or None (accepted).
+
+    ``device`` is None for an unknown device (or a non-device SRV), else an object with ``device_id``,
+    ``status``, ``restricted`` and ``srv_allowed`` (whether ``judged`` is on the allow-list). The traffic
+    generator calls this with the device's state at the simulated time (``run_device_checks=False``: the
+    registered checks expect a real ``Device``).
+    """
     if entry.targets_device and device is None:
         return Refusal(ResponseCode.UNKNOWN_DEVICE, f"Device {device_id} is not in the SMI.")
     if not set(party.roles) & set(entry.eligible_roles):
@@ -126,7 +134,7 @@ def _decide(*, entry: ServiceReferenceVariant, judged: ServiceReferenceVariant, 
                 f"SRV {judged.srv} needs a device in status {' or '.join(judged.accepted_statuses)}; "
                 f"device {device.device_id} is {device.status}.",
             )
-        refusal = device_checks_run(srv=entry.srv, device=device, party=party, body=body)
+        refusal = device_checks_run(srv=entry.srv, device=device, party=party, body=body) if run_device_checks else None
         if refusal is not None:
             return refusal
     if command_variant not in entry.command_variants:
@@ -166,8 +174,8 @@ def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str 
             .annotate(srv_allowed=Exists(RestrictedSrvAllowance.objects.filter(srv_id=judged.srv)))
             .filter(device_id=device_id).first()
         )
-    refusal = _decide(entry=entry, judged=judged, device=device, device_id=device_id, party=party,
-                      command_variant=variant, body=body)
+    refusal = service_request_decide(entry=entry, judged=judged, device=device, device_id=device_id, party=party,
+                                     command_variant=variant, body=body)
     request_id = request_id or str(uuid.uuid4())
     handler = body_handler_for(entry.srv) if refusal is None and body is not None else None
 
