@@ -26,5 +26,11 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+## National-scale benchmark (docs/performance.md): every figure beside a reference from the same run.
+## Needs its own database, dropped and rebuilt: make bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench
+## Smaller or faster: make bench BENCH_ARGS="--devices 100000 --requests 1000000 --repeat 3"
+bench: install-test
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 lint: install-test
 	$(BIN)/ruff check .

@@ -1,0 +1,137 @@
+"""``python -m benchmarks``: build the dataset, start gunicorn, measure, print the table."""
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+from benchmarks.database import BenchDatabase, BenchmarkError
+from benchmarks.dataset import progress
+from benchmarks.results import Row, render_table
+
+MAX_DEVICES = 10_000_000
+
+
+def positive(text: str) -> int:
+    value = int(text.replace(",", "").replace("_", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def parse_options(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="The portal at national scale: every figure beside a reference measured in the same run.",
+    )
+    parser.add_argument("--devices", type=positive, default=1_000_000, help="devices to build (default 1,000,000; max 10M)")
+    parser.add_argument("--requests", type=positive, default=10_000_000,
+                        help="service-request log rows to build (default 10,000,000)")
+    parser.add_argument("--repeat", type=positive, default=5, help="runs of each measurement; the table shows medians")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                        help="the benchmark's own database (name must contain 'bench'; it is dropped and rebuilt). "
+                             "Default: DATABASE_URL")
+    parser.add_argument("--skip-build", action="store_true", help="reuse the dataset already in the database")
+    parser.add_argument("--samples", type=positive, default=200, help="timed requests per page case per run")
+    parser.add_argument("--gateway-requests", type=positive, default=2000, help="service requests per gateway run")
+    parser.add_argument("--concurrency", type=positive, default=4, help="client threads for the gateway runs")
+    parser.add_argument("--workers", type=positive, default=2, help="gunicorn sync workers")
+    parser.add_argument("--bulk-rows", type=positive, default=100_000, help="rows in the bulk install-code request")
+    parser.add_argument("--output", type=Path, help="also write the table (Markdown) to this file")
+    options = parser.parse_args(argv)
+    if options.devices > MAX_DEVICES:
+        parser.error(f"--devices: at most {MAX_DEVICES:,}")
+    return options
+
+
+def guarded(name: str, measure: Callable[[], list[Row]]) -> list[Row]:
+    """Run one measurement; an exception becomes an ``error:`` row instead of ending the run."""
+    progress(f"measuring: {name}")
+    try:
+        return measure()
+    except Exception as error:  # noqa: BLE001 - reported in the table, the run goes on
+        return [Row.failed(name, error)]
+
+
+def describe_run(options: argparse.Namespace, database: BenchDatabase, built: bool) -> str:
+    with database.connect() as connection:
+        server = connection.execute("SHOW server_version").fetchone()[0]
+        devices = connection.execute("SELECT count(*) FROM inventory_device").fetchone()[0]
+        try:
+            requests = connection.execute("SELECT count(*) FROM gateway_servicerequestlog").fetchone()[0]
+        except Exception:  # noqa: BLE001 - the log table may not exist yet
+            requests = 0
+    memory = psutil.virtual_memory().total / 1024 ** 3
+    return "\n".join([
+        f"Run {datetime.datetime.now():%Y-%m-%d %H:%M}: {devices:,} devices, {requests:,} service-request log rows "
+        f"({'built in this run' if built else 'existing dataset, --skip-build'}); "
+        f"medians of {options.repeat} runs unless a row says otherwise.",
+        f"Machine: {os.cpu_count()} CPU cores, {memory:.0f} GiB RAM, {platform.system()} {platform.release()}; "
+        f"PostgreSQL {server}; gunicorn {options.workers} sync workers; Python {platform.python_version()}.",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_options(argv)
+    try:
+        database = BenchDatabase.from_url(options.database_url)
+    except BenchmarkError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    os.environ.update(database.environment())
+    import django
+
+    django.setup()
+    workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    try:
+        return run(options, database, workdir)
+    except BenchmarkError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def run(options: argparse.Namespace, database: BenchDatabase, workdir: Path) -> int:
+    from benchmarks.actors import benchmark_actors
+    from benchmarks.context import BenchContext
+    from benchmarks.dataset import build_dataset
+    from benchmarks.extracts import measure_extracts
+    from benchmarks.gateway import measure_gateway
+    from benchmarks.incidents import measure_bulk_install_code_requests
+    from benchmarks.inventory_pages import measure_health_latency, measure_inventory
+    from benchmarks.reports import measure_monthly_report
+    from benchmarks.server import GunicornServer
+
+    if options.skip_build:
+        if not database.exists():
+            raise BenchmarkError(f"--skip-build: database {database.name} does not exist; run without it first.")
+        database.manage("migrate", "--noinput", log=workdir / "commands.log")
+        generation = [Row.not_available("Data generation", "--skip-build (the dataset was not built in this run)")]
+    else:
+        generation = build_dataset(database, devices=options.devices, requests=options.requests, workdir=workdir)
+    context = BenchContext(options=options, database=database, workdir=workdir)
+    context.dcc, context.supplier = benchmark_actors()
+    progress(f"starting gunicorn ({options.workers} workers)")
+    with GunicornServer(database, workers=options.workers, log=workdir / "gunicorn.log") as server:
+        context.server = server
+        health = measure_health_latency(context)
+        rows = guarded("Device extract", lambda: measure_extracts(context))
+        rows += guarded("Inventory pages", lambda: measure_inventory(context, health))
+        rows += guarded("Gateway", lambda: measure_gateway(context))
+        rows += guarded("Monthly performance report", lambda: measure_monthly_report(context))
+        rows += generation
+        # Last: it writes incidents that the other measurements do not expect.
+        rows += guarded("Bulk install-code requests", lambda: measure_bulk_install_code_requests(context))
+    table = render_table(rows)
+    text = f"{describe_run(options, database, not options.skip_build)}\n\n{table}\n"
+    print(text)
+    if options.output:
+        options.output.write_text(text)
+    progress(f"logs: {workdir}")
+    return 1 if any(row.unavailable.startswith("error:") for row in rows) else 0

@@ -1,0 +1,113 @@
+"""Build the dataset with the project's own commands, and measure that as data generation.
+
+``demo_data`` (devices) and ``generate_traffic`` (service-request log) are timed as they write into
+the freshly migrated database. The reference is PostgreSQL's bulk load of the very same rows: every
+table the command filled is exported with ``\\copy TO`` a file and loaded with ``\\copy FROM`` into a
+scratch copy (``LIKE ... INCLUDING ALL``: same columns, same indexes and constraints except foreign
+keys), so the ratio says how close the command comes to a plain bulk load.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from psycopg import sql
+
+from benchmarks.database import BenchDatabase, BenchmarkError
+from benchmarks.results import Row, rate, ratio
+
+SCRATCH_SCHEMA = "bench_scratch"
+GENERATION_TARGET_RATIO = 0.5
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def available_commands() -> set[str]:
+    from django.core.management import get_commands
+
+    return set(get_commands())
+
+
+@dataclass
+class Generation:
+    """What one data-generation command wrote: rows per table and its wall-clock seconds."""
+
+    command: str
+    seconds: float
+    rows: dict[str, int]
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def run_generation(database: BenchDatabase, arguments: list[str], log: Path) -> Generation:
+    before = database.table_counts()
+    seconds = database.manage(*arguments, log=log)
+    after = database.table_counts()
+    grown = {table: after[table] - before.get(table, 0) for table in after if after[table] > before.get(table, 0)}
+    return Generation(command=" ".join(arguments), seconds=seconds, rows=grown)
+
+
+def copy_from_seconds(database: BenchDatabase, tables: list[str], workdir: Path) -> float:
+    """Seconds for ``\\copy FROM`` of the tables' current rows into empty scratch copies of them."""
+    files = {table: workdir / f"{table}.copy" for table in tables}
+    with database.connect() as connection:
+        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCRATCH_SCHEMA)))
+        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SCRATCH_SCHEMA)))
+        for table in tables:
+            connection.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(
+                sql.Identifier(SCRATCH_SCHEMA, table), sql.Identifier("public", table)))
+    try:
+        database.psql(*(f"\\copy (SELECT * FROM public.{table}) TO '{files[table]}'" for table in tables))
+        seconds = database.psql(*(f"\\copy {SCRATCH_SCHEMA}.{table} FROM '{files[table]}'" for table in tables))
+    finally:
+        for path in files.values():
+            path.unlink(missing_ok=True)
+        with database.connect() as connection:
+            connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCRATCH_SCHEMA)))
+    return seconds
+
+
+def generation_row(name: str, generation: Generation, reference_seconds: float) -> Row:
+    figure_rate = generation.total_rows / generation.seconds
+    reference_rate = generation.total_rows / reference_seconds
+    return Row(
+        f"{name} ({generation.total_rows:,} rows, 1 run)",
+        f"{rate(figure_rate, 1)} ({generation.seconds:.1f} s)",
+        f"psql \\copy FROM: {rate(reference_rate, 1)} ({reference_seconds:.1f} s)",
+        ratio(figure_rate, reference_rate), f">= {GENERATION_TARGET_RATIO}x \\copy FROM",
+        figure_rate >= GENERATION_TARGET_RATIO * reference_rate,
+    )
+
+
+def build_dataset(database: BenchDatabase, *, devices: int, requests: int, workdir: Path) -> list[Row]:
+    """Drop and rebuild the benchmark database; returns the data-generation rows."""
+    log = workdir / "commands.log"
+    progress(f"recreating database {database.name} and migrating (log: {log})")
+    database.recreate()
+    database.manage("migrate", "--noinput", log=log)
+    commands = available_commands()
+    if "demo_data" not in commands:
+        raise BenchmarkError("manage.py demo_data does not exist yet: the benchmark has no way to build its devices.")
+    rows = []
+    progress(f"demo_data --devices {devices:,}")
+    demo = run_generation(database, ["demo_data", "--devices", str(devices)], log)
+    progress(f"demo_data wrote {demo.total_rows:,} rows in {demo.seconds:.1f} s; timing \\copy FROM of the same rows")
+    rows.append(generation_row(f"Demo data: demo_data --devices {devices:,}", demo,
+                               copy_from_seconds(database, sorted(demo.rows), workdir)))
+    traffic_name = f"Traffic: generate_traffic ({requests:,} service requests)"
+    if "generate_traffic" not in commands:
+        rows.append(Row.not_available(traffic_name, "manage.py generate_traffic does not exist yet"))
+    else:
+        progress(f"generate_traffic --requests {requests:,}")
+        traffic = run_generation(database, ["generate_traffic", "--requests", str(requests)], log)
+        progress(f"generate_traffic wrote {traffic.total_rows:,} rows in {traffic.seconds:.1f} s; timing \\copy FROM")
+        rows.append(generation_row(traffic_name, traffic, copy_from_seconds(database, sorted(traffic.rows), workdir)))
+    progress("VACUUM ANALYZE")
+    database.psql("VACUUM (ANALYZE)")
+    return rows

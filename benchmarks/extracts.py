@@ -1,0 +1,85 @@
+"""Device extracts: ``GET /api/v1/devices/extract/?format=csv`` against ``psql \\copy`` of the same rows.
+
+The reference selects the extract's columns for the same scoped rows with a plain SELECT (no
+formula escaping, no HTTP) and reads ``\\copy ... TO STDOUT`` through a pipe, counting lines as
+the HTTP client does: the floor for getting those rows out of PostgreSQL on this machine. While
+the HTTP extract streams, the gunicorn workers' resident memory is sampled.
+"""
+from __future__ import annotations
+
+import time
+
+import psycopg
+from django.db import connection
+
+from benchmarks.context import Actor, BenchContext, route_exists
+from benchmarks.database import COPY_CHUNK, count_lines
+from benchmarks.results import Row, median, rate, ratio
+from benchmarks.server import RssSampler
+
+EXTRACT_PATH = "/api/v1/devices/extract/?format=csv"
+EXTRACT_TARGET_RATIO = 0.5
+RSS_TARGET_BYTES = 200 * 1024 * 1024
+MIB = 1024 * 1024
+
+
+def reference_select(party_id: int) -> str:
+    """The extract's columns over the rows ``party`` may see, as one bound SELECT for ``psql``."""
+    from inventory.extract import COLUMNS
+    from inventory.models import Device
+    from inventory.selectors import device_scope_q
+    from portal.models import Party
+
+    scope = device_scope_q(Party.objects.get(pk=party_id))
+    queryset = Device.objects.filter(scope).order_by("device_id").values_list(*(lookup for _name, lookup in COLUMNS))
+    statement, params = queryset.query.sql_with_params()
+    connection.ensure_connection()
+    return psycopg.ClientCursor(connection.connection).mogrify(statement, params)
+
+
+def http_extract(context: BenchContext, actor: Actor) -> tuple[int, float]:
+    """(data rows, seconds) of one streamed CSV extract read to the end."""
+    session = actor.session()
+    started = time.perf_counter()
+    with session.get(context.url(EXTRACT_PATH), stream=True, timeout=(10, 600)) as response:
+        if response.status_code != 200:
+            raise RuntimeError(f"extract answered {response.status_code}: {response.text[:200]}")
+        lines = count_lines(response.iter_content(COPY_CHUNK))
+    elapsed = time.perf_counter() - started
+    return lines - 1, elapsed
+
+
+def measure_extracts(context: BenchContext) -> list[Row]:
+    rows_target = f">= {EXTRACT_TARGET_RATIO}x psql COPY"
+    rss_name = "Web worker peak RSS while streaming"
+    if not route_exists(EXTRACT_PATH):
+        why = "GET /api/v1/devices/extract/ is not routed yet"
+        return [Row.not_available("Device extract", why, rows_target), Row.not_available(rss_name, why, "< 200 MB")]
+    server = context.server
+    idle_rss = RssSampler(server).current_max_bytes()
+    peak_rss = 0
+    rows = []
+    for label, actor in (("all devices as DCC", context.dcc), (f"supplier {context.supplier.party_code}", context.supplier)):
+        select = reference_select(actor.party_id)
+        http_rates, psql_rates, row_counts = [], [], set()
+        for _ in range(context.options.repeat):
+            with RssSampler(server) as sampler:
+                http_rows, http_seconds = http_extract(context, actor)
+            peak_rss = max(peak_rss, sampler.peak_bytes)
+            psql_rows, psql_seconds = context.database.psql_copy_out_rows(select)
+            row_counts.update({http_rows, psql_rows})
+            http_rates.append(http_rows / http_seconds)
+            psql_rates.append(psql_rows / psql_seconds)
+        if len(row_counts) != 1:
+            raise RuntimeError(f"extract and psql returned different row counts: {sorted(row_counts)}")
+        http_rate, psql_rate = median(http_rates), median(psql_rates)
+        rows.append(Row(
+            f"Device extract CSV, {label} ({row_counts.pop():,} rows)", rate(http_rate, 1),
+            f"psql \\copy: {rate(psql_rate, 1)}",
+            ratio(http_rate, psql_rate), rows_target, http_rate >= EXTRACT_TARGET_RATIO * psql_rate,
+        ))
+    rows.append(Row(
+        rss_name, f"{peak_rss / MIB:.0f} MB", f"idle worker: {idle_rss / MIB:.0f} MB", ratio(peak_rss, idle_rss),
+        "< 200 MB", peak_rss < RSS_TARGET_BYTES,
+    ))
+    return rows

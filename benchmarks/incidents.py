@@ -1,0 +1,113 @@
+"""Bulk install-code requests: one ``POST /api/v1/incidents/install-code-requests/bulk/`` of 100,000 rows.
+
+Only devices that are Pending, Whitelisted or Installed not commissioned accept an install-code
+request. The dataset's own such devices are used first; if there are too few, the missing ones are
+added as new Pending devices copied from an existing row (a fresh Device ID each), so every row of
+the request is one the service must create. The reference is the per-row endpoint
+(``POST /api/v1/incidents/install-code-requests/``) called once per device for a few hundred devices:
+what a client without the bulk path would get. It runs once, as the last measurement: it writes
+100,000 incidents that a second run would find as duplicates.
+"""
+from __future__ import annotations
+
+import time
+
+import requests
+from django.db import connection
+
+from benchmarks.context import BenchContext, route_exists
+from benchmarks.dataset import progress
+from benchmarks.results import Row, rate, ratio
+
+BULK_PATH = "/api/v1/incidents/install-code-requests/bulk/"
+SINGLE_PATH = "/api/v1/incidents/install-code-requests/"
+SINGLE_REFERENCE_ROWS = 200
+BULK_TARGET_SECONDS = 60.0
+RAISABLE_STATUSES = ["Pending", "Whitelisted", "InstalledNotCommissioned"]
+#: Device IDs of the devices added for the measurement: FB-EC-xx-xx-xx-xx-xx-xx (hex counter).
+ADDED_PREFIX = "FB-EC-"
+
+
+def _raisable_device_ids(count: int) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.device_id FROM inventory_device d WHERE d.status = ANY(%s) AND NOT EXISTS "
+            "(SELECT 1 FROM incidents_incident i WHERE i.device_id = d.id AND i.state <> 'closed') "
+            "ORDER BY d.device_id LIMIT %s",
+            [RAISABLE_STATUSES, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _add_pending_devices(count: int) -> None:
+    """Insert ``count`` Pending devices, each a copy of one existing device with a new Device ID, no hub,
+    no commissioning date and not restricted."""
+    overridden = {"id", "device_id", "status", "hub_id", "date_commissioned", "restricted", "restricted_since"}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = 'inventory_device' ORDER BY ordinal_position"
+        )
+        copied = [row[0] for row in cursor.fetchall() if row[0] not in overridden]
+        hex_id = "lpad(upper(to_hex(n)), 12, '0')"
+        new_id = " || '-' || ".join(f"substr({hex_id}, {start}, 2)" for start in range(1, 13, 2))
+        cursor.execute(
+            f"INSERT INTO inventory_device (device_id, status, hub_id, date_commissioned, restricted, restricted_since, "
+            f"{', '.join(copied)}) "
+            f"SELECT '{ADDED_PREFIX}' || {new_id}, 'Pending', NULL, NULL, false, NULL, "
+            f"{', '.join('t.' + column for column in copied)} "
+            "FROM generate_series((SELECT count(*) FROM inventory_device WHERE device_id LIKE %s) + 1, "
+            "(SELECT count(*) FROM inventory_device WHERE device_id LIKE %s) + %s) AS n "
+            "CROSS JOIN (SELECT * FROM inventory_device WHERE responsible_supplier_id IS NOT NULL "
+            "ORDER BY id LIMIT 1) AS t",
+            [f"{ADDED_PREFIX}%", f"{ADDED_PREFIX}%", count],
+        )
+        cursor.execute("ANALYZE inventory_device")
+
+
+def _one_at_a_time_rate(context: BenchContext, device_ids: list[str]) -> float:
+    """Rows/s of the per-row endpoint, one request after another: what a client without the bulk path gets."""
+    session = context.supplier.session()
+    started = time.perf_counter()
+    for device_id in device_ids:
+        response = session.post(context.url(SINGLE_PATH), json={"device_id": device_id}, timeout=60)
+        if response.status_code != 201:
+            raise RuntimeError(f"single install-code request answered {response.status_code}: {response.text[:300]}")
+    return len(device_ids) / (time.perf_counter() - started)
+
+
+def measure_bulk_install_code_requests(context: BenchContext) -> list[Row]:
+    rows_wanted = context.options.bulk_rows
+    name, target = f"Bulk install-code requests ({rows_wanted:,} rows, 1 run)", f"{100_000:,} rows < 60 s"
+    if not route_exists(BULK_PATH):
+        return [Row.not_available(name, "POST /api/v1/incidents/install-code-requests/bulk/ is not routed yet", target)]
+    single_rows = min(SINGLE_REFERENCE_ROWS, rows_wanted)
+    device_ids = _raisable_device_ids(rows_wanted + single_rows)
+    added = rows_wanted + single_rows - len(device_ids)
+    if added:
+        progress(f"adding {added:,} Pending devices for the bulk request")
+        _add_pending_devices(added)
+        device_ids = _raisable_device_ids(rows_wanted + single_rows)
+    single_ids, device_ids = device_ids[:single_rows], device_ids[single_rows:]
+    single_rate = _one_at_a_time_rate(context, single_ids)
+    started = time.perf_counter()
+    response = requests.post(
+        context.url(BULK_PATH), json={"device_ids": device_ids},
+        headers={"Authorization": f"Token {context.supplier.token}"}, timeout=900,
+    )
+    seconds = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"bulk request answered {response.status_code}: {response.text[:300]}")
+    body = response.json()
+    results = body.get("results", []) if isinstance(body, dict) else body
+    created = sum(1 for row in results if row.get("ok"))
+    if created != len(device_ids):
+        raise RuntimeError(f"only {created:,} of {len(device_ids):,} rows were accepted")
+    bulk_rate = len(device_ids) / seconds
+    scaled_target = BULK_TARGET_SECONDS * rows_wanted / 100_000
+    note = f"; {added:,} Pending devices added for it" if added else ""
+    return [Row(
+        name, f"{seconds:.1f} s ({rate(bulk_rate, 1)})",
+        f"one request per row ({single_rows} rows): {rate(single_rate, 1)}{note}", ratio(bulk_rate, single_rate),
+        target if rows_wanted == 100_000 else f"{target} (here < {scaled_target:.1f} s)", seconds < scaled_target,
+    )]
