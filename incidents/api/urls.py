@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from incidents.api import views
+
+urlpatterns = [
+    path("incidents/", views.IncidentListView.as_view(), name="api-incident-list"),
+    path("incidents/install-code-requests/", views.InstallCodeRequestCreateView.as_view(),
+         name="api-install-code-request-create"),
+    path("incidents/install-code-requests/bulk/", views.InstallCodeRequestBulkView.as_view(),
+         name="api-install-code-request-bulk"),
+    path("incidents/<str:reference>/", views.IncidentDetailView.as_view(), name="api-incident-detail"),
+    path("incidents/<str:reference>/notes/", views.IncidentNotesView.as_view(), name="api-incident-notes"),
+    path("incidents/<str:reference>/close/", views.IncidentCloseView.as_view(), name="api-incident-close"),
+    path("incidents/<str:reference>/reassign/", views.IncidentReassignView.as_view(), name="api-incident-reassign"),
+    path("incidents/<str:reference>/reveal-install-code/", views.IncidentRevealView.as_view(),
+         name="api-incident-reveal"),
+]

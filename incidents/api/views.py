@@ -1,0 +1,177 @@
+"""REST entry points for incidents (docs/API.md). They translate; the rules are in ``incidents.services``."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from incidents import selectors, services
+from incidents.api.serializers import (
+    BulkRequestSerializer,
+    BulkResponseSerializer,
+    CloseRequestSerializer,
+    IncidentDetailSerializer,
+    IncidentSerializer,
+    NoteRequestSerializer,
+    RaiseRequestSerializer,
+    ReassignRequestSerializer,
+    RevealResponseSerializer,
+)
+from incidents.choices import IncidentChannel, IncidentState
+from portal.errors import NotFound, ValidationFailed
+from portal.eui64 import normalise_device_id
+from portal.models import Party
+
+REFERENCE_PATH = OpenApiParameter("reference", str, OpenApiParameter.PATH, description="e.g. INC0000001")
+ERRORS = {400: None, 403: None, 404: None, 409: None, 422: None}
+
+
+def _detail(incident) -> dict:
+    incident.note_list = list(selectors.incident_notes(incident))
+    incident.event_list = list(selectors.incident_history(incident))
+    return IncidentDetailSerializer(incident).data
+
+
+@extend_schema(request=RaiseRequestSerializer, responses={201: IncidentSerializer, 200: IncidentSerializer, **ERRORS})
+class InstallCodeRequestCreateView(APIView):
+    """Raise a Request for Install Code (R121-1). 201 when raised; 200 with the existing incident when you
+    already have an open request for the device. 404: unknown device; 422: device status not eligible."""
+
+    def post(self, request):
+        body = RaiseRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        incident, created = services.incident_raise_install_code_request(
+            device_id=body.validated_data["device_id"], actor=request.user, channel=IncidentChannel.API,
+        )
+        return Response(IncidentSerializer(incident).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@extend_schema(request={"application/json": BulkRequestSerializer, "multipart/form-data": BulkRequestSerializer},
+               responses={200: BulkResponseSerializer, 400: None, 403: None})
+class InstallCodeRequestBulkView(APIView):
+    """Raise many requests (R121-8): a JSON ``device_ids`` list or a CSV upload with a ``device_id`` column.
+    Each row is validated on its own; valid rows are created even when others fail. One result per row."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def post(self, request):
+        body = BulkRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data.get("file")
+        device_ids = services.parse_device_id_csv(upload.read()) if upload else body.validated_data["device_ids"]
+        results = services.incident_bulk_raise_install_code_requests(
+            device_ids=device_ids, actor=request.user, channel=IncidentChannel.BULK_API,
+        )
+        return Response({"results": [
+            {"device_id": r.device_id, "ok": r.ok, "reference": r.reference or None, "existing": r.existing,
+             "error": r.error or None}
+            for r in results
+        ]})
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("state", str, enum=[*IncidentState.values, "open"]),
+    OpenApiParameter("assigned_to", str, description="Party code, or 'dcc_service_desk'."),
+    OpenApiParameter("raised_by", str, description="Party code."),
+    OpenApiParameter("device_id", str, description="EUI-64 Device ID."),
+    OpenApiParameter("overdue", bool, description="true: past the due date without a response."),
+])
+class IncidentListView(generics.ListAPIView):
+    """Incidents your party raised, is assigned or answered (the DCC service desk sees all), newest first."""
+
+    serializer_class = IncidentSerializer
+    keyset_field = "id"
+    keyset_descending = True
+    filter_backends: list = []
+
+    def get_queryset(self):
+        params = self.request.query_params
+        state = params.get("state", "")
+        if state and state not in (*IncidentState.values, "open"):
+            raise ValidationFailed(f"Unknown state '{state[:40]}'.", errors={"state": [
+                f"One of: open, {', '.join(IncidentState.values)}."]})
+        overdue_raw = (params.get("overdue") or "").lower()
+        if overdue_raw not in ("", "true", "false"):
+            raise ValidationFailed("overdue must be true or false.", errors={"overdue": ["true or false."]})
+        device_id = params.get("device_id", "")
+        filters = selectors.IncidentFilters(
+            state=state, assigned_to=params.get("assigned_to", ""), raised_by=params.get("raised_by", ""),
+            device_id=normalise_device_id(device_id) if device_id else "",
+            overdue={"true": True, "false": False}.get(overdue_raw),
+        )
+        return selectors.incident_list(user=self.request.user, filters=filters)
+
+
+@extend_schema(parameters=[REFERENCE_PATH], responses={200: IncidentDetailSerializer, 404: None})
+class IncidentDetailView(APIView):
+    """One incident with its notes and history. The install code is never included: see ``has_install_code``."""
+
+    def get(self, request, reference: str):
+        return Response(_detail(selectors.incident_get(user=request.user, reference=reference)))
+
+
+@extend_schema(parameters=[REFERENCE_PATH], request=NoteRequestSerializer,
+               responses={201: IncidentDetailSerializer, 200: IncidentDetailSerializer, **ERRORS})
+class IncidentNotesView(APIView):
+    """Add a note (``body``; the assignee may add ``install_code``), or answer ``{"not_installing_supplier": true}``."""
+
+    def post(self, request, reference: str):
+        incident = selectors.incident_get(user=request.user, reference=reference)
+        body = NoteRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        if data["not_installing_supplier"]:
+            if data["install_code"]:
+                raise ValidationFailed("Send either an install code or not_installing_supplier, not both.")
+            services.incident_answer_not_installing_supplier(incident=incident, actor=request.user, body=data["body"])
+            code = status.HTTP_200_OK
+        else:
+            services.incident_add_note(incident=incident, actor=request.user, body=data["body"],
+                                       install_code=data["install_code"])
+            code = status.HTTP_201_CREATED
+        return Response(_detail(selectors.incident_get(user=request.user, reference=reference)), status=code)
+
+
+@extend_schema(parameters=[REFERENCE_PATH], request=CloseRequestSerializer,
+               responses={200: IncidentSerializer, **ERRORS})
+class IncidentCloseView(APIView):
+    """Close: only the raising party (R121-6); the DCC service desk closes administratively (recorded)."""
+
+    def post(self, request, reference: str):
+        incident = selectors.incident_get(user=request.user, reference=reference)
+        body = CloseRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        incident = services.incident_close(incident=incident, actor=request.user, reason=body.validated_data["reason"])
+        return Response(IncidentSerializer(incident).data)
+
+
+@extend_schema(parameters=[REFERENCE_PATH], request=ReassignRequestSerializer,
+               responses={200: IncidentSerializer, **ERRORS})
+class IncidentReassignView(APIView):
+    """DCC service desk only: assign the incident to another supplier (a fresh 10-working-day due date)."""
+
+    def post(self, request, reference: str):
+        incident = selectors.incident_get(user=request.user, reference=reference)
+        body = ReassignRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        to_party = Party.objects.filter(code=body.validated_data["to_party"]).first()
+        if to_party is None:
+            raise NotFound(f"No party with code {body.validated_data['to_party'][:20]}.",
+                           errors={"to_party": ["Unknown party code."]})
+        incident = services.incident_reassign(incident=incident, actor=request.user, to_party=to_party)
+        return Response(IncidentSerializer(incident).data)
+
+
+@extend_schema(parameters=[REFERENCE_PATH], request=None, responses={200: RevealResponseSerializer, 403: None, 404: None})
+class IncidentRevealView(APIView):
+    """Read the latest install code: the raising party (and the supplier that provided it). Every reveal is
+    recorded in the incident's history. Other parties: 403 (if they can see the incident) or 404."""
+
+    def post(self, request, reference: str):
+        incident = selectors.incident_get(user=request.user, reference=reference)
+        code = services.incident_reveal_install_code(incident=incident, actor=request.user)
+        response = Response({"reference": incident.reference, "install_code": code})
+        response["Cache-Control"] = "no-store"
+        return response
