@@ -35,3 +35,14 @@ def csp_party(db):
 def dcc_user(dcc_party, make_user):
     return make_user(dcc_party, "dcc-desk")
 
+
+
+@pytest.fixture
+def gateway_only(monkeypatch):
+    """Run the gateway's own decision without the device checks and body handlers other features
+    register (their SMI effects are tested with those features)."""
+    from gateway import checks
+    from gateway.duis import handlers
+
+    monkeypatch.setattr(handlers, "_handlers", {})
+    monkeypatch.setattr(checks, "_checks", [])

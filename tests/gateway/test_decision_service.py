@@ -130,7 +130,7 @@ def test_allow_list_edit_takes_effect_on_the_next_request(supplier, restricted_m
     assert submit(supplier, "11.2", restricted_meter.device_id).response_code == "E72"
 
 
-def test_registered_device_check_runs_after_the_status_check(supplier, meter):
+def test_registered_device_check_runs_after_the_status_check(gateway_only, supplier, meter):
     seen = []
 
     def only_even(*, srv, device, party, body):
@@ -149,7 +149,7 @@ def test_registered_device_check_runs_after_the_status_check(supplier, meter):
     assert seen == ["4.1.1"]
 
 
-def test_registered_body_handler_runs_for_accepted_requests_in_the_log_transaction(supplier, meter):
+def test_registered_body_handler_runs_for_accepted_requests_in_the_log_transaction(gateway_only, supplier):
     calls = []
 
     def handler(*, srv, body, party, user, device, request_id):

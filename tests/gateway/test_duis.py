@@ -123,7 +123,7 @@ def test_real_11_1_firmware_is_acknowledged_for_normal_and_restricted_devices(cl
 
 
 @pytest.mark.parametrize("restricted", [False, True])
-def test_real_12_2_prenotification_is_accepted(client, supplier, restricted):
+def test_real_12_2_prenotification_is_accepted_by_the_gateway(gateway_only, client, supplier, restricted):
     if restricted:  # pre-notifying a device already in the SMI does not depend on Restricted either
         DeviceFactory(device_id=TARGET, responsible_supplier=supplier, restricted=True,
                       restricted_since=timezone.now())
@@ -133,7 +133,7 @@ def test_real_12_2_prenotification_is_accepted(client, supplier, restricted):
 
 
 @pytest.mark.parametrize("restricted", [False, True])
-def test_real_8_11_update_han_device_log_is_accepted(client, supplier, restricted):
+def test_real_8_11_update_han_device_log_is_accepted_by_the_gateway(gateway_only, client, supplier, restricted):
     HubFactory(device_id=HUB, responsible_supplier=supplier, restricted=restricted,
                restricted_since=timezone.now() if restricted else None)
     document = answer(post(client, duis("8.11")))
