@@ -1,7 +1,9 @@
 """The users the benchmark acts as, each with a real API token issued by the portal's own service."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
+from django.test import Client
 
 from benchmarks.context import Actor
 from benchmarks.database import BenchmarkError
@@ -13,7 +15,10 @@ def _actor(party, username: str) -> Actor:
 
     user, _created = User.objects.get_or_create(username=username, defaults={"party": party})
     _token, key = api_token_issue(user=user, name="python -m benchmarks")
-    return Actor(party_id=party.pk, party_code=party.code, username=username, token=key)
+    browser = Client()
+    browser.force_login(user)
+    session_key = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    return Actor(party_id=party.pk, party_code=party.code, user_id=user.pk, token=key, session_key=session_key)
 
 
 def largest_import_supplier_id() -> int:

@@ -16,21 +16,30 @@ from benchmarks.server import GunicornServer
 
 @dataclass
 class Actor:
-    """A portal user of ``party_code`` and the clear key of an API token issued to it."""
+    """A portal user of ``party_code``: the clear key of an API token issued to it (for the API) and the
+    cookie of a logged-in browser session (for the pages)."""
 
     party_id: int
     party_code: str
-    username: str
+    user_id: int
     token: str
+    session_key: str
 
     def session(self) -> requests.Session:
+        from django.conf import settings
+
         session = requests.Session()
         session.headers["Authorization"] = f"Token {self.token}"
+        session.cookies.set(settings.SESSION_COOKIE_NAME, self.session_key)
         return session
 
     def test_client(self) -> Client:
-        """An in-process client (for counting queries with ``CaptureQueriesContext``)."""
-        return Client(HTTP_AUTHORIZATION=f"Token {self.token}")
+        """An in-process client with the same credentials (for counting queries with ``CaptureQueriesContext``)."""
+        from django.conf import settings
+
+        client = Client(HTTP_AUTHORIZATION=f"Token {self.token}")
+        client.cookies[settings.SESSION_COOKIE_NAME] = self.session_key
+        return client
 
 
 @dataclass

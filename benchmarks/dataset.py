@@ -8,6 +8,8 @@ keys), so the ratio says how close the command comes to a plain bulk load.
 """
 from __future__ import annotations
 
+import datetime as dt
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from benchmarks.results import Row, rate, ratio
 
 SCRATCH_SCHEMA = "bench_scratch"
 GENERATION_TARGET_RATIO = 0.5
+TRAFFIC_MONTHS = 3
 
 
 def progress(message: str) -> None:
@@ -85,6 +88,17 @@ def generation_row(name: str, generation: Generation, reference_seconds: float) 
     )
 
 
+def traffic_arguments(requests: int, months: int = TRAFFIC_MONTHS) -> list[str]:
+    """``generate_traffic`` arguments for about ``requests`` rows over the last ``months`` finished months
+    (UTC), so the busiest month is a finished one whose report the monthly job would store."""
+    last_day = dt.datetime.now(dt.UTC).date().replace(day=1) - dt.timedelta(days=1)
+    first_day = last_day.replace(day=1)
+    for _ in range(months - 1):
+        first_day = (first_day - dt.timedelta(days=1)).replace(day=1)
+    per_day = math.ceil(requests / ((last_day - first_day).days + 1))
+    return ["generate_traffic", "--months", str(months), "--per-day", str(per_day), "--end", last_day.isoformat()]
+
+
 def build_dataset(database: BenchDatabase, *, devices: int, requests: int, workdir: Path) -> list[Row]:
     """Drop and rebuild the benchmark database; returns the data-generation rows."""
     log = workdir / "commands.log"
@@ -104,10 +118,12 @@ def build_dataset(database: BenchDatabase, *, devices: int, requests: int, workd
     if "generate_traffic" not in commands:
         rows.append(Row.not_available(traffic_name, "manage.py generate_traffic does not exist yet"))
     else:
-        progress(f"generate_traffic --requests {requests:,}")
-        traffic = run_generation(database, ["generate_traffic", "--requests", str(requests)], log)
+        arguments = traffic_arguments(requests)
+        progress(" ".join(arguments))
+        traffic = run_generation(database, arguments, log)
         progress(f"generate_traffic wrote {traffic.total_rows:,} rows in {traffic.seconds:.1f} s; timing \\copy FROM")
-        rows.append(generation_row(traffic_name, traffic, copy_from_seconds(database, sorted(traffic.rows), workdir)))
+        rows.append(generation_row(f"Traffic: {' '.join(arguments)}", traffic,
+                                   copy_from_seconds(database, sorted(traffic.rows), workdir)))
     progress("VACUUM ANALYZE")
     database.psql("VACUUM (ANALYZE)")
     return rows

@@ -22,6 +22,7 @@ from benchmarks.results import Row, rate, ratio
 BULK_PATH = "/api/v1/incidents/install-code-requests/bulk/"
 SINGLE_PATH = "/api/v1/incidents/install-code-requests/"
 SINGLE_REFERENCE_ROWS = 200
+TARGET_ROWS = 100_000
 BULK_TARGET_SECONDS = 60.0
 RAISABLE_STATUSES = ["Pending", "Whitelisted", "InstalledNotCommissioned"]
 #: Device IDs of the devices added for the measurement: FB-EC-xx-xx-xx-xx-xx-xx (hex counter).
@@ -78,7 +79,8 @@ def _one_at_a_time_rate(context: BenchContext, device_ids: list[str]) -> float:
 
 def measure_bulk_install_code_requests(context: BenchContext) -> list[Row]:
     rows_wanted = context.options.bulk_rows
-    name, target = f"Bulk install-code requests ({rows_wanted:,} rows, 1 run)", f"{100_000:,} rows < 60 s"
+    name = f"Bulk install-code requests ({rows_wanted:,} rows, 1 run)"
+    target = f"{TARGET_ROWS:,} rows < {BULK_TARGET_SECONDS:.0f} s (>= {TARGET_ROWS / BULK_TARGET_SECONDS:,.0f}/s)"
     if not route_exists(BULK_PATH):
         return [Row.not_available(name, "POST /api/v1/incidents/install-code-requests/bulk/ is not routed yet", target)]
     single_rows = min(SINGLE_REFERENCE_ROWS, rows_wanted)
@@ -104,10 +106,9 @@ def measure_bulk_install_code_requests(context: BenchContext) -> list[Row]:
     if created != len(device_ids):
         raise RuntimeError(f"only {created:,} of {len(device_ids):,} rows were accepted")
     bulk_rate = len(device_ids) / seconds
-    scaled_target = BULK_TARGET_SECONDS * rows_wanted / 100_000
     note = f"; {added:,} Pending devices added for it" if added else ""
     return [Row(
         name, f"{seconds:.1f} s ({rate(bulk_rate, 1)})",
         f"one request per row ({single_rows} rows): {rate(single_rate, 1)}{note}", ratio(bulk_rate, single_rate),
-        target if rows_wanted == 100_000 else f"{target} (here < {scaled_target:.1f} s)", seconds < scaled_target,
+        target, bulk_rate >= TARGET_ROWS / BULK_TARGET_SECONDS,
     )]

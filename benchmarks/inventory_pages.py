@@ -1,7 +1,8 @@
 """Inventory reads: one device by Device ID, first and deep pages of filtered lists, search by MPxN.
 
-Latency is measured over HTTP against gunicorn with the DCC user's API token, one request after
-another, each request for a different device or search term where the case has one. Queries per
+Latency is measured over HTTP against gunicorn as the DCC service desk (the whole national estate):
+the API with its API token, the pages with its logged-in browser session; one request after another,
+each for a different device or search term where the case has one. Queries per
 request are counted in-process (``CaptureQueriesContext`` around Django's test client) on the same
 database. The reference for single requests is ``/api/v1/health/`` served the same way (the cost of
 the stack itself); for a deep page it is the first page of the same list (keyset paging: a page
@@ -78,10 +79,8 @@ def _sample(sql: str, params: list, count: int) -> list:
         return [row[0] for row in cursor.fetchall()][:count]
 
 
-def _deep_cursor(where: str, params: list) -> str | None:
-    """The keyset cursor of a page ``DEEP_FRACTION`` of the way through the list (None if too short)."""
-    from portal.pagination import encode_cursor
-
+def _deep_device_id(where: str, params: list) -> str | None:
+    """The last Device ID before a page ``DEEP_FRACTION`` of the way through the list (None if too short)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM inventory_device WHERE {where}", params)
         total = cursor.fetchone()[0]
@@ -91,10 +90,30 @@ def _deep_cursor(where: str, params: list) -> str | None:
             f"SELECT device_id FROM inventory_device WHERE {where} ORDER BY device_id OFFSET %s LIMIT 1",
             [*params, int(total * DEEP_FRACTION)],
         )
-        return encode_cursor(cursor.fetchone()[0])
+        return cursor.fetchone()[0]
+
+
+def _list_cases(prefix: str, label: str, query: dict, deep_after: str | None, deep_parameter) -> list[Case]:
+    """A list's first page and, when the list is long enough, the page ``DEEP_FRACTION`` of the way in."""
+    first_name = f"{prefix}, {label}: first page"
+    first = f"{prefix_path(prefix)}?{urlencode(query)}"
+    cases = [Case(first_name, lambda n: [first] * n)]
+    if deep_after:
+        deep = f"{prefix_path(prefix)}?{urlencode({**query, **deep_parameter(deep_after)})}"
+        cases.append(Case(f"{prefix}, {label}: page at {DEEP_FRACTION:.0%}", lambda n: [deep] * n, deep_of=first_name))
+    return cases
+
+
+API_LIST, PAGE_LIST = "Device list (API)", "Device list page (HTML)"
+
+
+def prefix_path(prefix: str) -> str:
+    return "/api/v1/devices/" if prefix == API_LIST else "/inventory/"
 
 
 def build_cases(context: BenchContext) -> list[Case]:
+    from portal.pagination import encode_cursor
+
     samples = context.options.samples + WARMUP_REQUESTS
     devices = _sample("SELECT device_id FROM inventory_device ORDER BY random() LIMIT %s", [samples], samples)
     mpxns = _sample(
@@ -105,6 +124,8 @@ def build_cases(context: BenchContext) -> list[Case]:
     )
     supplier_id = context.supplier.party_id
     cases = [Case("Device by Device ID (API)", lambda n: [f"/api/v1/devices/{d}/" for d in _repeat(devices, n)])]
+    if route_exists("/inventory/devices/00-00-00-00-00-00-00-00/"):
+        cases.append(Case("Device page (HTML)", lambda n: [f"/inventory/devices/{d}/" for d in _repeat(devices, n)]))
     lists = [
         ("all devices", {}, "true", []),
         ("Restricted", {"restricted": "true"}, "restricted", []),
@@ -112,19 +133,19 @@ def build_cases(context: BenchContext) -> list[Case]:
          "responsible_supplier_id = %s", [supplier_id]),
     ]
     for label, query, where, params in lists:
-        first = "/api/v1/devices/?" + urlencode(query)
-        cases.append(Case(f"Device list, {label}: first page", lambda n, p=first: [p] * n))
-        cursor = _deep_cursor(where, params)
-        if cursor:
-            deep = "/api/v1/devices/?" + urlencode({**query, "cursor": cursor})
-            cases.append(Case(f"Device list, {label}: page at {DEEP_FRACTION:.0%}", lambda n, p=deep: [p] * n,
-                              deep_of=f"Device list, {label}: first page"))
+        deep_after = _deep_device_id(where, params)
+        cases += _list_cases(API_LIST, label, query, deep_after, lambda after: {"cursor": encode_cursor(after)})
+        if route_exists("/inventory/"):
+            cases += _list_cases(PAGE_LIST, label, query, deep_after, lambda after: {"after": after})
     if postcodes:
-        cases.append(Case("Device list by postcode", lambda n: [
+        cases.append(Case("Device list by postcode (API)", lambda n: [
             "/api/v1/devices/?" + urlencode({"q": code}) for code in _repeat(postcodes, n)]))
     if mpxns:
-        cases.append(Case("Search by MPxN", lambda n: [
+        cases.append(Case("Search by MPxN (API)", lambda n: [
             "/api/v1/devices/?" + urlencode({"q": mpxn}) for mpxn in _repeat(mpxns, n)]))
+        if route_exists("/inventory/"):
+            cases.append(Case("Search by MPxN (HTML)", lambda n: [
+                "/inventory/?" + urlencode({"q": mpxn}) for mpxn in _repeat(mpxns, n)]))
     return cases
 
 
@@ -164,7 +185,7 @@ def measure_inventory(context: BenchContext, health: Latency | None) -> list[Row
 
 
 def _queries_fixed_row(context: BenchContext) -> Row:
-    """Queries for a 50-row and a 1,000-row page of the same list: fixed, whatever the page holds."""
+    """Queries for a 50-row and a 1,000-row API page of the same list: fixed, whatever the page holds."""
     small = count_queries(context.dcc, "/api/v1/devices/?limit=50")
     large = count_queries(context.dcc, "/api/v1/devices/?limit=1000")
     return Row(
