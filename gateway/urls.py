@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from portal.placeholder import section_in_progress
+from gateway import views
 
 app_name = "gateway"
 urlpatterns = [
-    path("", section_in_progress, name="log-index"),
-    path("allow-lists/", section_in_progress, name="allow-lists"),
+    path("", views.log_index, name="log-index"),
+    re_path(r"^alerts/(?P<log>sat|diagnostics)/$", views.alert_log, name="alert-log"),
+    path("allow-lists/", views.allow_lists, name="allow-lists"),
 ]

@@ -1,0 +1,69 @@
+"""Gateway page forms: log filters and the DCC's allow-list edits."""
+from __future__ import annotations
+
+from django import forms
+
+from gateway.choices import AllowList, ResponseCode
+from gateway.selectors import LogFilters
+from portal.errors import ValidationFailed
+from portal.eui64 import EUI64_EXAMPLE, normalise_device_id
+from portal.models import Party
+
+RESTRICTED_CHOICES = [("", "Any"), ("true", "Restricted"), ("false", "Not restricted")]
+
+
+class _LogFilterBase(forms.Form):
+    device_id = forms.CharField(label="Device ID", required=False, max_length=40,
+                                widget=forms.TextInput(attrs={"placeholder": EUI64_EXAMPLE}))
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    restricted = forms.ChoiceField(label="Restricted at the time", required=False, choices=RESTRICTED_CHOICES)
+
+    def clean_device_id(self) -> str:
+        value = self.cleaned_data["device_id"]
+        if not value:
+            return ""
+        try:
+            return normalise_device_id(value)
+        except ValidationFailed as error:
+            raise forms.ValidationError(error.detail) from error
+
+    def filters(self) -> LogFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        restricted = {"true": True, "false": False}.get(data.get("restricted") or "")
+        return LogFilters(
+            srv=data.get("srv", ""), device_id=data.get("device_id", ""),
+            party=data["party"].pk if data.get("party") else None, response_code=data.get("response_code", ""),
+            alert_code=data.get("alert_code", ""), date_from=data.get("date_from"), date_to=data.get("date_to"),
+            restricted=restricted,
+        )
+
+
+class ServiceRequestLogFilterForm(_LogFilterBase):
+    srv = forms.CharField(label="SRV", required=False, max_length=10, widget=forms.TextInput(attrs={"placeholder": "4.1.1"}))
+    response_code = forms.ChoiceField(label="Response code", required=False,
+                                      choices=[("", "Any"), *ResponseCode.choices])
+    party = forms.ModelChoiceField(label="Party", required=False, queryset=Party.objects.order_by("code"),
+                                   empty_label="Any", to_field_name="pk")
+
+    field_order = ["srv", "device_id", "party", "response_code", "date_from", "date_to", "restricted"]
+
+    def __init__(self, *args, show_party: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not show_party:
+            del self.fields["party"]
+
+
+class AlertLogFilterForm(_LogFilterBase):
+    alert_code = forms.CharField(label="Alert code", required=False, max_length=4,
+                                 widget=forms.TextInput(attrs={"placeholder": "8F3E"}))
+
+    field_order = ["alert_code", "device_id", "date_from", "date_to", "restricted"]
+
+
+class AllowListEditForm(forms.Form):
+    allow_list = forms.ChoiceField(choices=AllowList.choices, widget=forms.HiddenInput)
+    item = forms.CharField(max_length=10, widget=forms.HiddenInput)
+    allowed = forms.TypedChoiceField(choices=[("true", "Allow"), ("false", "Refuse")], coerce=lambda v: v == "true",
+                                     widget=forms.HiddenInput)
+    reason = forms.CharField(label="Reason", required=False, max_length=250)
