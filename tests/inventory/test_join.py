@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from inventory.choices import DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import CPLEntry, Device
@@ -94,3 +95,63 @@ def test_decommissioned_device_cannot_join(supplier, supplier_user, dual_mode_pp
         device_join_hub(actor=supplier_user, device=ppmid, hub=make_hub(S2))
     ppmid.refresh_from_db()
     assert ppmid.hub is None and ppmid.smets_version == S1
+
+
+# --- REST: POST /api/v1/devices/<device_id>/join/ and the SSMI join page ---------------------------------
+
+@pytest.mark.parametrize(("prenotified", "hub_version", "resulting"), PPMID_SMETS_VERSIONING)
+def test_ppmid_smets_versioning_table_through_the_rest_api(api_client_for, supplier, dual_mode_ppmid, make_hub,
+                                                           prenotified, hub_version, resulting):
+    client = api_client_for(supplier)
+    created = client.post("/api/v1/devices/prenotify/", prenotify_kwargs("00-DB-12-34-56-78-90-A0", prenotified),
+                          format="json")
+    assert created.json()["smets_version"] == prenotified
+    hub = make_hub(hub_version)
+    joined = client.post("/api/v1/devices/00-db-12-34-56-78-90-a0/join/", {"hub_id": hub.device_id.lower()},
+                         format="json")
+    assert joined.status_code == 200, joined.json()
+    assert (joined.json()["smets_version"], joined.json()["hub"], joined.json()["status"]) == (
+        resulting, hub.device_id, "Whitelisted")
+    listed = client.get("/api/v1/devices/", {"smets_version": resulting, "device_type": "PPMID"}).json()["results"]
+    assert [row["device_id"] for row in listed] == ["00-DB-12-34-56-78-90-A0"]
+
+
+def test_rest_join_refusal_is_422_and_unknown_hub_404(api_client_for, supplier, supplier_user, make_hub):
+    CPLEntry.objects.create(device_type=DeviceType.PPMID, smets_version=S2, **PPMID_MODEL)
+    device_prenotify(actor=supplier_user, **prenotify_kwargs("00-DB-12-34-56-78-90-A0", S2))
+    client = api_client_for(supplier)
+    url = "/api/v1/devices/00-DB-12-34-56-78-90-A0/join/"
+    refused = client.post(url, {"hub_id": make_hub(S1).device_id}, format="json")
+    assert refused.status_code == 422 and refused.json()["code"] == "join_no_cpl_row_for_hub_version"
+    assert client.post(url, {"hub_id": "00-DB-12-FF-FF-FF-FF-FF"}, format="json").status_code == 404
+    assert Device.objects.get(device_id="00-DB-12-34-56-78-90-A0").hub is None
+
+
+def test_rest_join_of_a_device_the_party_cannot_see_is_404(api_client_for, other_supplier, supplier_user,
+                                                            dual_mode_ppmid, make_hub):
+    device_prenotify(actor=supplier_user, **prenotify_kwargs("00-DB-12-34-56-78-90-A0", S1))
+    response = api_client_for(other_supplier).post(
+        "/api/v1/devices/00-DB-12-34-56-78-90-A0/join/", {"hub_id": make_hub(S2).device_id}, format="json")
+    assert response.status_code == 404
+
+
+def test_join_page_joins_and_says_what_changed(client, supplier_user, dual_mode_ppmid, make_hub):
+    device_prenotify(actor=supplier_user, **prenotify_kwargs("00-DB-12-34-56-78-90-A0", S1))
+    hub = make_hub(S2)
+    client.force_login(supplier_user)
+    url = reverse("inventory:device-join", args=["00-DB-12-34-56-78-90-A0"])
+    page = client.get(url)
+    assert page.status_code == 200 and "Dual-mode" in page.content.decode()
+    response = client.post(url, {"hub_id": hub.device_id}, follow=True)
+    assert "its SMETS version changed from SMETS1 to SMETS2+" in response.content.decode()
+    assert Device.objects.get(device_id="00-DB-12-34-56-78-90-A0").smets_version == S2
+
+
+def test_join_page_shows_the_refusal(client, supplier_user, make_hub):
+    CPLEntry.objects.create(device_type=DeviceType.PPMID, smets_version=S2, **PPMID_MODEL)
+    device_prenotify(actor=supplier_user, **prenotify_kwargs("00-DB-12-34-56-78-90-A0", S2))
+    client.force_login(supplier_user)
+    response = client.post(reverse("inventory:device-join", args=["00-DB-12-34-56-78-90-A0"]),
+                           {"hub_id": make_hub(S1).device_id})
+    assert response.status_code == 422
+    assert "has no SMETS1 row on the Central Products List" in response.content.decode()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from inventory.choices import CPLStatus, DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import CPLEntry, Device
@@ -91,3 +92,61 @@ def test_only_suppliers_may_prenotify(make_user, network_operator, dcc_party, du
         with pytest.raises(PermissionDenied):
             device_prenotify(actor=make_user(party), **prenotify_kwargs(DEVICE_ID, SmetsVersion.SMETS1))
     assert not Device.objects.exists()
+
+
+# --- REST: POST /api/v1/devices/prenotify/ ------------------------------------------------------------
+
+def test_rest_prenotification_creates_a_pending_device(api_client_for, supplier, dual_mode_ppmid):
+    response = api_client_for(supplier).post("/api/v1/devices/prenotify/", prenotify_kwargs(
+        DEVICE_ID.lower(), "SMETS1", mpxn="1312345678111"), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["device_id"], body["status"], body["smets_version"]) == (DEVICE_ID, "Pending", "SMETS1")
+    assert body["prenotifying_supplier"] == supplier.pk == body["responsible_supplier"]
+
+
+def test_rest_prenotification_of_unknown_firmware_is_422_and_nothing_written(api_client_for, supplier, dual_mode_ppmid):
+    response = api_client_for(supplier).post("/api/v1/devices/prenotify/", prenotify_kwargs(
+        DEVICE_ID, "SMETS2+", firmware_version="9.9.9"), format="json")
+    assert response.status_code == 422
+    assert response.json()["code"] == "not_on_cpl"
+    assert not Device.objects.exists()
+
+
+def test_rest_duplicate_prenotification_is_409(api_client_for, supplier, dual_mode_ppmid):
+    client = api_client_for(supplier)
+    assert client.post("/api/v1/devices/prenotify/", prenotify_kwargs(DEVICE_ID, "SMETS1"), format="json").status_code == 201
+    response = client.post("/api/v1/devices/prenotify/", prenotify_kwargs(DEVICE_ID, "SMETS2+"), format="json")
+    assert response.status_code == 409 and response.json()["code"] == "device_exists"
+
+
+def test_rest_prenotification_by_a_network_operator_is_403(api_client_for, network_operator, dual_mode_ppmid):
+    response = api_client_for(network_operator).post(
+        "/api/v1/devices/prenotify/", prenotify_kwargs(DEVICE_ID, "SMETS1"), format="json")
+    assert response.status_code == 403 and not Device.objects.exists()
+
+
+# --- SSMI page -----------------------------------------------------------------------------------------
+
+def test_prenotify_page_adds_the_device_and_leads_to_joining(client, supplier_user, dual_mode_ppmid):
+    client.force_login(supplier_user)
+    url = reverse("inventory:device-prenotify")
+    assert client.get(url).status_code == 200
+    response = client.post(url, prenotify_kwargs(DEVICE_ID, "SMETS2+", csp_region=""))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("inventory:device-join", args=[DEVICE_ID])
+    assert Device.objects.get().smets_version == "SMETS2+"
+
+
+def test_prenotify_page_shows_why_unknown_firmware_is_refused(client, supplier_user, dual_mode_ppmid):
+    client.force_login(supplier_user)
+    response = client.post(reverse("inventory:device-prenotify"),
+                           prenotify_kwargs(DEVICE_ID, "SMETS1", firmware_version="9.9.9"))
+    assert response.status_code == 422
+    assert "is not on the Central Products List for SMETS1" in response.content.decode()
+    assert not Device.objects.exists()
+
+
+def test_prenotify_page_is_forbidden_to_non_suppliers(client, make_user, network_operator):
+    client.force_login(make_user(network_operator))
+    assert client.get(reverse("inventory:device-prenotify")).status_code == 403
