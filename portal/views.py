@@ -71,6 +71,20 @@ def incident_attention(party: Party) -> dict[str, int]:
     )
 
 
+def incident_list_urls(party: Party) -> dict[str, str | None]:
+    """Links from the home figures to the incidents list, filtered to the incidents each figure counts."""
+    if party.is_dcc:
+        return {
+            "assigned": _url("incidents:incident-list", queue="service_desk"),
+            "overdue": _url("incidents:incident-list", queue="all", overdue="true"),
+        }
+    return {
+        "assigned": _url("incidents:incident-list", queue="assigned"),
+        "overdue": _url("incidents:incident-list", queue="assigned", overdue="true"),
+        "raised": _url("incidents:incident-list", queue="raised"),
+    }
+
+
 def failing_outbox_count() -> int:
     """Failing outbox messages, counted up to ``OUTBOX_COUNT_CAP`` (the partial index ``outbox_due_idx``)."""
     return OutboxMessage.objects.filter(status=OutboxStatus.FAILED)[:OUTBOX_COUNT_CAP].count()
@@ -84,7 +98,7 @@ def quick_links(party: Party) -> list[QuickLink]:
             _link("Search the inventory", "inventory:device-list", "Your devices, their history and Restricted mode."),
             _link("Restricted devices", "inventory:device-list", "Devices you have set to Restricted (MP169).",
                   restricted="true"),
-            _link("Raise an install-code request", "incidents:incident-create",
+            _link("Raise an install-code request", "incidents:incident-raise",
                   "For a device you gained before it was commissioned (MP121)."),
             _link("Bulk install-code requests", "incidents:bulk-upload", "Upload a CSV of Device IDs."),
             _link("Bulk restriction changes", "inventory:restriction-bulk", "Upload a CSV to set or clear Restricted."),
@@ -102,10 +116,11 @@ def quick_links(party: Party) -> list[QuickLink]:
         ]
     if party.is_dcc:
         candidates += [
-            _link("Incidents queue", "incidents:incident-list", "Incidents waiting for the service desk."),
+            _link("Incidents queue", "incidents:incident-list", "Incidents waiting for the service desk.",
+                  queue="service_desk"),
             _link("Allow-lists", "gateway:allow-lists", "Which SRVs and alerts a restricted device accepts."),
             _link("Central Products List", "inventory:cpl-list", "Approved device models and firmware (MP202)."),
-            _link("Outbox", "outbox", "Emails and CSP notifications, and the ones failing."),
+            _link("Outbox", "outbox-list", "Emails and CSP notifications, and the ones failing."),
         ]
     candidates += [
         _link("Gateway logs", "gateway:log-index", "Service requests and alerts, with their outcome."),
@@ -126,7 +141,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict = {"party": party, "device_search_url": _url("inventory:device-list")}
     if party is not None:
         context["incidents"] = incident_attention(party)
-        context["incident_list_url"] = _url("incidents:incident-list")
+        context["incident_urls"] = incident_list_urls(party)
         context["quick_links"] = quick_links(party)
         context["reports_url"] = _url("reporting:report-index")
         last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
@@ -134,7 +149,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if party.is_dcc:
             context["failing_outbox"] = failing_outbox_count()
             context["outbox_count_cap"] = OUTBOX_COUNT_CAP
-            context["outbox_url"] = _url("outbox", status=OutboxStatus.FAILED)
+            context["outbox_url"] = _url("outbox-list", status=OutboxStatus.FAILED)
     return render(request, "portal/home.html", context)
 
 

@@ -62,6 +62,8 @@ def test_supplier_sees_incidents_assigned_to_it_and_raised_by_it_with_overdue_on
     assert _text(tree, "incidents-assigned").startswith("Incidents assigned to you 2 open, of which 1 overdue")
     assert "1 open, of which 1 answered and ready to close" in _text(tree, "incidents-raised")
     assert not tree.xpath('//*[@data-testid="outbox-failing"]')  # the outbox is the DCC's business
+    overdue_link = tree.xpath('//*[@data-testid="incidents-assigned"]//a[text()="Overdue first"]')[0]
+    assert overdue_link.get("href") == reverse("incidents:incident-list") + "?queue=assigned&overdue=true"
 
 
 def test_empty_states_say_what_to_do(client, supplier):
@@ -112,6 +114,8 @@ def test_quick_links_follow_the_role(client, supplier, network_operator, dcc_par
     device_list = reverse("inventory:device-list")
     supplier_links = _quick_links(client, supplier)
     assert supplier_links["Restricted devices"] == f"{device_list}?restricted=true"
+    assert supplier_links["Raise an install-code request"] == reverse("incidents:incident-raise")
+    assert supplier_links["Bulk restriction changes"] == reverse("inventory:restriction-bulk")
     assert "Allow-lists" not in supplier_links and "Central Products List" not in supplier_links
 
     operator_links = _quick_links(client, network_operator)
@@ -122,7 +126,8 @@ def test_quick_links_follow_the_role(client, supplier, network_operator, dcc_par
     assert csp_links["Restricted devices in North"] == f"{device_list}?restricted=true&csp_region=North"
 
     dcc_links = _quick_links(client, dcc_party)
-    assert dcc_links["Incidents queue"] == reverse("incidents:incident-list")
+    assert dcc_links["Incidents queue"] == reverse("incidents:incident-list") + "?queue=service_desk"
+    assert dcc_links["Outbox"] == reverse("outbox-list")
     assert dcc_links["Allow-lists"] == reverse("gateway:allow-lists")
     assert dcc_links["Central Products List"] == reverse("inventory:cpl-list")
 
