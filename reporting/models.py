@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from portal.models import Party
-from reporting.choices import RebuildStatus, ReportKind, SnapshotTrigger
+from reporting.choices import KIND_SLUGS, RebuildStatus, ReportKind, SnapshotTrigger
 
 
 class ReportSnapshot(models.Model):
@@ -40,6 +40,10 @@ class ReportSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.month:%Y-%m} v{self.version}"
+
+    @property
+    def slug(self) -> str:
+        return KIND_SLUGS[ReportKind(self.kind)]
 
 
 class ReportRebuildJob(models.Model):

@@ -101,13 +101,13 @@ def march_traffic(supplier, other_supplier, network_operator):
     return rows
 
 
-def _incident(number: int, *, raised_by: Party, assigned: Party, raised: dt.datetime,
+def _incident(number: int, *, raised_by: Party, raiser_user, assigned: Party, raised: dt.datetime,
               answered: dt.datetime | None = None, breached: bool = False) -> Incident:
     device = DeviceFactory(status="InstalledNotCommissioned", prenotifying_supplier=assigned)
     local_raised = raised.astimezone(LONDON).date()
     return Incident.objects.create(
         reference=f"INC{number:07d}", device=device, raised_by=raised_by,
-        raised_by_user=UserFactory(party=raised_by), assigned_party=assigned,
+        raised_by_user=raiser_user, assigned_party=assigned,
         due_by=add_working_days(local_raised, 10), created_at=raised, first_response_at=answered,
         responder_party=assigned if answered else None, assigned_party_at_response=assigned if answered else None,
         breached=breached, state=IncidentState.RESPONDED if answered else IncidentState.ASSIGNED,
@@ -123,17 +123,19 @@ def april_incidents(supplier, other_supplier, dcc_party):
     SUPB installed: 0 and 2 working days. National: [0, 1, 2, 5, 18].
     """
     raiser = SupplierFactory(code="SUPC", name="Gaining supplier C")
+    user = UserFactory(party=raiser)
     at = lambda month, d, h=10: dt.datetime(2025, month, d, h, 0, tzinfo=LONDON)  # noqa: E731
     return [
-        _incident(1, raised_by=raiser, assigned=supplier, raised=at(4, 17), answered=at(4, 22)),
-        _incident(2, raised_by=raiser, assigned=supplier, raised=at(4, 1), answered=at(4, 8)),
-        _incident(3, raised_by=raiser, assigned=supplier, raised=at(4, 2), answered=at(4, 30), breached=True),
-        _incident(4, raised_by=raiser, assigned=supplier, raised=at(4, 3), breached=True),
-        _incident(5, raised_by=raiser, assigned=other_supplier, raised=at(4, 7, 9), answered=at(4, 7, 15)),
-        _incident(6, raised_by=raiser, assigned=other_supplier, raised=at(4, 8), answered=at(4, 10)),
+        _incident(1, raised_by=raiser, raiser_user=user, assigned=supplier, raised=at(4, 17), answered=at(4, 22)),
+        _incident(2, raised_by=raiser, raiser_user=user, assigned=supplier, raised=at(4, 1), answered=at(4, 8)),
+        _incident(3, raised_by=raiser, raiser_user=user, assigned=supplier, raised=at(4, 2), answered=at(4, 30),
+                  breached=True),
+        _incident(4, raised_by=raiser, raiser_user=user, assigned=supplier, raised=at(4, 3), breached=True),
+        _incident(5, raised_by=raiser, raiser_user=user, assigned=other_supplier, raised=at(4, 7, 9), answered=at(4, 7, 15)),
+        _incident(6, raised_by=raiser, raiser_user=user, assigned=other_supplier, raised=at(4, 8), answered=at(4, 10)),
         # Still in the DCC service desk queue: no installing supplier, not counted.
-        _incident(7, raised_by=raiser, assigned=dcc_party, raised=at(4, 9)),
+        _incident(7, raised_by=raiser, raiser_user=user, assigned=dcc_party, raised=at(4, 9)),
         # Raised in March: another month.
-        _incident(8, raised_by=raiser, assigned=supplier, raised=at(3, 31), answered=at(4, 1)),
+        _incident(8, raised_by=raiser, raiser_user=user, assigned=supplier, raised=at(3, 31), answered=at(4, 1)),
     ]
 

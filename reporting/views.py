@@ -1,0 +1,197 @@
+"""Report pages, their CSV downloads and the DCC rebuild job. Views only translate: the figures come
+from ``reporting.selectors`` (scoped, snapshot or live) and the writes from ``reporting.services``."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from gateway.choices import SrvCategory
+from portal.errors import DomainError, ValidationFailed
+from reporting import selectors, services
+from reporting.charts import legend, line_chart
+from reporting.choices import KIND_FOR_SLUG, KIND_SLUGS, ReportKind
+from reporting.models import ReportRebuildJob
+from reporting.months import current_month, last_months, parse_month, previous_month
+
+PERFORMANCE_COLUMNS = [
+    ("csp_region", "CSP region"), ("srv_category", "SRV category"), ("total", "Total"), ("succeeded", "Succeeded"),
+    ("failed", "Failed"), ("success_rate", "Success rate (%)"), ("excluded_restricted", "Excluded (restricted)"),
+    ("rejected_user_caused", "Rejected (user-caused)"),
+]
+SLA_COLUMNS = [
+    ("installing_supplier_name", "Installing supplier"), ("requests", "Requests"),
+    ("answered_in_sla", "Answered in SLA"), ("breached", "Breached"), ("open_within_sla", "Open, within SLA"),
+    ("in_sla_rate", "In SLA (%)"), ("median_response_working_days", "Median response (working days)"),
+    ("p90_response_working_days", "90th percentile (working days)"),
+]
+FIRMWARE_COLUMNS = [
+    ("device_id", "Device ID"), ("device_type", "Type"), ("manufacturer", "Manufacturer"), ("model", "Model"),
+    ("hardware_version", "Hardware"), ("smets_version", "SMETS"), ("firmware_version", "Firmware"),
+    ("newest_firmware_version", "Newest Active firmware"), ("responsible_supplier_code", "Responsible supplier"),
+    ("csp_region", "CSP region"), ("restricted_since", "Restricted since"),
+]
+CATEGORY_LABELS = dict(SrvCategory.choices)
+
+
+def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
+    return render(request, "reporting/error.html", {"error": error}, status=error.status_code)
+
+
+def _report(request: HttpRequest, kind: str, month: dt.date | None, *, with_trend: bool = True):
+    party = request.user.party
+    if kind == ReportKind.PERFORMANCE:
+        return selectors.performance_report_for(party, month, with_trend=with_trend)
+    if kind == ReportKind.INSTALL_CODE_SLA:
+        return selectors.install_code_sla_report_for(party, month, with_trend=with_trend)
+    return selectors.restricted_firmware_report_for(party, month)
+
+
+def _display_rows(kind: str, report) -> list[dict]:
+    if kind != ReportKind.PERFORMANCE:
+        return report.rows
+    return [
+        {**row, "csp_region": row["csp_region"] or selectors.NO_REGION_LABEL,
+         "srv_category": CATEGORY_LABELS.get(row["srv_category"], row["srv_category"])}
+        for row in report.rows
+    ]
+
+
+def _chart(kind: str, report) -> dict:
+    if kind == ReportKind.PERFORMANCE:
+        labels = [f"{point['month']:%b %Y}" for point in report.trend]
+        names = [CATEGORY_LABELS[category] for category in selectors.CATEGORY_ORDER]
+        series = [(CATEGORY_LABELS[c], [point[c] for point in report.trend]) for c in selectors.CATEGORY_ORDER]
+        title = "Success rate by SRV category, last 12 months"
+        unit, y_max = "%", 100
+        columns = ["Month", *names]
+        table = [[label, *[point[c] for c in selectors.CATEGORY_ORDER]] for label, point in zip(labels, report.trend,
+                                                                                                    strict=True)]
+    elif kind == ReportKind.INSTALL_CODE_SLA:
+        labels = [f"{point['month']:%b %Y}" for point in report.trend]
+        names = ["Answered in SLA (%)"]
+        series = [(names[0], [point["in_sla_rate"] for point in report.trend])]
+        title = "Install-code requests answered within the SLA, last 12 months"
+        unit, y_max = "%", 100
+        columns = ["Month", "Answered in SLA (%)", "Median response (working days)"]
+        table = [[label, point["in_sla_rate"], point["median"]] for label, point in zip(labels, report.trend,
+                                                                                          strict=True)]
+    else:
+        labels = [f"{point['month']:%b %Y}" if point["month"] else "Now" for point in report.trend]
+        names = ["Restricted devices behind on firmware"]
+        series = [(names[0], [point["devices"] for point in report.trend])]
+        title = "Restricted devices behind the newest Active firmware, monthly snapshots and now"
+        unit, y_max = "", None
+        columns = ["Month", names[0]]
+        table = [[label, point["devices"]] for label, point in zip(labels, report.trend, strict=True)]
+    description = "; ".join(
+        f"{label}: " + ", ".join(f"{name} {'no data' if value is None else f'{value:g}{unit}'}"
+                                 for name, value in zip(names, row[1:1 + len(names)], strict=True))
+        for label, row in zip(labels, table, strict=True)
+    )
+    return {
+        "svg": line_chart(title=title, description=description, labels=labels, series=series, unit=unit, y_max=y_max),
+        "legend": legend(names), "title": title, "columns": columns, "table": table,
+    }
+
+
+@login_required
+def report_index(request: HttpRequest) -> HttpResponse:
+    months = list(reversed(last_months(current_month())))
+    return render(request, "reporting/index.html", {
+        "months": months, "snapshots": selectors.snapshot_history(),
+    })
+
+
+@login_required
+def report_latest(request: HttpRequest, slug: str) -> HttpResponse:
+    """A report without a month: last month's."""
+    if slug not in KIND_FOR_SLUG or KIND_FOR_SLUG[slug] == ReportKind.RESTRICTED_FIRMWARE:
+        raise Http404("No such report.")
+    return redirect("reporting:report-month", slug=slug, month=f"{previous_month():%Y-%m}")
+
+
+def _kind_and_month(slug: str, month_text: str | None) -> tuple[str, dt.date | None]:
+    kind = KIND_FOR_SLUG.get(slug)
+    if kind is None:
+        raise Http404("No such report.")
+    return kind, (parse_month(month_text) if month_text else None)
+
+
+@login_required
+def report_page(request: HttpRequest, slug: str, month: str | None = None) -> HttpResponse:
+    month_text = month or request.GET.get("month") or None
+    try:
+        kind, report_month = _kind_and_month(slug, month_text)
+        report = _report(request, kind, report_month)
+    except DomainError as error:
+        return _error_page(request, error)
+    columns = {ReportKind.PERFORMANCE: PERFORMANCE_COLUMNS, ReportKind.INSTALL_CODE_SLA: SLA_COLUMNS}.get(
+        kind, FIRMWARE_COLUMNS)
+    csv_query = f"?month={report_month:%Y-%m}" if report_month else ""
+    rows = _display_rows(kind, report)
+    return render(request, "reporting/report.html", {
+        "report": report, "kind": kind, "slug": slug, "month": report_month, "title": ReportKind(kind).label,
+        "headers": [label for _, label in columns], "table": [[row.get(field) for field, _ in columns] for row in rows],
+        "chart": _chart(kind, report), "csv_query": csv_query,
+        "months": list(reversed(last_months(current_month()))),
+        "can_rebuild": request.user.party is not None and request.user.party.is_dcc and report_month is not None
+        and report_month < current_month(),
+    })
+
+
+@login_required
+def report_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The rows the page shows, as CSV (the report month in ``?month=``; firmware: live without it)."""
+    try:
+        kind, report_month = _kind_and_month(slug, request.GET.get("month") or None)
+        if report_month is None and kind != ReportKind.RESTRICTED_FIRMWARE:
+            raise ValidationFailed("Name the report month: ?month=YYYY-MM.", code="invalid_month")
+        report = _report(request, kind, report_month, with_trend=False)
+    except DomainError as error:
+        return _error_page(request, error)
+    columns = {ReportKind.PERFORMANCE: PERFORMANCE_COLUMNS, ReportKind.INSTALL_CODE_SLA: SLA_COLUMNS}.get(
+        kind, FIRMWARE_COLUMNS)
+    name = f"{slug}-{report_month:%Y-%m}" if report_month else f"{slug}-{dt.date.today():%Y-%m-%d}"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([label for _, label in columns])
+    for row in _display_rows(kind, report):
+        writer.writerow(["" if row.get(field) is None else row.get(field) for field, _ in columns])
+    return response
+
+
+@login_required
+@require_POST
+def report_rebuild(request: HttpRequest, slug: str, month: str) -> HttpResponse:
+    """DCC: queue a rebuild of the month's snapshot (a new version); the page then polls the job."""
+    try:
+        kind, report_month = _kind_and_month(slug, month)
+        job = services.report_rebuild_request(kind=kind, month=report_month, actor=request.user)
+    except DomainError as error:
+        if request.htmx:
+            return render(request, "reporting/_rebuild_error.html", {"error": error}, status=error.status_code)
+        messages.error(request, error.detail)
+        return redirect("reporting:report-index")
+    if request.htmx:
+        return render(request, "reporting/_job.html", {"job": job})
+    messages.success(request, f"Rebuild of {report_month:%Y-%m} queued.")
+    return redirect(reverse("reporting:report-job", args=[job.pk]))
+
+
+@login_required
+def report_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A rebuild job's progress: the whole page, or the polled fragment for htmx."""
+    party = request.user.party
+    job = get_object_or_404(ReportRebuildJob, pk=job_id)
+    if party is None or not party.is_dcc:
+        raise Http404("No such job.")
+    template = "reporting/_job.html" if request.htmx else "reporting/job.html"
+    return render(request, template, {"job": job, "slug": KIND_SLUGS[ReportKind(job.kind)]})
