@@ -91,3 +91,11 @@ def test_dcc_rebuild_runs_on_a_real_worker_and_stores_a_new_version(
     job.refresh_from_db()
     assert job.status == RebuildStatus.DONE and job.progress == 100 and job.snapshot.version == 2
     assert job.snapshot.trigger == SnapshotTrigger.ON_DEMAND
+
+
+def test_beat_schedules_the_monthly_snapshot_task(settings):
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    entry = settings.CELERY_BEAT_SCHEDULE["reporting-monthly-snapshots"]
+    assert entry["task"] in app.tasks
