@@ -5,6 +5,7 @@ import argparse
 import datetime
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.database import BenchDatabase, BenchmarkError
+from benchmarks.database import PROJECT_DIR, BenchDatabase, BenchmarkError
 from benchmarks.dataset import progress
 from benchmarks.results import Row, render_table
 
@@ -39,7 +40,7 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
                         help="the benchmark's own database (name must contain 'bench'; it is dropped and rebuilt). "
                              "Default: DATABASE_URL")
     parser.add_argument("--skip-build", action="store_true", help="reuse the dataset already in the database")
-    parser.add_argument("--samples", type=positive, default=200, help="timed requests per page case per run")
+    parser.add_argument("--samples", type=positive, default=100, help="timed requests per page case per run")
     parser.add_argument("--gateway-requests", type=positive, default=2000, help="service requests per gateway run")
     parser.add_argument("--concurrency", type=positive, default=4, help="client threads for the gateway runs")
     parser.add_argument("--workers", type=positive, default=2, help="gunicorn sync workers")
@@ -69,12 +70,16 @@ def describe_run(options: argparse.Namespace, database: BenchDatabase, built: bo
         except Exception:  # noqa: BLE001 - the log table may not exist yet
             requests = 0
     memory = psutil.virtual_memory().total / 1024 ** 3
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True,
+                            check=False).stdout.strip() or "unknown"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return "\n".join([
         f"Run {datetime.datetime.now():%Y-%m-%d %H:%M}: {devices:,} devices, {requests:,} service-request log rows "
         f"({'built in this run' if built else 'existing dataset, --skip-build'}); "
         f"medians of {options.repeat} runs unless a row says otherwise.",
         f"Machine: {os.cpu_count()} CPU cores, {memory:.0f} GiB RAM, {platform.system()} {platform.release()}; "
-        f"PostgreSQL {server}; gunicorn {options.workers} sync workers; Python {platform.python_version()}.",
+        f"PostgreSQL {server}; gunicorn {options.workers} sync workers; Python {platform.python_version()}; "
+        f"code at commit {commit}; load average at the end {load}.",
     ])
 
 
