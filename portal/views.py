@@ -33,13 +33,13 @@ class QuickLink:
     description: str = ""
 
 
-def _url(name: str, **query: str) -> str | None:
+def _url(name: str, *args: str, **query: str) -> str | None:
     """The URL of a page, or None while the section that serves it is not installed yet.
 
     Sections land in their own issues; the home page offers a link only once its page exists.
     """
     try:
-        url = reverse(name)
+        url = reverse(name, args=args)
     except NoReverseMatch:
         return None
     return f"{url}?{urlencode(query)}" if query else url
@@ -146,6 +146,12 @@ def home(request: HttpRequest) -> HttpResponse:
         context["reports_url"] = _url("reporting:report-index")
         last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
         context["last_month"] = last_month
+        context["last_month_reports"] = [
+            (label, url) for label, url in (
+                ("Service request performance", _url("reporting:report-month", "performance", f"{last_month:%Y-%m}")),
+                ("Install-code request SLA", _url("reporting:report-month", "install-code-sla", f"{last_month:%Y-%m}")),
+            ) if url
+        ]
         if party.is_dcc:
             context["failing_outbox"] = failing_outbox_count()
             context["outbox_count_cap"] = OUTBOX_COUNT_CAP

@@ -123,25 +123,31 @@ def screenshot(page: Page, name: str) -> Path:
 
 
 @pytest.fixture
-def axe_violations(browser, live_server) -> Callable[..., list[dict]]:
+def axe_violations(browser, live_server) -> Iterator[Callable[..., list[dict]]]:
     """``axe_violations(user, path)``: axe-core's serious and critical violations on a page, as the user sees it.
 
-    The axe script is injected into a context that bypasses the CSP (the portal's own pages are
-    checked against the CSP by ``open_as``). Moderate and minor findings are printed, not failed.
+    The axe script is injected into contexts that bypass the CSP (the portal's own pages are checked
+    against the CSP by ``open_as``); one context per user is reused across pages. Moderate and minor
+    findings are printed, not failed.
     """
+    contexts: dict[object, BrowserContext] = {}
 
-    def _run(user, path: str) -> list[dict]:
-        context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, bypass_csp=True)
-        try:
+    def _page_for(user) -> Page:
+        key = getattr(user, "pk", None)
+        if key not in contexts:
+            context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, bypass_csp=True)
             if user is not None:
                 context.add_cookies([_session_cookie(user, live_server.url)])
-            page = context.new_page()
-            response = page.goto(path)
-            assert response is not None and response.ok, f"{path} answered {response and response.status}"
-            page.add_script_tag(path=str(AXE_SCRIPT))
-            results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        finally:
-            context.close()
+            context.new_page()
+            contexts[key] = context
+        return contexts[key].pages[0]
+
+    def _run(user, path: str) -> list[dict]:
+        page = _page_for(user)
+        response = page.goto(path)
+        assert response is not None and response.ok, f"{path} answered {response and response.status}"
+        page.add_script_tag(path=str(AXE_SCRIPT))
+        results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         violations = [
             {"page": path, "rule": v["id"], "impact": v["impact"], "help": v["help"],
              "targets": [", ".join(map(str, node["target"])) for node in v["nodes"]][:5]}
@@ -152,4 +158,6 @@ def axe_violations(browser, live_server) -> Callable[..., list[dict]]:
                 print(f"axe ({violation['impact']}) {path}: {violation['rule']} {violation['targets']}")
         return [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
 
-    return _run
+    yield _run
+    for context in contexts.values():
+        context.close()

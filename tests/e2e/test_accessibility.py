@@ -1,0 +1,70 @@
+"""axe-core on every main page, as the role that uses it, with real content: no serious or critical violations.
+
+One test walks all the pages so the database is set up once; it reports every violation found, not
+just the first page's.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from incidents.services import incident_add_note, incident_raise_install_code_request
+from inventory.choices import DeviceStatus
+from portal.models import Party
+from tests.factories import DeviceFactory, NetworkOperatorFactory, SupplierFactory, UserFactory, make_sms
+
+pytestmark = pytest.mark.e2e
+
+
+def _format(violations: list[dict]) -> str:
+    return "\n".join(
+        f"- {v['page']}: {v['rule']} ({v['impact']}): {v['help']}; elements: {'; '.join(v['targets'])}" for v in violations
+    )
+
+
+def test_main_pages_have_no_serious_or_critical_axe_violations(axe_violations, dcc_party):
+    supplier = SupplierFactory(code="SUPA", name="Supplier A")
+    installer = SupplierFactory(code="SUPB", name="Supplier B")
+    operator = NetworkOperatorFactory(code="DNOA", name="Network Operator A")
+    sms = make_sms(supplier=supplier, network_operator=operator)
+    sms["ESME"].restricted, sms["ESME"].restricted_since = True, timezone.now() - timedelta(days=3)
+    sms["ESME"].save(update_fields=["restricted", "restricted_since"])
+    uncommissioned = DeviceFactory(status=DeviceStatus.INSTALLED_NOT_COMMISSIONED, date_commissioned=None,
+                                   responsible_supplier=supplier, prenotifying_supplier=installer)
+    supplier_user = UserFactory(party=supplier)
+    incident, _created = incident_raise_install_code_request(device_id=uncommissioned.device_id, actor=supplier_user)
+    installer_user = UserFactory(party=installer)
+    answered = DeviceFactory(status=DeviceStatus.PENDING, date_commissioned=None,
+                             responsible_supplier=supplier, prenotifying_supplier=installer)
+    answered_incident, _created = incident_raise_install_code_request(device_id=answered.device_id, actor=supplier_user)
+    incident_add_note(incident=answered_incident, actor=installer_user, body="Code as requested.",
+                      install_code="A1B2C3D4E5F60718")
+    users = {
+        "supplier": supplier_user, "installer": installer_user, "operator": UserFactory(party=operator),
+        "dcc": UserFactory(party=dcc_party), "csp": UserFactory(party=Party.objects.get(code="CSPN")),
+    }
+    reference, meter = incident.reference, sms["ESME"].device_id
+    month = f"{timezone.localdate().replace(day=1) - timedelta(days=1):%Y-%m}"
+    pages = [
+        (None, "/accounts/login/"),
+        ("supplier", "/"), ("operator", "/"), ("dcc", "/"), ("csp", "/"),
+        ("supplier", "/inventory/"), ("supplier", "/inventory/?restricted=true"), ("operator", "/inventory/"),
+        ("supplier", f"/inventory/devices/{meter}/"), ("operator", f"/inventory/devices/{meter}/"),
+        ("supplier", "/inventory/restrictions/bulk/"),
+        ("supplier", "/incidents/"), ("installer", "/incidents/?queue=assigned"), ("dcc", "/incidents/"),
+        ("supplier", "/incidents/install-code-requests/new/"), ("supplier", "/incidents/install-code-requests/bulk/"),
+        ("installer", f"/incidents/{reference}/"), ("dcc", f"/incidents/{reference}/"),
+        ("supplier", f"/incidents/{answered_incident.reference}/"),
+        ("dcc", "/inventory/cpl/"), ("supplier", "/inventory/cpl/"), ("dcc", "/inventory/cpl/add/"),
+        ("supplier", "/gateway/"), ("dcc", "/gateway/"), ("dcc", "/gateway/allow-lists/"),
+        ("dcc", "/admin-tools/outbox/"),
+        ("supplier", "/reports/"), ("supplier", f"/reports/install-code-sla/{month}/"),
+        ("dcc", f"/reports/performance/{month}/"), ("csp", "/reports/restricted-firmware/"),
+        ("supplier", "/account/api-tokens/"),
+    ]
+
+    violations = [violation for role, path in pages for violation in axe_violations(users.get(role), path)]
+
+    assert not violations, "axe-core found serious or critical violations:\n" + _format(violations)
