@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -39,6 +40,7 @@ def test_panel_on_the_device_page_offers_the_form_to_the_responsible_supplier(br
     assert f'action="{panel_url(sms["ESME"])}"' in html
     assert "All reasonable steps to install a fully communicating smart meter were taken" in html
     assert "Change of tenancy" in html and "Not restricted" in html
+    assert re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{32,}"', html)  # the tag passes the token on
 
 
 def test_panel_is_read_only_for_the_network_operator_but_shows_state_and_history(browser, supplier, network_operator,
