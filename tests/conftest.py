@@ -55,4 +55,18 @@ def api_client_for(make_user):
     return _client
 
 
+def pytest_collection_modifyitems(items):
+    """Restore migration-seeded rows (DCC/CSP parties, SRV and alert catalogues, allow-lists) after a
+    transactional test: those tests end with a flush that empties every table. Serialized rollback
+    reloads the snapshot taken when the test database was created."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        names = getattr(item, "fixturenames", [])
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+            name in names for name in ("transactional_db", "live_server", "celery_worker_process")
+        )
+        if transactional and "django_db_serialized_rollback" not in names:
+            names.append("django_db_serialized_rollback")
+
+
 from tests.services import celery_worker_process, csp_endpoint, redis_url, smtp_sink  # noqa: E402,F401

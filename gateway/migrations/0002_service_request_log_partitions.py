@@ -70,8 +70,6 @@ FROM generate_series(-1, 3) AS n;
 APPEND_ONLY = """
 CREATE TRIGGER gateway_allowlistchange_append_only BEFORE UPDATE OR DELETE ON gateway_allowlistchange
 FOR EACH ROW EXECUTE FUNCTION portal_refuse_modification();
-CREATE TRIGGER gateway_allowlistchange_no_truncate BEFORE TRUNCATE ON gateway_allowlistchange
-FOR EACH STATEMENT EXECUTE FUNCTION portal_refuse_modification();
 """
 
 
@@ -85,7 +83,6 @@ class Migration(migrations.Migration):
         migrations.RunSQL(ENSURE_PARTITION, "DROP FUNCTION IF EXISTS gateway_srlog_ensure_partition(date);"),
         migrations.RunSQL(
             APPEND_ONLY,
-            "DROP TRIGGER IF EXISTS gateway_allowlistchange_append_only ON gateway_allowlistchange;"
-            "DROP TRIGGER IF EXISTS gateway_allowlistchange_no_truncate ON gateway_allowlistchange;",
+            "DROP TRIGGER IF EXISTS gateway_allowlistchange_append_only ON gateway_allowlistchange;",
         ),
     ]
