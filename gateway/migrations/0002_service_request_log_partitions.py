@@ -6,6 +6,8 @@ append-only.
 * Indexes for the reports and pages: BRIN on ``requested_at`` (monthly aggregates), btree on
   ``(requested_at, id)`` (keyset pages, newest first), ``(device_id, requested_at)`` and
   ``(party_id, requested_at)`` (a device's / a party's requests by time).
+* The allow-list audit refuses UPDATE and DELETE (``portal_refuse_modification()``, inventory 0004);
+  TRUNCATE is left to table ownership, as for the other audit tables (Django's test flush uses it).
 * ``gateway_srlog_ensure_partition(date)`` creates the month's partition if missing (idempotent, safe
   under concurrency); rows that had fallen into the default partition for that month move into it.
   The beat task ``gateway.tasks.service_request_log_partitions_ensure`` keeps months ahead ready.
