@@ -2,8 +2,9 @@
 the service-request log and the two alert logs (SAT and diagnostics).
 
 The service-request log is built for hundreds of millions of rows: a PostgreSQL table partitioned by
-month on ``requested_at`` (created by SQL in migration 0001, primary key ``(id, requested_at)``), so the
-model is ``managed = False``. It has no foreign keys: a request may name an unknown device, and a
+month on ``requested_at``, created by SQL in migration 0002 with primary key ``(id, requested_at)``;
+migration 0001 only records the model's state (``SeparateDatabaseAndState``), so Django still flushes it
+in tests and knows its fields. It has no foreign keys: a request may name an unknown device, and a
 partitioned log should not pay for FK checks on every insert.
 """
 from __future__ import annotations
@@ -142,7 +143,6 @@ class ServiceRequestLog(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
 
     class Meta:
-        managed = False
         db_table = "gateway_servicerequestlog"
         verbose_name = "service request"
         ordering = ["-requested_at", "-id"]

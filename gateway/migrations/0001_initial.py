@@ -17,29 +17,33 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='ServiceRequestLog',
-            fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('request_id', models.CharField(max_length=100)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('srv', models.CharField(max_length=10, verbose_name='SRV')),
-                ('srv_category', models.CharField(choices=[('consumption', 'Consumption data'), ('other_device', 'Other device'), ('non_device', 'Non-device')], max_length=16, verbose_name='SRV category')),
-                ('device_id', models.CharField(blank=True, max_length=23, verbose_name='Device ID')),
-                ('command_variant', models.PositiveSmallIntegerField(null=True)),
-                ('response_code', models.CharField(choices=[('I0', 'I0 Success'), ('I99', 'I99 Acknowledgement: accepted for delivery to the device'), ('E2', 'E2 User role not permitted to send the service reference'), ('E5', 'E5 Device SMI status incompatible with the service reference'), ('E12', 'E12 Command variant not applicable to the request'), ('E19', 'E19 Device ID not in the SMI'), ('E20', 'E20 Communications failure: unable to communicate with the device'), ('E21', 'E21 Communications failure: no response received from the device'), ('E72', 'E72 Device use is Restricted (MP169)')], max_length=8)),
-                ('detail', models.CharField(blank=True, max_length=250)),
-                ('restricted_at_request', models.BooleanField(default=False)),
-                ('csp_region', models.CharField(blank=True, max_length=12, verbose_name='CSP region at request')),
-                ('channel', models.CharField(choices=[('json', 'REST (JSON)'), ('duis', 'DUIS XML'), ('generator', 'Traffic generator')], max_length=10)),
-            ],
-            options={
-                'verbose_name': 'service request',
-                'db_table': 'gateway_servicerequestlog',
-                'ordering': ['-requested_at', '-id'],
-                'managed': False,
-            },
-        ),
+        # The table is partitioned by month and created by SQL in 0002; Django only keeps its state.
+        migrations.SeparateDatabaseAndState(state_operations=[
+                migrations.CreateModel(
+                    name='ServiceRequestLog',
+                    fields=[
+                        ('id', models.BigAutoField(primary_key=True, serialize=False)),
+                        ('request_id', models.CharField(max_length=100)),
+                        ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
+                        ('srv', models.CharField(max_length=10, verbose_name='SRV')),
+                        ('srv_category', models.CharField(choices=[('consumption', 'Consumption data'), ('other_device', 'Other device'), ('non_device', 'Non-device')], max_length=16, verbose_name='SRV category')),
+                        ('device_id', models.CharField(blank=True, max_length=23, verbose_name='Device ID')),
+                        ('command_variant', models.PositiveSmallIntegerField(null=True)),
+                        ('response_code', models.CharField(choices=[('I0', 'I0 Success'), ('I99', 'I99 Acknowledgement: accepted for delivery to the device'), ('E2', 'E2 User role not permitted to send the service reference'), ('E5', 'E5 Device SMI status incompatible with the service reference'), ('E12', 'E12 Command variant not applicable to the request'), ('E19', 'E19 Device ID not in the SMI'), ('E20', 'E20 Communications failure: unable to communicate with the device'), ('E21', 'E21 Communications failure: no response received from the device'), ('E72', 'E72 Device use is Restricted (MP169)')], max_length=8)),
+                        ('detail', models.CharField(blank=True, max_length=250)),
+                        ('restricted_at_request', models.BooleanField(default=False)),
+                        ('csp_region', models.CharField(blank=True, max_length=12, verbose_name='CSP region at request')),
+                        ('party', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portal.party')),
+                        ('user', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                        ('channel', models.CharField(choices=[('json', 'REST (JSON)'), ('duis', 'DUIS XML'), ('generator', 'Traffic generator')], max_length=10)),
+                    ],
+                    options={
+                        'verbose_name': 'service request',
+                        'db_table': 'gateway_servicerequestlog',
+                        'ordering': ['-requested_at', '-id'],
+                    },
+                ),
+        ]),
         migrations.CreateModel(
             name='AlertCode',
             fields=[

@@ -2,7 +2,7 @@
 append-only.
 
 * ``gateway_servicerequestlog``: PRIMARY KEY (id, requested_at) (a partitioned table's unique keys must
-  include the partition key); Django's model keeps ``id`` as its pk (``managed = False``).
+  include the partition key); Django's model keeps ``id`` as its pk (its state comes from 0001).
 * Indexes for the reports and pages: BRIN on ``requested_at`` (monthly aggregates), btree on
   ``(requested_at, id)`` (keyset pages, newest first), ``(device_id, requested_at)`` and
   ``(party_id, requested_at)`` (a device's / a party's requests by time).
