@@ -625,33 +625,62 @@ def _bulk_raise_rows(*, device_ids: list[str], actor: User, party: Party, channe
 
     if to_create:
         numbers = _next_reference_numbers(len(to_create))
-        now = timezone.now()
-        due_by = _due_by_from(timezone.localdate(now))
-        incidents = []
-        for (device_pk, result, assignee_id), number in zip(to_create, numbers, strict=True):
+        for (_device_pk, result, _assignee_id), number in zip(to_create, numbers, strict=True):
             result.reference = format_reference(number)
-            incidents.append(Incident(
-                reference=result.reference, type=IncidentType.INSTALL_CODE_REQUEST,
-                state=_state_for_assignee(assignee_id, service_desk.pk), channel=channel, device_id=device_pk,
-                raised_by=party, raised_by_user=actor, assigned_party_id=assignee_id, due_by=due_by,
-                created_at=now, updated_at=now,
-            ))
-        Incident.objects.bulk_create(incidents, batch_size=5000)
-        events = []
-        for incident in incidents:
-            events.append(IncidentEvent(incident=incident, kind=IncidentEventKind.CREATED, at=now, actor=actor,
-                                        party=party, to_state=IncidentState.NEW,
-                                        detail=f"Raised through {IncidentChannel(channel).label}."))
-            events.append(IncidentEvent(incident=incident, kind=IncidentEventKind.ASSIGNED, at=now, actor=actor,
-                                        party=party, from_state=IncidentState.NEW, to_state=incident.state,
-                                        assigned_party_id=incident.assigned_party_id,
-                                        detail="Assigned automatically (bulk)."))
-        IncidentEvent.objects.bulk_create(events, batch_size=5000)
+        _insert_incidents_with_history(
+            rows=[(result.reference, _state_for_assignee(assignee_id, service_desk.pk), device_pk, assignee_id)
+                  for device_pk, result, assignee_id in to_create],
+            actor=actor, party=party, channel=channel,
+        )
     # Rows repeating a device within the file point at the request created for its first row.
     for result in results:
         if result.ok and result.existing and not result.reference and result.device_id in created_in_file:
             result.reference = created_in_file[result.device_id].reference
     return results
+
+
+_BULK_INSERT_SQL = """
+WITH new_incidents AS (
+    INSERT INTO {incident} (reference, type, state, channel, device_id, raised_by_id, raised_by_user_id,
+                            assigned_party_id, due_by, created_at, updated_at, has_install_code, breached, closure_kind)
+    SELECT row.reference, %(type)s, row.state, %(channel)s, row.device_id, %(party)s, %(actor)s,
+           row.assigned_party_id, %(due_by)s, %(now)s, %(now)s, false, false, ''
+    FROM unnest(%(references)s::text[], %(states)s::text[], %(devices)s::bigint[], %(assignees)s::bigint[])
+         AS row(reference, state, device_id, assigned_party_id)
+    RETURNING id, state, assigned_party_id
+)
+INSERT INTO {event} (incident_id, kind, at, actor_id, party_id, from_state, to_state, assigned_party_id, detail)
+SELECT new_incidents.id, step.kind, %(now)s, %(actor)s, %(party)s,
+       CASE WHEN step.n = 1 THEN '' ELSE %(new)s END,
+       CASE WHEN step.n = 1 THEN %(new)s ELSE new_incidents.state END,
+       CASE WHEN step.n = 1 THEN NULL ELSE new_incidents.assigned_party_id END,
+       CASE WHEN step.n = 1 THEN %(created_detail)s ELSE %(assigned_detail)s END
+FROM new_incidents CROSS JOIN (VALUES (1, %(created)s), (2, %(assigned)s)) AS step(n, kind)
+ORDER BY new_incidents.id, step.n
+"""
+
+
+def _insert_incidents_with_history(*, rows: list[tuple[str, str, int, int]], actor: User, party: Party,
+                                   channel: IncidentChannel) -> None:
+    """Insert incidents and their "raised" and "assigned" history rows in ONE set-based statement.
+
+    ``rows`` are ``(reference, state, device pk, assignee pk)``. A data-modifying CTE feeds the new
+    incident ids straight into the history insert, so 100,000 requests need no per-row Python model
+    objects or parameters (Django's ``bulk_create`` spent most of its time preparing values).
+    """
+    now = timezone.now()
+    sql = _BULK_INSERT_SQL.format(incident=Incident._meta.db_table, event=IncidentEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {
+            "type": IncidentType.INSTALL_CODE_REQUEST.value, "channel": IncidentChannel(channel).value,
+            "party": party.pk, "actor": actor.pk, "due_by": _due_by_from(timezone.localdate(now)), "now": now,
+            "references": [row[0] for row in rows], "states": [str(row[1]) for row in rows],
+            "devices": [row[2] for row in rows], "assignees": [row[3] for row in rows],
+            "new": IncidentState.NEW.value, "created": IncidentEventKind.CREATED.value,
+            "assigned": IncidentEventKind.ASSIGNED.value,
+            "created_detail": f"Raised through {IncidentChannel(channel).label}.",
+            "assigned_detail": "Assigned automatically to the pre-notifying supplier (or the service desk).",
+        })
 
 
 def _email_bulk_summaries(*, party: Party, created: Iterable[tuple[int, str, str]], label: str) -> None:

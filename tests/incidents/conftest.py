@@ -7,6 +7,12 @@ from inventory.choices import DeviceStatus
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Users are made in every test here; PBKDF2 at full strength would dominate the run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def gaining(supplier):
     """The gaining supplier (SUPA): raises install-code requests."""
