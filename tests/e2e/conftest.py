@@ -12,14 +12,12 @@ Screenshots go to ``test-artifacts/screenshots/`` (ignored by git); the best few
 """
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -57,13 +55,6 @@ def _e2e_settings(settings, live_server):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def core_parties(transactional_db) -> None:
-    """Re-create the DCC and CSP parties of the data migration (a transactional test's flush removes them)."""
-    migration = importlib.import_module("portal.migrations.0002_core_parties")
-    migration.create_core_parties(django_apps, None)
 
 
 @dataclass

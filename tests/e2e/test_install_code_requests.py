@@ -48,7 +48,7 @@ def test_install_code_request_from_raise_to_close(open_as, gaining_and_installin
     # The installing supplier is told by email (delivered by the worker), without any code.
     assignment = wait_for(
         lambda: next((m for m in smtp_sink.messages if reference in m["Subject"] and "awaits you" in m["Subject"]), None),
-        message="assignment email")
+        timeout=60, message="assignment email")
     assert assignment["To"] == installing.operational_email
 
     # It sees the request on its home page, opens it and answers with the code.
@@ -77,7 +77,7 @@ def test_install_code_request_from_raise_to_close(open_as, gaining_and_installin
 
     # The creator was emailed about the update; no email anywhere holds the code.
     wait_for(lambda: any(reference in m["Subject"] and gaining.operational_email in m["To"] for m in smtp_sink.messages),
-             message="update email to the raising supplier")
+             timeout=60, message="update email to the raising supplier")
     assert not [body for body in smtp_sink.bodies() if INSTALL_CODE in body.upper()]
     assert not [m["Subject"] for m in smtp_sink.messages if INSTALL_CODE in m["Subject"].upper()]
 
