@@ -12,12 +12,14 @@ Screenshots go to ``test-artifacts/screenshots/`` (ignored by git); the best few
 """
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -55,6 +57,26 @@ def _e2e_settings(settings, live_server):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+#: Data migrations whose rows the tests rely on: (module, loader, a model that is empty once they are flushed away).
+_SEEDING_MIGRATIONS = [
+    ("portal.migrations.0002_core_parties", "create_core_parties", ("portal", "Party")),
+    ("gateway.migrations.0003_load_catalogues", "load", ("gateway", "ServiceReferenceVariant")),
+]
+
+
+@pytest.fixture(autouse=True)
+def seeded_rows(transactional_db) -> None:
+    """Put back the rows the data migrations seed (DCC and CSP parties, SRV/alert catalogues, allow-lists).
+
+    The live-server tests are transactional and each ends with a flush. The suite asks for serialized
+    rollback to restore them, but the snapshot hangs on the connection object of the context that
+    created the test database, which Playwright's greenlet may not see; so load them here when missing.
+    """
+    for module, loader, (app_label, model_name) in _SEEDING_MIGRATIONS:
+        if not django_apps.get_model(app_label, model_name).objects.exists():
+            getattr(importlib.import_module(module), loader)(django_apps, None)
 
 
 @dataclass

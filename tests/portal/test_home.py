@@ -99,7 +99,7 @@ def test_dcc_sees_its_queue_overdue_incidents_of_any_party_and_failing_outbox(cl
 
 def test_device_search_box_sends_q_to_the_inventory_list(client, supplier):
     _response, tree = _page(client, UserFactory(party=supplier))
-    form = tree.xpath('//form[@role="search"]')[0]
+    form = tree.xpath('//search[@aria-label="Device search"]/form')[0]
     assert form.get("method") == "get" and form.get("action") == reverse("inventory:device-list")
     field = form.xpath(".//input[@name='q']")[0]
     assert tree.xpath(f'//label[@for="{field.get("id")}"]'), "the search box has a label"
