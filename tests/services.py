@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from kombu import pools as kombu_pools
 from django.db import connection
 
 from portal.celery import app as celery_app
@@ -134,9 +135,11 @@ def redis_url() -> Iterator[str]:
 
 def _reset_producer_pool() -> None:
     """Drop pooled broker connections so the next ``.delay`` uses the current broker settings."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # kombu keeps global connection/producer pools keyed by connection; clearing them (and the app's and
+    # AMQP helper's cached references) makes the next publish open a fresh connection.
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @dataclass

@@ -52,13 +52,12 @@ def test_real_worker_delivers_email_to_smtp_and_sweeper_recovers_lost_tasks(smtp
         first = outbox_enqueue(kind=OutboxKind.EMAIL, recipient="ops@example.com", subject="Hello", body="Body 1")
     wait_for(lambda: len(smtp_sink.messages) == 1, message="email via worker")
     assert smtp_sink.messages[0]["Subject"] == "Hello"
-    first.refresh_from_db()
-    assert first.status == OutboxStatus.DELIVERED
+    # The worker commits the row as delivered just after the SMTP server accepted the message.
+    wait_for(lambda: OutboxMessage.objects.get(pk=first.pk).status == OutboxStatus.DELIVERED, message="row delivered")
 
     # A row whose task was lost (e.g. Redis was down at commit) is picked up by the sweeper.
     lost = OutboxMessage.objects.create(kind=OutboxKind.EMAIL, recipient="ops@example.com", subject="Lost")
     assert outbox_sweep() == 1
     wait_for(lambda: len(smtp_sink.messages) == 2, message="swept email")
-    lost.refresh_from_db()
-    assert lost.status == OutboxStatus.DELIVERED
+    wait_for(lambda: OutboxMessage.objects.get(pk=lost.pk).status == OutboxStatus.DELIVERED, message="row delivered")
     assert [m["Subject"] for m in smtp_sink.messages] == ["Hello", "Lost"]
