@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from kombu import pools as kombu_pools
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from portal.celery import app as celery_app
 
