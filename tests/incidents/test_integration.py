@@ -9,7 +9,7 @@ from tests.services import wait_for
 
 
 @pytest.mark.integration
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded DCC party
 def test_assignee_email_arrives_through_the_worker_without_the_install_code(
         smtp_sink, celery_worker_process, device, gaining_user, installer_user, installer, settings):
     incident, _ = incident_raise_install_code_request(device_id=device.device_id, actor=gaining_user)
