@@ -159,3 +159,6 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} ({self.status})"
+
+
+from portal.audit_chain import AuditChainLink  # noqa: E402,F401  (registers the model with the portal app)
