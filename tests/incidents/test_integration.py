@@ -4,14 +4,21 @@ from __future__ import annotations
 import pytest
 
 from incidents.services import incident_add_note, incident_raise_install_code_request
+from tests.factories import PartyFactory
 from tests.incidents.conftest import INSTALL_CODE
 from tests.services import wait_for
 
 
+@pytest.fixture
+def service_desk(transactional_db):
+    """The DCC party is seeded by a migration; a flush by an earlier transactional test may have removed it."""
+    return PartyFactory(code="DCC", name="DCC Service Desk", roles=["DCC"])
+
+
 @pytest.mark.integration
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded DCC party
+@pytest.mark.django_db(transaction=True)
 def test_assignee_email_arrives_through_the_worker_without_the_install_code(
-        smtp_sink, celery_worker_process, device, gaining_user, installer_user, installer, settings):
+        smtp_sink, celery_worker_process, service_desk, device, gaining_user, installer_user, installer, settings):
     incident, _ = incident_raise_install_code_request(device_id=device.device_id, actor=gaining_user)
     wait_for(lambda: len(smtp_sink.messages) == 1, message="assignment email via the worker")
     message = smtp_sink.messages[0]
