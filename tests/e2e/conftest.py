@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings as django_settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
@@ -41,7 +42,18 @@ BLOCKING_IMPACTS = ("serious", "critical")
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def serialized_db_contents(django_db_setup, django_db_blocker) -> str | None:
+    """The snapshot pytest-django took of the new test database (seeded rows), read before Playwright starts."""
+    return getattr(connections[DEFAULT_DB_ALIAS], "_test_serialized_contents", None)
+
+
+@pytest.fixture(scope="module")
+def browser(serialized_db_contents) -> Iterator[Browser]:
+    """One Chromium per test module, stopped when the module ends.
+
+    While Playwright's sync API runs, Django's per-context ``connections`` hand the tests a connection
+    object of their own; stopping it after each module gives the rest of the suite its own back.
+    """
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -67,13 +79,18 @@ _SEEDING_MIGRATIONS = [
 
 
 @pytest.fixture(autouse=True)
-def seeded_rows(transactional_db) -> None:
-    """Put back the rows the data migrations seed (DCC and CSP parties, SRV/alert catalogues, allow-lists).
+def seeded_rows(transactional_db, serialized_db_contents) -> None:
+    """Keep the rows the data migrations seed (DCC and CSP parties, SRV/alert catalogues, allow-lists).
 
-    The live-server tests are transactional and each ends with a flush. The suite asks for serialized
-    rollback to restore them, but the snapshot hangs on the connection object of the context that
-    created the test database, which Playwright's greenlet may not see; so load them here when missing.
+    The live-server tests are transactional and each ends with a flush; the suite restores the seeded
+    rows by serialized rollback. That snapshot hangs on the connection object that created the test
+    database, and under Playwright the tests get another one: give it the snapshot, so the flush after
+    this test leaves the next test to reload it (and skips re-creating content types it would clash
+    with), and reload here whatever an earlier flush left missing.
     """
+    connection = connections[DEFAULT_DB_ALIAS]
+    if serialized_db_contents is not None and not hasattr(connection, "_test_serialized_contents"):
+        connection._test_serialized_contents = serialized_db_contents
     for module, loader, (app_label, model_name) in _SEEDING_MIGRATIONS:
         if not django_apps.get_model(app_label, model_name).objects.exists():
             getattr(importlib.import_module(module), loader)(django_apps, None)
