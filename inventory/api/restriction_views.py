@@ -1,7 +1,7 @@
 """REST entry points for MP169 Restricted mode. They translate; the rules are in the service."""
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -71,7 +71,8 @@ class DeviceRestrictionHistoryView(generics.ListAPIView):
         return super().list(request, *args, **kwargs)
 
 
-@extend_schema(request=RestrictionBulkRequestSerializer, responses={200: RestrictionBulkRowSerializer(many=True)})
+@extend_schema(request=RestrictionBulkRequestSerializer, responses={200: inline_serializer(
+    "RestrictionBulkResponse", fields={"results": RestrictionBulkRowSerializer(many=True)})})
 class RestrictionBulkView(APIView):
     """Set or clear Restricted on many meters: each row is applied (or refused) on its own."""
 
