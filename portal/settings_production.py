@@ -19,6 +19,8 @@ from portal.settings import *  # noqa: E402,F403
 from portal.settings import env  # noqa: E402
 
 DEBUG = False
+# Old SECRET_KEYs, still accepted for sessions and signatures while a rotation settles (docs/security.md).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 # --- HTTPS ----------------------------------------------------------------------------------
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (the proxy must strip it from clients).

@@ -13,11 +13,15 @@ role, on objects of its own party and of another party, against the expected out
   strict xfails, so fixing one fails the suite until its entry is removed.
 
 The outcome vocabulary and the objects are described in ``tests/security/matrix.py``. ``docs/security.md``
-carries the same table: ``python -m tests.security.test_access_matrix`` prints it.
+carries the same table; print it with ``DJANGO_SETTINGS_MODULE=portal.settings .venv/bin/python -c "import django;
+django.setup(); from tests.security.test_access_matrix import render_markdown; print(render_markdown())"``.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.db.models import Count
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -310,6 +314,8 @@ KNOWN_GAPS: dict[tuple[str, str, str, str], str] = {
        for role in ("IS", "GS", "ES")},
 }
 
+MATRIX_START, MATRIX_END = "<!-- access-matrix:start -->", "<!-- access-matrix:end -->"
+
 #: Routes left out of the matrix, with the reason.
 EXCLUDED_NAMESPACES = {
     "admin": "Django admin: only is_staff users, enforced by Django's AdminSite; no portal role is staff.",
@@ -426,5 +432,9 @@ def render_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":
-    print(render_markdown(), end="")
+def test_docs_security_md_carries_this_matrix():
+    """docs/security.md shows the same table, between its ``access-matrix`` markers."""
+    text = (Path(settings.BASE_DIR) / "docs" / "security.md").read_text(encoding="utf-8")
+    start, end = text.index(MATRIX_START) + len(MATRIX_START), text.index(MATRIX_END)
+    assert text[start:end].strip() == render_markdown().strip(), (
+        "docs/security.md is out of date: replace its matrix with render_markdown()'s output (see module docstring)")
