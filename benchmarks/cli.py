@@ -18,6 +18,7 @@ from benchmarks.dataset import progress
 from benchmarks.results import Row, render_table
 
 MAX_DEVICES = 10_000_000
+MEASUREMENTS = ("extract", "inventory", "gateway", "report", "bulk")
 
 
 def positive(text: str) -> int:
@@ -45,10 +46,14 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=positive, default=4, help="client threads for the gateway runs")
     parser.add_argument("--workers", type=positive, default=2, help="gunicorn sync workers")
     parser.add_argument("--bulk-rows", type=positive, default=100_000, help="rows in the bulk install-code request")
+    parser.add_argument("--only", type=lambda text: set(text.split(",")), default=set(MEASUREMENTS),
+                        help=f"comma-separated subset of: {','.join(MEASUREMENTS)} (default: all)")
     parser.add_argument("--output", type=Path, help="also write the table (Markdown) to this file")
     options = parser.parse_args(argv)
     if options.devices > MAX_DEVICES:
         parser.error(f"--devices: at most {MAX_DEVICES:,}")
+    if unknown := options.only - set(MEASUREMENTS):
+        parser.error(f"--only: unknown {', '.join(sorted(unknown))}; choose from {', '.join(MEASUREMENTS)}")
     return options
 
 
@@ -125,14 +130,19 @@ def run(options: argparse.Namespace, database: BenchDatabase, workdir: Path) -> 
     progress(f"starting gunicorn ({options.workers} workers)")
     with GunicornServer(database, workers=options.workers, log=workdir / "gunicorn.log") as server:
         context.server = server
-        health = measure_health_latency(context)
-        rows = guarded("Device extract", lambda: measure_extracts(context))
-        rows += guarded("Inventory pages", lambda: measure_inventory(context, health))
-        rows += guarded("Gateway", lambda: measure_gateway(context))
-        rows += guarded("Monthly performance report", lambda: measure_monthly_report(context))
-        rows += generation
-        # Last: it writes incidents that the other measurements do not expect.
-        rows += guarded("Bulk install-code requests", lambda: measure_bulk_install_code_requests(context))
+        measurements: list[tuple[str, str, Callable[[], list[Row]]]] = [
+            ("extract", "Device extract", lambda: measure_extracts(context)),
+            ("inventory", "Inventory pages", lambda: measure_inventory(context, measure_health_latency(context))),
+            ("gateway", "Gateway", lambda: measure_gateway(context)),
+            ("report", "Monthly performance report", lambda: measure_monthly_report(context)),
+            ("generation", "Data generation", lambda: generation),
+            # Last: it writes incidents that the other measurements do not expect.
+            ("bulk", "Bulk install-code requests", lambda: measure_bulk_install_code_requests(context)),
+        ]
+        rows = []
+        for key, name, measure in measurements:
+            if key == "generation" or key in options.only:
+                rows += guarded(name, measure)
     table = render_table(rows)
     text = f"{describe_run(options, database, not options.skip_build)}\n\n{table}\n"
     print(text)
