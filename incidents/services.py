@@ -539,17 +539,39 @@ class BulkRowResult:
     assigned_party_id: int | None = None
 
 
+def _utf8_lines(data: bytes) -> Iterable[str]:
+    """Decode line by line (no second copy of a large upload); a file that is not UTF-8 is refused whole."""
+    for number, line in enumerate(io.BytesIO(data)):
+        try:
+            yield line.decode("utf-8-sig" if number == 0 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise ValidationFailed(
+                "The file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again. Nothing was raised.",
+                code="bad_encoding", errors={"file": [f"Line {number + 1} is not UTF-8."]},
+            ) from error
+
+
 def parse_device_id_csv(data: bytes | str) -> list[str]:
-    """The ``device_id`` column of an uploaded CSV, in order (header required, BOM and blank lines tolerated)."""
-    text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text))
+    """The ``device_id`` column of an uploaded CSV, in order (header required, BOM and blank lines tolerated).
+
+    Reading stops past ``BULK_MAX_ROWS`` rows: a larger file is refused before it is held in memory."""
+    lines = _utf8_lines(data) if isinstance(data, bytes) else io.StringIO(data.lstrip("\ufeff"))
+    reader = csv.reader(lines)
     header = next(reader, None)
     columns = [column.strip().lower() for column in header or []]
     if "device_id" not in columns:
         raise ValidationFailed("The CSV needs a header row with a 'device_id' column.", code="csv_no_device_id",
                                errors={"file": ["Missing the 'device_id' column."]})
     index = columns.index("device_id")
-    return [row[index].strip() if index < len(row) else "" for row in reader if any(cell.strip() for cell in row)]
+    device_ids = []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(device_ids) == BULK_MAX_ROWS:
+            raise ValidationFailed(f"At most {BULK_MAX_ROWS:,} rows can be raised at once; split the file.",
+                                   code="too_many_rows", errors={"file": [f"More than {BULK_MAX_ROWS:,} rows."]})
+        device_ids.append(row[index].strip() if index < len(row) else "")
+    return device_ids
 
 
 def _check_bulk_size(device_ids: list) -> None:

@@ -17,7 +17,7 @@ from inventory.choices import RestrictionChannel
 from inventory.forms_restriction import RestrictionBulkUploadForm, RestrictionForm, SupplierChangeForm
 from inventory.models import Device
 from inventory.selectors import device_get_for
-from inventory.selectors_restriction import restriction_history_csv_response
+from inventory.selectors_restriction import _safe_cell, restriction_history_csv_response
 from inventory.services.restriction import (
     BULK_COLUMNS,
     BULK_MAX_ROWS,
@@ -112,7 +112,8 @@ def restriction_bulk_results_csv(request: HttpRequest, token: str) -> HttpRespon
     writer = csv.DictWriter(buffer, fieldnames=BULK_RESULT_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for result in results:
-        writer.writerow({**result, "change_ids": " ".join(map(str, result["change_ids"]))})
+        writer.writerow({**result, "device_id": _safe_cell(result["device_id"]), "detail": _safe_cell(result["detail"]),
+                         "change_ids": " ".join(map(str, result["change_ids"]))})
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="restriction-bulk-results-{token[:8]}.csv"'
     return response

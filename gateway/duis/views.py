@@ -6,15 +6,19 @@ from rest_framework.views import APIView
 
 from gateway.api.views import _party
 from gateway.duis.dispatch import duis_request_handle
+from gateway.duis.messages import MAX_MESSAGE_BYTES
 
 
 class RawXMLParser(BaseParser):
-    """Hands the body to the DUIS parser untouched (it parses safely and validates against the schema)."""
+    """Hands the body to the DUIS parser untouched (it parses safely and validates against the schema).
+
+    Reads at most one byte more than the size limit, so an endless or huge body cannot fill memory
+    and is still refused as too large."""
 
     media_type = "application/xml"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read()
+        return stream.read(MAX_MESSAGE_BYTES + 1)
 
 
 class TextXMLParser(RawXMLParser):
