@@ -7,6 +7,7 @@ class ResponseCode(models.TextChoices):
     SUCCESS = "I0", "I0 Success"
     ACKNOWLEDGED = "I99", "I99 Acknowledgement: accepted for delivery to the device"
     ROLE_NOT_ALLOWED = "E2", "E2 User role not permitted to send the service reference"
+    NOT_AUTHORISED_FOR_DEVICE = "E4", "E4 User not authorised to send the service reference to this device"
     DEVICE_STATUS = "E5", "E5 Device SMI status incompatible with the service reference"
     COMMAND_VARIANT = "E12", "E12 Command variant not applicable to the request"
     UNKNOWN_DEVICE = "E19", "E19 Device ID not in the SMI"

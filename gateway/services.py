@@ -8,6 +8,8 @@ Decision order of ``service_request_submit`` (the first failing check answers):
 1. unknown SRV, malformed Device ID or command variant: ``ValidationFailed`` (400), nothing logged;
 2. SRVs addressed to a device (``ServiceReferenceVariant.targets_device``): the device is in the SMI, else **E19**;
 3. the caller's party has a DUIS role eligible for the SRV, else **E2**;
+3a. the party may address this device (``party_may_address_device``): a supplier only devices it is the
+   Responsible Supplier for, a network operator only devices on its network, else **E4**;
 4. the device's SMI status is one the SRV accepts (``accepted_statuses``), else **E5**;
 5. device checks registered by other features (``gateway.checks``);
 6. the command variant is one the SRV allows, else **E12**;
@@ -45,7 +47,9 @@ from gateway.models import (
     ServiceReferenceVariant,
     ServiceRequestLog,
 )
+from inventory.choices import CSP_FOR_REGION
 from inventory.models import Device
+from portal.choices import NETWORK_OPERATOR_ROLES, SUPPLIER_ROLES, PartyRole
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import Party
@@ -109,13 +113,26 @@ def _scheduled_srv(body: Any) -> ServiceReferenceVariant:
     return entry
 
 
+def party_may_address_device(*, party: Any, device: Any, entry: ServiceReferenceVariant) -> bool:
+    """DUIS access control for a device SRV (E4). A supplier role addresses only devices whose Responsible
+    Supplier it is, a network-operator role only devices on its network. Other Users and Registered Supplier
+    Agents are bounded by SRV eligibility (E2) alone: the SMI does not hold their appointments."""
+    roles = set(party.roles) & set(entry.eligible_roles)
+    if roles & {PartyRole.OTHER_USER, PartyRole.REGISTERED_SUPPLIER_AGENT}:
+        return True
+    if roles & SUPPLIER_ROLES and party.pk == device.responsible_supplier_id:
+        return True
+    return bool(roles & NETWORK_OPERATOR_ROLES and party.pk == device.network_operator_id)
+
+
 def service_request_decide(*, entry: ServiceReferenceVariant, judged: ServiceReferenceVariant, device: Any,
                            device_id: str, party: Any, command_variant: int, body: Any = None,
                            run_device_checks: bool = True) -> Refusal | None:
     """The rules, without I/O: the first refusal in the documented order, or None (accepted).
 
     ``device`` is None for an unknown device (or a non-device SRV), else an object with ``device_id``,
-    ``status``, ``restricted`` and ``srv_allowed`` (whether ``judged`` is on the allow-list). The traffic
+    ``status``, ``responsible_supplier_id``, ``network_operator_id``, ``restricted`` and
+    ``srv_allowed`` (whether ``judged`` is on the allow-list). The traffic
     generator calls this with the device's state at the simulated time (``run_device_checks=False``: the
     registered checks expect a real ``Device``).
     """
@@ -128,6 +145,12 @@ def service_request_decide(*, entry: ServiceReferenceVariant, judged: ServiceRef
             f"Your party's roles ({', '.join(party.roles)}) may not send SRV {entry.srv}; eligible roles: {roles}.",
         )
     if device is not None:
+        if not party_may_address_device(party=party, device=device, entry=entry):
+            return Refusal(
+                ResponseCode.NOT_AUTHORISED_FOR_DEVICE,
+                f"Your party is not the Responsible Supplier or network operator of device {device.device_id}: "
+                f"it may not send SRV {entry.srv} to it.",
+            )
         if device.status not in judged.accepted_statuses:
             return Refusal(
                 ResponseCode.DEVICE_STATUS,
@@ -237,6 +260,10 @@ def alert_receive(*, party: Party, device_id: str | None, alert_code: Any) -> Al
     )
     if device is None:
         raise NotFound(f"Device {device_id} is not in the SMI.", code="unknown_device")
+    if not party.is_dcc and CSP_FOR_REGION.get(device.csp_region) != party.csp_region:
+        # A CSP relays alerts only from hubs in its own region; others' devices are as good as unknown to it.
+        raise NotFound(f"Device {device_id} is not in the SMI of your region ({party.csp_region}).",
+                       code="unknown_device")
     diverted = device.restricted and not device.alert_allowed
     model = DiagnosticsLogEntry if diverted else SatLogEntry
     entry = model.objects.create(

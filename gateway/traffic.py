@@ -131,7 +131,8 @@ def _one_request(rng, estate, mix, weights, allowed, all_parties, at) -> tuple:
             device_id = "-".join(raw[i:i + 2] for i in range(0, 16, 2))
         else:
             restricted = restricted_at(estate, device, at)
-            state = SimpleNamespace(device_id=device[1], status=device[2], restricted=restricted,
+            state = SimpleNamespace(device_id=device[1], status=device[2], responsible_supplier_id=device[4],
+                                    network_operator_id=device[5], restricted=restricted,
                                     srv_allowed=judged.srv in allowed)
     refusal = service_request_decide(entry=entry, judged=judged, device=state, device_id=device_id, party=party,
                                      command_variant=variant, run_device_checks=False)
