@@ -43,7 +43,7 @@ from inventory.choices import DeviceStatus
 from inventory.models import Device
 from portal.choices import OutboxKind
 from portal.crypto import decrypt_text, encrypt_text, reencrypt_text
-from portal.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationFailed
+from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import Party, User
 from portal.selectors import dcc_party
@@ -207,6 +207,24 @@ def _refuse_unusable_device(device_id: str, status: str) -> RuleRefused:
     )
 
 
+def _requester_refusal(*, device_id: str, responsible_id: int | None, prenotifier_id: int | None,
+                       party: Party) -> DomainError | None:
+    """R121-1: the gaining supplier - the device's Responsible Supplier now - raises the request.
+
+    A party that cannot see the device at all is answered as if it did not exist (no leak); its
+    pre-notifying supplier, which can see it, is told why it may not ask for its own code back.
+    """
+    if responsible_id == party.pk:
+        return None
+    if prenotifier_id == party.pk:
+        return PermissionDenied(
+            f"Your party pre-notified {device_id} but is not its Responsible Supplier: only the gaining "
+            "(Responsible) supplier may request its install code.", code="not_responsible_supplier",
+        )
+    return NotFound(f"Device {device_id} is not in the Smart Metering Inventory.", code="device_not_found",
+                    errors={"device_id": ["No such device in the SMI."]})
+
+
 @transaction.atomic
 def incident_raise_install_code_request(*, device_id: str, actor: User,
                                         channel: IncidentChannel = IncidentChannel.WEB) -> tuple[Incident, bool]:
@@ -229,6 +247,10 @@ def incident_raise_install_code_request(*, device_id: str, actor: User,
     if device is None:
         raise NotFound(f"Device {canonical} is not in the Smart Metering Inventory.", code="device_not_found",
                        errors={"device_id": ["No such device in the SMI."]})
+    refusal = _requester_refusal(device_id=canonical, responsible_id=device.responsible_supplier_id,
+                                 prenotifier_id=device.prenotifying_supplier_id, party=party)
+    if refusal is not None:
+        raise refusal
     existing = (
         Incident.objects.select_related("device", "raised_by", "assigned_party")
         .filter(device=device, raised_by=party, type=IncidentType.INSTALL_CODE_REQUEST)
@@ -602,13 +624,16 @@ def _bulk_raise_rows(*, device_ids: list[str], actor: User, party: Party, channe
     wanted = sorted({value for value in canonical if value})
     device_table = Device._meta.db_table
     devices: dict[str, tuple[int, str, int | None]] = {}
+    responsible: dict[str, int | None] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, device_id, status, prenotifying_supplier_id FROM {device_table} WHERE device_id = ANY(%s)",
+            f"SELECT id, device_id, status, prenotifying_supplier_id, responsible_supplier_id FROM {device_table} "
+            "WHERE device_id = ANY(%s)",
             [wanted],
         )
-        for pk, device_id, status, prenotifier_id in cursor.fetchall():
+        for pk, device_id, status, prenotifier_id, responsible_id in cursor.fetchall():
             devices[device_id] = (pk, status, prenotifier_id)
+            responsible[device_id] = responsible_id
         cursor.execute(
             f"SELECT device_id, reference, assigned_party_id FROM {Incident._meta.db_table} "
             "WHERE raised_by_id = %s AND type = %s AND state <> %s AND device_id = ANY(%s)",
@@ -628,6 +653,11 @@ def _bulk_raise_rows(*, device_ids: list[str], actor: User, party: Party, channe
             result.error = f"Device {device_id} is not in the Smart Metering Inventory."
             continue
         device_pk, status, prenotifier_id = found
+        refusal = _requester_refusal(device_id=device_id, responsible_id=responsible[device_id],
+                                     prenotifier_id=prenotifier_id, party=party)
+        if refusal is not None:
+            result.error = refusal.detail
+            continue
         if device_pk in open_by_device_pk:
             reference, assignee_id = open_by_device_pk[device_pk]
             result.ok, result.existing, result.reference, result.assigned_party_id = True, True, reference, assignee_id
