@@ -155,3 +155,18 @@ def test_join_page_shows_the_refusal(client, supplier_user, make_hub):
                            {"hub_id": make_hub(S1).device_id})
     assert response.status_code == 422
     assert "has no SMETS1 row on the Central Products List" in response.content.decode()
+
+
+def test_device_page_links_to_the_join_action_for_suppliers_only(client, db):
+    from django.urls import reverse
+
+    from tests.factories import DeviceFactory, NetworkOperatorFactory, SupplierFactory, UserFactory
+
+    supplier = SupplierFactory(code="JNLK")
+    operator = NetworkOperatorFactory(code="JNOP")
+    ppmid = DeviceFactory(device_type="PPMID", responsible_supplier=supplier, network_operator=operator, hub=None)
+    join_url = reverse("inventory:device-join", args=[ppmid.device_id])
+    client.force_login(UserFactory(party=supplier))
+    assert join_url in client.get(reverse("inventory:device-detail", args=[ppmid.device_id])).content.decode()
+    client.force_login(UserFactory(party=operator))
+    assert join_url not in client.get(reverse("inventory:device-detail", args=[ppmid.device_id])).content.decode()
