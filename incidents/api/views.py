@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +20,7 @@ from incidents.api.serializers import (
     RevealResponseSerializer,
 )
 from incidents.choices import IncidentChannel, IncidentState
+from portal.api.parsers import LimitedJSONParser
 from portal.errors import NotFound, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import Party
@@ -54,7 +55,7 @@ class InstallCodeRequestBulkView(APIView):
     """Raise many requests (R121-8): a JSON ``device_ids`` list or a CSV upload with a ``device_id`` column.
     Each row is validated on its own; valid rows are created even when others fail. One result per row."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [LimitedJSONParser, MultiPartParser, FormParser]
 
     def post(self, request):
         body = BulkRequestSerializer(data=request.data)
