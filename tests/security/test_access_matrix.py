@@ -174,7 +174,7 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     ],
     "api-service-request": [
         ("POST", "own",        "200:I99 200:I99 200:E2  200:I99 200:I99 -       -       200:E2  200:E2  -"),
-        ("POST", "other",      "200:E?  200:E?  200:E2  200:E?  200:E?  200:E2  200:E2  200:E2  200:E2  401"),
+        ("POST", "other",      "200:E4  200:E4  200:E2  200:E4  200:E4  200:E2  200:E2  200:E2  200:E2  401"),
     ],
     "api-alert": [
         ("POST", "own",        "403     403     403     403     403     -       -       200     200     -"),
@@ -301,17 +301,8 @@ ROWS: list[Row] = rows_from(MATRIX)
 
 #: Cells where the portal does not yet do what the table expects (reported on the issue; strict xfail).
 KNOWN_GAPS: dict[tuple[str, str, str, str], str] = {
-    **{("api-service-request", "POST", "other", role): (
-        "The gateway checks the role's eligibility for the SRV (E2) but not that the party is the device's "
-        "Responsible Supplier / network operator: a supplier is answered I99 for 4.1.1 on another "
-        "supplier's meter.") for role in ("IS", "GS", "ED", "GT")},
-    ("api-alert", "POST", "other", "CSP"): (
-        "A CSP may submit alerts for devices outside its region (alert_receive checks the role only)."),
-    **{(route, "POST", "other", role): (
-        "R121-1: any supplier may raise an install-code request for a meter it is not the Responsible "
-        "Supplier of (incident_raise_install_code_request and the bulk path look the device up unscoped).")
-       for route in ("incidents:incident-raise", "api-install-code-request-create", "api-install-code-request-bulk")
-       for role in ("IS", "GS", "ES")},
+    # Found by this matrix and fixed since: install-code requests for another supplier's meter (R121-1),
+    # service requests to another party's meter (now E4), alerts from outside a CSP's region (now 404).
 }
 
 MATRIX_START, MATRIX_END = "<!-- access-matrix:start -->", "<!-- access-matrix:end -->"
