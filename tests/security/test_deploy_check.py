@@ -29,8 +29,13 @@ PRODUCTION_ENV = {
 }
 
 
+#: Variables of the test run itself that a production process never has (the Playwright suite sets
+#: DJANGO_ALLOW_ASYNC_UNSAFE for its live server), so they are not passed on.
+TEST_ONLY_VARIABLES = ("DEBUG", "SECURE_COOKIES", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
 def _run(args: list[str], **overrides: str | None) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "SECURE_COOKIES")}
+    env = {key: value for key, value in os.environ.items() if key not in TEST_ONLY_VARIABLES}
     env.update(PRODUCTION_ENV)
     for key, value in overrides.items():
         if value is None:
