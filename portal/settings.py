@@ -167,6 +167,8 @@ FIELD_ENCRYPTION_KEYS = env.list(
 
 # --- REST API -------------------------------------------------------------------------------
 API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=8 * 1024 * 1024)
+# A 100,000-row bulk request (~3 MB) must fit in a request body; Django's default is 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_JSON_BYTES
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "portal.api.parsers.LimitedJSONParser",

@@ -6,7 +6,7 @@ next version, so earlier versions stay as history and the newest is what pages a
 
 What the performance report counts (R169-10; the full text is ``queries.PERFORMANCE_RULES``, shown on
 the page): I0/I99 succeeded; E20/E21 and any other E-code failed, except the user-caused rejections
-E2, E5, E12, E19 and E72, which the DCC's checks refused before anything reached the CSP's network and
+E2, E4, E5, E12, E19 and E72, which the DCC's checks refused before anything reached the CSP's network and
 so are left out of the CSP's measure (counted apart); consumption-data requests to a device that was
 Restricted at the time of the request (the log's ``restricted_at_request``) are left out and counted
 as ``excluded_restricted``.
