@@ -23,6 +23,7 @@ from incidents.forms import (
     RaiseInstallCodeRequestForm,
     ReassignForm,
 )
+from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound
 from portal.eui64 import is_device_id, normalise_device_id
 from portal.pagination import decode_cursor, encode_cursor, keyset_page
@@ -274,25 +275,17 @@ def bulk_job_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResp
         raise Http404(error.detail) from error
 
     def lines() -> Iterator[str]:
-        buffer = _Echo()
+        buffer = EchoWriter()
         writer = csv.writer(buffer)
         yield writer.writerow(["row", "device_id", "ok", "reference", "existing", "error"])
         for row in selectors.bulk_job_rows(job).values_list(
                 "row_number", "device_id", "ok", "reference", "existing", "error").iterator(chunk_size=5000):
             number, device_id, ok, reference, existing, error = row
-            yield writer.writerow([number, _spreadsheet_safe(device_id), "true" if ok else "false", reference,
-                                   "true" if existing else "false", _spreadsheet_safe(error)])
+            yield writer.writerow([number, spreadsheet_safe(device_id), "true" if ok else "false", reference,
+                                   "true" if existing else "false", spreadsheet_safe(error)])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="install-code-requests-{job.pk}-results.csv"'
     return response
 
 
-def _spreadsheet_safe(text: str) -> str:
-    """The uploaded cell as given, but never one a spreadsheet would run as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value

@@ -22,10 +22,9 @@ from django.db.models.query import QuerySet
 from psycopg import sql
 
 from inventory.models import Device
+from portal.csv_safety import FORMULA_START
 
 JSONL_CHUNK = 5000
-
-FORMULA_START = "=+@\t\r-"
 
 
 class FormulaSafe(Func):

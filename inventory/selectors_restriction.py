@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
 from inventory.models import Device, RestrictionChange
+from portal.csv_safety import EchoWriter, spreadsheet_safe
 
 HISTORY_CSV_COLUMNS = ["at", "device_id", "actor", "party", "old_value", "new_value", "reason", "attested",
                        "channel", "request_id", "id", "cascaded_from"]
@@ -21,26 +22,16 @@ def restriction_history_for(device: Device) -> QuerySet[RestrictionChange]:
             .select_related("device", "actor", "party").order_by("-id"))
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _history_rows(changes: QuerySet[RestrictionChange]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(EchoWriter())
     yield writer.writerow(HISTORY_CSV_COLUMNS)
     for change in changes.iterator(chunk_size=1000):
         yield writer.writerow([
             change.at.astimezone(datetime.UTC).isoformat(),
             change.device.device_id, change.actor.username, change.party.code,
-            str(change.old_value).lower(), str(change.new_value).lower(), _safe_cell(change.reason),
+            str(change.old_value).lower(), str(change.new_value).lower(), spreadsheet_safe(change.reason),
             str(change.attested).lower(), change.channel, change.request_id, change.pk, change.cascaded_from_id or "",
         ])
-
-
-def _safe_cell(text: str) -> str:
-    """Keep spreadsheet programs from running a cell that starts like a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 def restriction_history_csv_response(device: Device) -> StreamingHttpResponse:

@@ -17,7 +17,7 @@ from inventory.choices import RestrictionChannel
 from inventory.forms_restriction import RestrictionBulkUploadForm, RestrictionForm, SupplierChangeForm
 from inventory.models import Device
 from inventory.selectors import device_get_for
-from inventory.selectors_restriction import _safe_cell, restriction_history_csv_response
+from inventory.selectors_restriction import restriction_history_csv_response
 from inventory.services.restriction import (
     BULK_COLUMNS,
     BULK_MAX_ROWS,
@@ -26,6 +26,7 @@ from inventory.services.restriction import (
     restriction_set,
 )
 from inventory.services.supplier_change import supplier_change
+from portal.csv_safety import spreadsheet_safe
 from portal.errors import DomainError, NotFound, ValidationFailed
 
 #: Session key prefix for the results of a bulk upload, kept for the results CSV download.
@@ -112,7 +113,8 @@ def restriction_bulk_results_csv(request: HttpRequest, token: str) -> HttpRespon
     writer = csv.DictWriter(buffer, fieldnames=BULK_RESULT_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for result in results:
-        writer.writerow({**result, "device_id": _safe_cell(result["device_id"]), "detail": _safe_cell(result["detail"]),
+        writer.writerow({**result, "device_id": spreadsheet_safe(result["device_id"]),
+                         "detail": spreadsheet_safe(result["detail"]),
                          "change_ids": " ".join(map(str, result["change_ids"]))})
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="restriction-bulk-results-{token[:8]}.csv"'
