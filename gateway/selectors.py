@@ -29,8 +29,8 @@ from gateway.models import (
     ServiceReferenceVariant,
     ServiceRequestLog,
 )
-from inventory.choices import CSP_FOR_REGION
 from inventory.models import Device
+from inventory.selectors import csp_regions_of
 from portal.errors import PermissionDenied, ValidationFailed
 from portal.models import Party
 
@@ -54,16 +54,12 @@ def inventory_read(*, device_id: str = "", mpxn: str = "", uprn: str = "", postc
     return list(devices[:READ_INVENTORY_LIMIT])
 
 
-def _csp_regions(party: Party) -> list[str]:
-    return [region for region, csp in CSP_FOR_REGION.items() if csp == party.csp_region]
-
-
 def service_request_log_visible(party: Party) -> QuerySet[ServiceRequestLog]:
     rows = ServiceRequestLog.objects.all()
     if party.is_dcc:
         return rows
     if party.is_csp:
-        return rows.filter(csp_region__in=_csp_regions(party))
+        return rows.filter(csp_region__in=csp_regions_of(party))
     return rows.filter(party=party)
 
 
@@ -77,7 +73,7 @@ def alert_log_visible(party: Party, log: str) -> QuerySet:
     if party.is_dcc:
         return rows
     if party.is_csp:
-        return rows.filter(csp_region__in=_csp_regions(party))
+        return rows.filter(csp_region__in=csp_regions_of(party))
     return rows.filter(Q(supplier=party) | Q(network_operator=party))
 
 

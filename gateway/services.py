@@ -47,8 +47,8 @@ from gateway.models import (
     ServiceReferenceVariant,
     ServiceRequestLog,
 )
-from inventory.choices import CSP_FOR_REGION
 from inventory.models import Device
+from inventory.selectors import csp_regions_of
 from portal.choices import NETWORK_OPERATOR_ROLES, SUPPLIER_ROLES, PartyRole
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.eui64 import normalise_device_id
@@ -260,7 +260,7 @@ def alert_receive(*, party: Party, device_id: str | None, alert_code: Any) -> Al
     )
     if device is None:
         raise NotFound(f"Device {device_id} is not in the SMI.", code="unknown_device")
-    if not party.is_dcc and CSP_FOR_REGION.get(device.csp_region) != party.csp_region:
+    if not party.is_dcc and device.csp_region not in csp_regions_of(party):
         # A CSP relays alerts only from hubs in its own region; others' devices are as good as unknown to it.
         raise NotFound(f"Device {device_id} is not in the SMI of your region ({party.csp_region}).",
                        code="unknown_device")
