@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError as CursorError
 from inventory.filtersets_cpl import CPLEntryFilterSet
 from inventory.forms_cpl import CPLEntryAddForm, CPLStatusForm
 from inventory.selectors_cpl import cpl_change_list, cpl_entry_list
-from inventory.services.products import cpl_entry_add, cpl_entry_set_status
+from inventory.services.products import cpl_entry_add, cpl_entry_set_status, cpl_maintenance_refusal
 from portal.errors import DomainError
 from portal.pagination import encode_cursor, keyset_page
 
@@ -21,8 +21,8 @@ CPL_PAGE_SIZE = 50
 
 
 def _is_dcc(request: HttpRequest) -> bool:
-    party = request.user.party
-    return bool(party and party.is_dcc)
+    """May this user maintain the CPL? The service decides (only the DCC service desk)."""
+    return cpl_maintenance_refusal(request.user) is None
 
 
 def _dcc_only(request: HttpRequest) -> HttpResponse:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 
 from inventory.forms_devices import DeviceJoinForm, DevicePrenotifyForm
 from inventory.selectors import device_get_for
-from inventory.services.devices import device_join_hub, device_prenotify, hub_get
+from inventory.services.devices import device_join_hub, device_prenotify, hub_get, prenotify_refusal
 from inventory.services.products import cpl_is_dual_mode
 from portal.errors import DomainError
 
@@ -24,8 +24,7 @@ def _show_domain_error(form, error: DomainError, *, field_map: dict[str, str] | 
 
 @login_required
 def device_prenotify_view(request: HttpRequest) -> HttpResponse:
-    party = request.user.party
-    if party is None or not party.is_supplier:
+    if prenotify_refusal(request.user) is not None:
         return render(request, "inventory/prenotify_forbidden.html", status=403)
     form = DevicePrenotifyForm(request.POST or None)
     status = 200

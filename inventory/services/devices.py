@@ -40,6 +40,15 @@ def _describe_model(entry: CPLEntry) -> str:
     return f"{entry.manufacturer} {entry.model} HW {entry.hardware_version} FW {entry.firmware_version}"
 
 
+def prenotify_refusal(actor: User) -> PermissionDenied | None:
+    """Why ``actor`` may not pre-notify devices (only suppliers may), or None. The SSMI page asks this
+    before offering its form; ``device_prenotify`` raises it."""
+    party = getattr(actor, "party", None)
+    if party is None or not party.is_supplier:
+        return PermissionDenied("Only a supplier may pre-notify a device.", code="prenotify_supplier_only")
+    return None
+
+
 def device_prenotify(
     *,
     actor: User,
@@ -62,9 +71,10 @@ def device_prenotify(
     device type; the hardware version narrows the match when given (DUIS 12.2 carries none). The
     pre-notifying party is also the responsible supplier until a Change of Supplier.
     """
-    party = getattr(actor, "party", None)
-    if party is None or not party.is_supplier:
-        raise PermissionDenied("Only a supplier may pre-notify a device.", code="prenotify_supplier_only")
+    refusal = prenotify_refusal(actor)
+    if refusal is not None:
+        raise refusal
+    party = actor.party
 
     errors: dict[str, list[str]] = {}
     try:

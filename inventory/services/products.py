@@ -22,10 +22,19 @@ CPL_ACTION_STATUS = "status"
 DUAL_MODE_DEVICE_TYPES = frozenset({DeviceType.PPMID})
 
 
-def _require_dcc(actor: User, doing: str) -> None:
+def cpl_maintenance_refusal(actor: User, doing: str = "maintain the Central Products List") -> PermissionDenied | None:
+    """Why ``actor`` may not maintain the CPL (only the DCC service desk may), or None. Pages ask this
+    to decide whether to offer the maintenance forms; the writes below raise it."""
     party = getattr(actor, "party", None)
     if party is None or not party.is_dcc:
-        raise PermissionDenied(f"Only the DCC service desk may {doing}.", code="cpl_dcc_only")
+        return PermissionDenied(f"Only the DCC service desk may {doing}.", code="cpl_dcc_only")
+    return None
+
+
+def _require_dcc(actor: User, doing: str) -> None:
+    refusal = cpl_maintenance_refusal(actor, doing)
+    if refusal is not None:
+        raise refusal
 
 
 def _other_smets_version(smets_version: str) -> str:
