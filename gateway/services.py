@@ -278,11 +278,19 @@ def alert_receive(*, party: Party, device_id: str | None, alert_code: Any) -> Al
 
 # --- Allow-list configuration (DCC) ------------------------------------------------------------------
 
-def _require_dcc(actor: Any) -> Party:
+def allow_list_edit_refusal(actor: Any) -> PermissionDenied | None:
+    """Why ``actor`` may not change the MP169 allow-lists (only the DCC service desk may), or None."""
     party = getattr(actor, "party", None)
     if party is None or not party.is_dcc:
-        raise PermissionDenied("Only the DCC service desk may change the MP169 allow-lists.")
-    return party
+        return PermissionDenied("Only the DCC service desk may change the MP169 allow-lists.")
+    return None
+
+
+def _require_dcc(actor: Any) -> Party:
+    refusal = allow_list_edit_refusal(actor)
+    if refusal is not None:
+        raise refusal
+    return actor.party
 
 
 def allow_list_srv_set(*, actor: Any, srv: str, allowed: bool, reason: str = "") -> bool:

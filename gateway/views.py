@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from gateway import selectors
 from gateway.choices import AlertLogName, AllowList
 from gateway.forms import AlertLogFilterForm, AllowListEditForm, ServiceRequestLogFilterForm
-from gateway.services import allow_list_alert_set, allow_list_srv_set
+from gateway.services import allow_list_alert_set, allow_list_edit_refusal, allow_list_srv_set
 from portal.errors import DomainError
 
 PAGE_SIZE = 50
@@ -73,9 +73,9 @@ def allow_lists(request: HttpRequest) -> HttpResponse:
     party, refusal = _party_or_403(request)
     if refusal:
         return refusal
-    if not party.is_dcc:
-        return render(request, "gateway/forbidden.html",
-                      {"reason": "Only the DCC service desk configures the MP169 allow-lists."}, status=403)
+    refusal = allow_list_edit_refusal(request.user)
+    if refusal is not None:
+        return render(request, "gateway/forbidden.html", {"reason": refusal.detail}, status=403)
     if request.method == "POST":
         form = AllowListEditForm(request.POST)
         if not form.is_valid():
