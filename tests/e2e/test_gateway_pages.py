@@ -1,0 +1,217 @@
+"""Gateway pages in the browser: the service-request log as the DCC, a CSP and a supplier (each sees only its
+scope; filters go through htmx and stay in the URL), the alert logs, and the DCC's MP169 allow-list edits
+(audited, refused to anyone else, and honoured by the very next gateway decision).
+
+The log rows are made by the gateway itself: a real DUIS request posted to ``/duis/`` and decisions of
+``gateway.services`` (``service_request_submit``, ``alert_receive``), as the REST API makes them."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from gateway.choices import Channel
+from gateway.models import AllowListChange, RestrictedSrvAllowance
+from gateway.services import alert_receive, service_request_submit
+from inventory.choices import CSPRegion
+from portal.models import Party
+from tests.e2e.conftest import screenshot
+from tests.factories import DeviceFactory, SupplierFactory, UserFactory
+from tests.gateway.helpers import duis
+
+pytestmark = pytest.mark.e2e
+
+#: The target of the real DUIS 4.1.1 reference request (tests/gateway/data), in the North region.
+NORTH_METER = "00-DB-12-34-56-78-90-A0"
+
+
+@pytest.fixture
+def suppliers():
+    return SupplierFactory(code="SUPA", name="Supplier A"), SupplierFactory(code="SUPB", name="Supplier B")
+
+
+@pytest.fixture
+def traffic(suppliers, api_client_for):
+    """Four 4.1.1 requests decided by the gateway: one accepted (real DUIS XML), two E4 (another supplier's
+    meter), one E72 (a restricted meter). Supplier A's meter is in the North, Supplier B's in the South."""
+    supa, supb = suppliers
+    north = DeviceFactory(device_id=NORTH_METER, responsible_supplier=supa, csp_region=CSPRegion.NORTH)
+    south = DeviceFactory(responsible_supplier=supb, csp_region=CSPRegion.SOUTH, restricted=True,
+                          restricted_since=timezone.now())
+    response = api_client_for(supa).post("/duis/", data=duis("4.1.1"), content_type="application/xml")
+    assert response.status_code == 200 and b"I99" in response.content
+
+    def submit(party, device):
+        return service_request_submit(party=party, user=None, srv="4.1.1", device_id=device.device_id,
+                                      command_variant=1, channel=Channel.JSON).response_code
+
+    assert [submit(supa, south), submit(supb, south), submit(supb, north)] == ["E4", "E72", "E4"]
+    return north, south
+
+
+def _rows(page):
+    return page.locator("#log-rows tbody tr")
+
+
+def test_dcc_filters_the_request_log_and_the_filters_stay_in_the_url(open_as, traffic, dcc_party):
+    north, south = traffic
+    page = open_as(UserFactory(party=dcc_party, username="desk"), "/gateway/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Service requests")
+    expect(_rows(page)).to_have_count(4)
+    expect(_rows(page).filter(has_text="I99")).to_contain_text("DUIS XML")
+
+    # Filtering swaps the rows in place (htmx) and pushes the filters into the address bar.
+    page.get_by_label("Response code").select_option("E4")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"response_code=E4"))
+    expect(_rows(page)).to_have_count(2)
+    page.get_by_label("Party").select_option(label="Supplier A (SUPA)")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"party=\d+"))
+    expect(_rows(page)).to_have_count(1)
+    expect(_rows(page)).to_contain_text(south.device_id)
+    expect(_rows(page)).to_contain_text("not the Responsible Supplier")
+
+    # A reload (or a shared link) shows the same filtered log, with the form still filled in.
+    page.reload()
+    expect(page.get_by_label("Response code")).to_have_value("E4")
+    expect(_rows(page)).to_have_count(1)
+    expect(_rows(page)).to_contain_text(south.device_id)
+    screenshot(page, "gateway-log-dcc-filtered")
+
+    # Both requests to Supplier B's meter came while it was restricted: E4 (wrong supplier) and E72 (MP169).
+    page.goto("/gateway/?restricted=true")
+    expect(_rows(page)).to_have_count(2)
+    expect(_rows(page).locator(".tag-restricted")).to_have_text(["Restricted", "Restricted"])
+    expect(_rows(page).filter(has_text="E72")).to_contain_text("SUPB")
+
+    # A filter that matches nothing says so; a malformed Device ID is explained next to the field.
+    page.goto("/gateway/?srv=11.1")
+    expect(page.get_by_text("Nothing matches these filters")).to_be_visible()
+    page.goto("/gateway/?device_id=nonsense")
+    expect(page.get_by_role("alert")).to_contain_text("EUI-64")
+    # Through htmx too (only the rows are swapped): the rows say the filters were not applied, and why.
+    page.goto("/gateway/")
+    page.get_by_label("Device ID").fill("nonsense")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile("device_id=nonsense"))
+    expect(page.locator("#log-rows").get_by_role("alert")).to_contain_text("the filters were not applied")
+    expect(page.locator("#log-rows").get_by_role("alert")).to_contain_text("Device ID")
+
+
+def test_supplier_sees_only_its_own_requests_and_a_csp_only_its_region(open_as, traffic, suppliers):
+    north, south = traffic
+    supa, _supb = suppliers
+
+    page = open_as(UserFactory(party=supa), "/gateway/")
+    expect(page.get_by_text("The requests your party sent.")).to_be_visible()
+    expect(_rows(page)).to_have_count(2)
+    for row in _rows(page).all():
+        expect(row.locator("td").nth(2)).to_have_text("SUPA")
+    expect(page.get_by_label("Party")).to_have_count(0)
+    tabs = page.get_by_role("navigation", name="Gateway logs")
+    expect(tabs.get_by_role("link", name="Diagnostics log (MP169)")).to_have_count(0)
+    expect(tabs.get_by_role("link", name="Allow-lists")).to_have_count(0)
+    screenshot(page, "gateway-log-supplier")
+
+    page = open_as(UserFactory(party=Party.objects.get(code="CSPN")), "/gateway/")
+    expect(page.get_by_text("Requests to devices in your region.")).to_be_visible()
+    expect(_rows(page)).to_have_count(2)
+    expect(_rows(page).filter(has_text=south.device_id)).to_have_count(0)
+    expect(_rows(page).filter(has_text="SUPA")).to_contain_text("I99")
+    expect(_rows(page).filter(has_text="SUPB")).to_contain_text("E4")
+    page.get_by_label("Device ID").fill(south.device_id.lower())
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile("device_id="))
+    expect(page.get_by_text("Nothing matches these filters")).to_be_visible()
+    screenshot(page, "gateway-log-csp")
+
+
+def test_alerts_from_a_restricted_meter_go_to_the_diagnostics_log_seen_by_dcc_and_csp_only(
+        open_as, traffic, suppliers, dcc_party):
+    north, south = traffic
+    _supa, supb = suppliers
+    assert alert_receive(party=dcc_party, device_id=south.device_id, alert_code="8002").log == "diagnostics"
+    assert alert_receive(party=dcc_party, device_id=north.device_id, alert_code="8002").log == "sat"
+
+    page = open_as(UserFactory(party=Party.objects.get(code="CSPS")), "/gateway/")
+    page.get_by_role("navigation", name="Gateway logs").get_by_role("link", name="Diagnostics log (MP169)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Diagnostics log")
+    expect(_rows(page)).to_have_count(1)
+    expect(_rows(page)).to_contain_text(south.device_id)
+    expect(_rows(page).locator(".tag-restricted")).to_have_text("Restricted")
+    screenshot(page, "gateway-diagnostics-csp")
+
+    # Supplier B gets no diagnostics log, and its SAT log does not hold the diverted alert.
+    page = open_as(UserFactory(party=supb), "/gateway/alerts/diagnostics/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    page.goto("/gateway/alerts/sat/")
+    expect(page.get_by_text("No alerts in this log yet.")).to_be_visible()
+
+
+def test_dcc_allows_an_srv_for_restricted_meters_and_the_next_request_is_accepted(open_as, traffic, suppliers,
+                                                                                 dcc_party):
+    _north, south = traffic
+    _supa, supb = suppliers
+
+    def read():
+        return service_request_submit(party=supb, user=None, srv="4.1.1", device_id=south.device_id,
+                                      command_variant=1, channel=Channel.JSON).response_code
+
+    page = open_as(UserFactory(party=dcc_party, username="desk"), "/gateway/")
+    page.get_by_role("navigation", name="Gateway logs").get_by_role("link", name="Allow-lists").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("MP169 allow-lists")
+    expect(page.get_by_text("No changes yet")).to_be_visible()
+    row = page.locator("#srv-4\\.1\\.1")
+    expect(row.locator(".tag-restricted")).to_have_text("Refused")
+    row.get_by_label("Reason for changing 4.1.1").fill("Trial of remote reads")
+    row.get_by_role("button", name="Allow 4.1.1").click()
+
+    expect(page.get_by_role("status")).to_contain_text("4.1.1 is now allowed for restricted devices")
+    expect(page.locator("#srv-4\\.1\\.1 .tag-ok")).to_have_text("Allowed")
+    history = page.locator("#history tbody tr")
+    expect(history).to_have_count(1)
+    expect(history.first).to_contain_text("desk (DCC)")
+    expect(history.first).to_contain_text("4.1.1")
+    expect(history.first).to_contain_text("Refused")
+    expect(history.first).to_contain_text("Allowed")
+    expect(history.first).to_contain_text("Trial of remote reads")
+    screenshot(page, "gateway-allow-list-edited")
+    change = AllowListChange.objects.get()
+    assert (change.item, change.old_allowed, change.new_allowed, change.party) == ("4.1.1", False, True, dcc_party)
+
+    # The very next request to the restricted meter is accepted, and the log shows it.
+    assert read() == "I99"
+    page.goto(f"/gateway/?device_id={south.device_id}&response_code=I99")
+    expect(_rows(page)).to_have_count(1)
+    expect(_rows(page).locator(".tag-restricted")).to_have_text("Restricted")
+
+    # Refusing it again puts it back: E72.
+    page.goto("/gateway/allow-lists/")
+    page.locator("#srv-4\\.1\\.1").get_by_role("button", name="Refuse 4.1.1").click()
+    expect(page.get_by_role("status")).to_contain_text("4.1.1 is now refused")
+    expect(page.locator("#history tbody tr")).to_have_count(2)
+    assert read() == "E72"
+
+
+def test_a_supplier_gets_no_allow_list_form_and_cannot_post_one(open_as, suppliers):
+    supa, _supb = suppliers
+    page = open_as(UserFactory(party=supa), "/gateway/allow-lists/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    expect(page.get_by_text("Only the DCC service desk may change the MP169 allow-lists.")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^(Allow|Refuse) "))).to_have_count(0)
+    screenshot(page, "gateway-allow-list-refused")
+
+    # Posting the form anyway (with the page's own CSRF token) is refused and changes nothing.
+    status = page.evaluate("""async () => {
+        const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken'];
+        const body = new URLSearchParams({allow_list: 'srv', item: '4.1.1', allowed: 'true', reason: 'sneaky'});
+        const response = await fetch('/gateway/allow-lists/', {method: 'POST', body, headers: {'X-CSRFToken': token}});
+        return response.status;
+    }""")
+    assert status == 403
+    assert not RestrictedSrvAllowance.objects.filter(srv_id="4.1.1").exists()
+    assert not AllowListChange.objects.exists()
+
