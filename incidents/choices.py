@@ -49,10 +49,3 @@ class IncidentEventKind(models.TextChoices):
     BREACHED = "breached", "Response due date passed (SLA breached)"
     ESCALATED = "escalated", "Escalated to the assignee's escalation contact"
     CODE_REVEALED = "code_revealed", "Install code revealed"
-
-
-class BulkJobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"

@@ -15,7 +15,6 @@ from django.db import models
 from django.utils import timezone
 
 from incidents.choices import (
-    BulkJobStatus,
     ClosureKind,
     IncidentChannel,
     IncidentEventKind,
@@ -23,7 +22,7 @@ from incidents.choices import (
     IncidentType,
 )
 from inventory.models import Device
-from portal.models import Party
+from portal.models import Party, ProgressJob
 
 REFERENCE_SEQUENCE = "incidents_incident_reference_seq"
 
@@ -172,7 +171,7 @@ class IncidentEvent(models.Model):
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class IncidentBulkJob(models.Model):
+class IncidentBulkJob(ProgressJob):
     """A bulk raise of install-code requests (CSV upload or REST), with progress for the browser."""
 
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
@@ -180,15 +179,9 @@ class IncidentBulkJob(models.Model):
     channel = models.CharField(max_length=16, choices=IncidentChannel.choices, default=IncidentChannel.BULK_WEB)
     file_name = models.CharField(max_length=200, blank=True)
     device_ids = models.JSONField(default=list, help_text="The rows as uploaded, in order.")
-    status = models.CharField(max_length=12, choices=BulkJobStatus.choices, default=BulkJobStatus.QUEUED)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
     notified_at = models.DateTimeField(null=True, blank=True, help_text="When the summary emails were queued.")
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "incident bulk job"
@@ -197,14 +190,6 @@ class IncidentBulkJob(models.Model):
 
     def __str__(self) -> str:
         return f"Bulk job {self.pk} ({self.status}, {self.processed_rows}/{self.total_rows})"
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total_rows else int(self.processed_rows * 100 / self.total_rows)
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (BulkJobStatus.DONE, BulkJobStatus.FAILED)
 
 
 class IncidentBulkRow(models.Model):

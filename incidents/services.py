@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from incidents.choices import (
     AWAITING_RESPONSE_STATES,
-    BulkJobStatus,
     ClosureKind,
     IncidentChannel,
     IncidentEventKind,
@@ -41,7 +40,7 @@ from incidents.models import (
 from incidents.working_days import add_working_days
 from inventory.choices import DeviceStatus
 from inventory.models import Device
-from portal.choices import OutboxKind
+from portal.choices import JobStatus, OutboxKind
 from portal.crypto import decrypt_text, encrypt_text, reencrypt_text
 from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
@@ -826,7 +825,7 @@ def incident_bulk_job_run(*, job_id: int) -> None:
     job = IncidentBulkJob.objects.select_related("party", "user").get(pk=job_id)
     if job.is_finished:
         return
-    IncidentBulkJob.objects.filter(pk=job.pk, status=BulkJobStatus.QUEUED).update(status=BulkJobStatus.RUNNING)
+    IncidentBulkJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING)
     service_desk = dcc_party()
     try:
         while True:
@@ -857,11 +856,9 @@ def incident_bulk_job_run(*, job_id: int) -> None:
                         "assigned_party_id", "reference", "device_id").iterator(chunk_size=5000),
                 )
                 job.notified_at = timezone.now()
-            job.status, job.finished_at = BulkJobStatus.DONE, timezone.now()
+            job.status, job.finished_at = JobStatus.DONE, timezone.now()
             job.save(update_fields=["notified_at", "status", "finished_at"])
     except Exception as error:
         logger.exception("Bulk incident job %s failed", job_id)
-        IncidentBulkJob.objects.filter(pk=job_id).update(
-            status=BulkJobStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=timezone.now(),
-        )
+        IncidentBulkJob.record_failure(job_id, error)
         raise

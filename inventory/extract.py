@@ -83,7 +83,7 @@ def _csv_expression(name: str, lookup: str) -> Expression:
     return _text(lookup)
 
 
-def csv_copy_statement(queryset: QuerySet[Device], connection) -> sql.Composed:
+def csv_copy_statement(queryset: QuerySet[Device], connection, *, header: bool = True) -> sql.Composed:
     """The ``COPY ... TO STDOUT`` statement for ``queryset`` (already scoped and filtered).
 
     Django compiles the SELECT (columns aliased ``c0``, ``c1`` ...); psycopg binds its parameters
@@ -98,9 +98,8 @@ def csv_copy_statement(queryset: QuerySet[Device], connection) -> sql.Composed:
         sql.SQL("{} AS {}").format(sql.Identifier(f"c{index}"), sql.Identifier(name))
         for index, name in enumerate(COLUMN_NAMES)
     )
-    return sql.SQL("COPY (SELECT {columns} FROM ({inner}) AS extract_rows) TO STDOUT WITH (FORMAT csv, HEADER)").format(
-        columns=columns, inner=sql.SQL(bound),
-    )
+    statement = "COPY (SELECT {columns} FROM ({inner}) AS extract_rows) TO STDOUT WITH (FORMAT csv, HEADER {header})"
+    return sql.SQL(statement).format(columns=columns, inner=sql.SQL(bound), header=sql.SQL("true" if header else "false"))
 
 
 #: COPY hands over one row per block; gathering ~64 KiB per yield saves a WSGI iteration and a

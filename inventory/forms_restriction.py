@@ -8,7 +8,8 @@ from portal.choices import SUPPLIER_ROLES
 from portal.models import Party
 
 OTHER_REASON = ""
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+#: About 100,000 rows of device ID, flag and a short reason.
+MAX_UPLOAD_BYTES = 12 * 1024 * 1024
 
 
 class RestrictionForm(forms.Form):
@@ -49,7 +50,7 @@ class RestrictionBulkUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 2 MB: split it into smaller files.")
+            raise forms.ValidationError("The file is larger than 12 MB: split it into smaller files. Nothing was changed.")
         return upload
 
 

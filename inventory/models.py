@@ -8,6 +8,7 @@ network-managed no-WAN site) are kept on each meter so a rule check is one row r
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
@@ -21,7 +22,8 @@ from inventory.choices import (
     RestrictionChannel,
     SmetsVersion,
 )
-from portal.models import Party
+from portal.choices import JobStatus
+from portal.models import Party, ProgressJob
 
 
 class CPLEntry(models.Model):
@@ -221,3 +223,86 @@ class CPLChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cpl_entry}: {self.action} {self.old_status} -> {self.new_status}"
+
+
+class RestrictionBulkJob(ProgressJob):
+    """A bulk set/clear of Restricted (CSV upload or REST), processed in chunks with progress (R169-1..6).
+
+    ``rows`` holds the rows as uploaded; each is applied by ``restriction_set`` like a single change.
+    """
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=8, choices=RestrictionChannel.choices, default=RestrictionChannel.BULK)
+    file_name = models.CharField(max_length=200, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, help_text="The upload's request, kept on each audit row.")
+    rows = models.JSONField(default=list, help_text="The rows as uploaded, in order.")
+    applied_count = models.PositiveIntegerField(default=0)
+    refused_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "restriction bulk job"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["party", "-id"], name="restriction_bulk_party_idx")]
+
+    def __str__(self) -> str:
+        return f"Restriction bulk job {self.pk} ({self.status}, {self.processed_rows}/{self.total_rows})"
+
+
+class RestrictionBulkRow(models.Model):
+    """One row's outcome in a bulk job: applied (with its audit rows) or refused (with the code and why)."""
+
+    job = models.ForeignKey(RestrictionBulkJob, on_delete=models.CASCADE, related_name="results")
+    row_number = models.PositiveIntegerField()
+    device_id = models.CharField(max_length=60, blank=True)
+    restricted = models.BooleanField(null=True, help_text="What the row asked for; empty when it could not be read.")
+    ok = models.BooleanField()
+    code = models.CharField(max_length=60, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    change_ids = ArrayField(models.BigIntegerField(), default=list, blank=True,
+                            help_text="The RestrictionChange rows written (the meter's, then its GPF's).")
+
+    class Meta:
+        verbose_name = "restriction bulk row"
+        ordering = ["job", "row_number"]
+        constraints = [models.UniqueConstraint(fields=["job", "row_number"], name="restriction_bulk_row_unique")]
+
+    def __str__(self) -> str:
+        return f"Row {self.row_number}: {'applied' if self.ok else self.code}"
+
+
+class DeviceExtractJob(ProgressJob):
+    """A CSV extract of the devices a party sees, written to a file by a worker, with progress.
+
+    ``filters`` is the inventory list's query string; the worker applies it to the requesting
+    party's scope, so a file holds exactly what the list showed. Files expire (``expires_at``).
+    """
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filters = models.TextField(blank=True, help_text="The device list's query string (e.g. status=Commissioned).")
+    total_rows = models.PositiveIntegerField(default=0, help_text="Devices matching when the job started.")
+    file = models.FileField(upload_to="extracts/", blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="When the file is deleted.")
+
+    class Meta:
+        verbose_name = "device extract job"
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="extract_job_user_idx"),
+            models.Index(fields=["expires_at"], name="extract_job_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Extract {self.pk} ({self.status}, {self.processed_rows}/{self.total_rows})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return 0 if not self.total_rows else min(99, int(self.processed_rows * 100 / self.total_rows))
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == JobStatus.DONE and bool(self.file)

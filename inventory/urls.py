@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import views, views_cpl, views_devices, views_restriction
+from inventory import views, views_cpl, views_devices, views_extract, views_restriction
 
 app_name = "inventory"
 urlpatterns = [
@@ -17,6 +17,11 @@ urlpatterns = [
          name="restriction-history-csv"),
     path("devices/<str:device_id>/supplier-change/", views_restriction.supplier_change_view, name="supplier-change"),
     path("restrictions/bulk/", views_restriction.restriction_bulk, name="restriction-bulk"),
-    path("restrictions/bulk/<str:token>/results.csv", views_restriction.restriction_bulk_results_csv,
+    path("restrictions/bulk/<int:job_id>/", views_restriction.restriction_bulk_job, name="restriction-bulk-job"),
+    path("restrictions/bulk/<int:job_id>/results.csv", views_restriction.restriction_bulk_results_csv,
          name="restriction-bulk-results"),
+    # Device extracts as background jobs
+    path("extracts/", views_extract.extract_list, name="extract-list"),
+    path("extracts/<int:job_id>/", views_extract.extract_job, name="extract-job"),
+    path("extracts/<int:job_id>/download/", views_extract.extract_download, name="extract-download"),
 ]

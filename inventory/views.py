@@ -4,7 +4,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
 from inventory.filtersets import DeviceFilterSet
@@ -47,7 +46,6 @@ def device_list(request: HttpRequest) -> HttpResponse:
         "is_first_page": not is_device_id(after),
         "filter_query": query,
         "next_after": next_after,
-        "extract_url": reverse("api-device-extract") + "?" + "&".join(filter(None, ["format=csv", query])),
         "rows_target": ROWS_TARGET,
     }
     htmx_rows = request.htmx and request.htmx.target == ROWS_TARGET

@@ -3,34 +3,37 @@ and DCC's Change of Supplier form. Views translate service errors into messages;
 from __future__ import annotations
 
 import csv
-import io
-import uuid
+from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from inventory.choices import RestrictionChannel
 from inventory.forms_restriction import RestrictionBulkUploadForm, RestrictionForm, SupplierChangeForm
-from inventory.models import Device
+from inventory.models import Device, RestrictionBulkJob
 from inventory.selectors import device_get_for
 from inventory.selectors_restriction import restriction_history_csv_response
 from inventory.services.restriction import (
     BULK_COLUMNS,
-    BULK_MAX_ROWS,
-    restriction_bulk_apply,
+    BULK_JOB_MAX_ROWS,
     restriction_bulk_parse_csv,
     restriction_set,
 )
+from inventory.services.restriction_jobs import (
+    restriction_bulk_job_get,
+    restriction_bulk_job_results,
+    restriction_bulk_job_submit,
+    restriction_bulk_jobs_for,
+)
 from inventory.services.supplier_change import supplier_change
-from portal.csv_safety import spreadsheet_safe
+from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, ValidationFailed
 
-#: Session key prefix for the results of a bulk upload, kept for the results CSV download.
-BULK_SESSION_KEY = "restriction-bulk-"
+RESULTS_PAGE_SIZE = 100
 BULK_RESULT_COLUMNS = ["row", "device_id", "restricted", "ok", "code", "detail", "change_ids"]
 
 
@@ -83,41 +86,81 @@ def restriction_history_csv(request: HttpRequest, device_id: str) -> HttpRespons
 @login_required
 @require_http_methods(["GET", "POST"])
 def restriction_bulk(request: HttpRequest) -> HttpResponse:
-    """Upload a CSV of set/clear requests; each row is applied or refused on its own."""
+    """Upload a CSV of set/clear requests as a job; each row is applied or refused on its own."""
     form = RestrictionBulkUploadForm(request.POST or None, request.FILES or None)
-    context = {"form": form, "columns": BULK_COLUMNS, "max_rows": BULK_MAX_ROWS}
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            rows = restriction_bulk_parse_csv(form.cleaned_data["file"].read())
-        except ValidationFailed as error:
+            rows = restriction_bulk_parse_csv(upload.read())
+            job = restriction_bulk_job_submit(rows=rows, actor=request.user, channel=RestrictionChannel.BULK,
+                                              file_name=upload.name, request_id=request.request_id)
+        except DomainError as error:
             form.add_error("file", error.detail)
         else:
-            results = [result.as_dict() for result in restriction_bulk_apply(
-                rows=rows, actor=request.user, channel=RestrictionChannel.BULK, request_id=request.request_id,
-            )]
-            token = uuid.uuid4().hex
-            request.session[BULK_SESSION_KEY + token] = results
-            applied = sum(1 for result in results if result["ok"])
-            messages.info(request, f"{applied} of {len(results)} rows applied; {len(results) - applied} refused.")
-            context.update(results=results, token=token, form=RestrictionBulkUploadForm())
+            if job.is_finished:
+                messages.success(request, f"{job.applied_count:,} of {job.total_rows:,} rows applied; "
+                                          f"{job.refused_count:,} refused.")
+            else:
+                messages.info(request, f"{job.total_rows:,} rows are being applied; this page shows the progress.")
+            return redirect("inventory:restriction-bulk-job", job_id=job.pk)
+    context = {"form": form, "columns": BULK_COLUMNS, "max_rows": BULK_JOB_MAX_ROWS,
+               "jobs": restriction_bulk_jobs_for(request.user)[:10]}
     return render(request, "inventory/restriction_bulk.html", context)
 
 
+def _party_job(request: HttpRequest, job_id: int) -> RestrictionBulkJob:
+    try:
+        return restriction_bulk_job_get(user=request.user, job_id=job_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+
+
 @login_required
-def restriction_bulk_results_csv(request: HttpRequest, token: str) -> HttpResponse:
-    """The per-row results of one of this user's uploads (kept in the session)."""
-    results = request.session.get(BULK_SESSION_KEY + token)
-    if results is None:
-        raise Http404("These results are no longer available: they are kept for your session only.")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=BULK_RESULT_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for result in results:
-        writer.writerow({**result, "device_id": spreadsheet_safe(result["device_id"]),
-                         "detail": spreadsheet_safe(result["detail"]),
-                         "change_ids": " ".join(map(str, result["change_ids"]))})
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="restriction-bulk-results-{token[:8]}.csv"'
+def restriction_bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A bulk job: progress while it runs (htmx polls ``?part=progress``), then the outcome of every row."""
+    job = _party_job(request, job_id)
+    if request.htmx and request.GET.get("part") == "progress":
+        response = render(request, "inventory/_restriction_bulk_progress.html", {"job": job})
+        if job.is_finished:
+            response["HX-Refresh"] = "true"  # reload to show the per-row results
+        return response
+    rows, next_url = [], None
+    if job.is_finished:
+        queryset = restriction_bulk_job_results(job)
+        after = request.GET.get("after", "")
+        if after.isdigit():
+            queryset = queryset.filter(row_number__gt=int(after))
+        if request.GET.get("outcome") == "refused":
+            queryset = queryset.filter(ok=False)
+        rows = list(queryset[:RESULTS_PAGE_SIZE + 1])
+        if len(rows) > RESULTS_PAGE_SIZE:
+            rows = rows[:RESULTS_PAGE_SIZE]
+            query = request.GET.copy()
+            query["after"] = str(rows[-1].row_number)
+            next_url = "?" + query.urlencode()
+    return render(request, "inventory/restriction_bulk_job.html", {
+        "job": job, "rows": rows, "next_url": next_url, "only_refused": request.GET.get("outcome") == "refused",
+    })
+
+
+@login_required
+def restriction_bulk_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
+    """Every row's outcome of one of the party's bulk jobs, streamed from the database."""
+    job = _party_job(request, job_id)
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(EchoWriter())
+        yield writer.writerow(BULK_RESULT_COLUMNS)
+        for row in restriction_bulk_job_results(job).values_list(
+                "row_number", "device_id", "restricted", "ok", "code", "detail", "change_ids").iterator(chunk_size=5000):
+            number, device_id, restricted, ok, code, detail, change_ids = row
+            yield writer.writerow([
+                number, spreadsheet_safe(device_id), "" if restricted is None else str(restricted).lower(),
+                str(ok).lower(), code, spreadsheet_safe(detail), " ".join(map(str, change_ids)),
+            ])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="restriction-bulk-{job.pk}-results.csv"'
     return response
 
 

@@ -29,3 +29,12 @@ class OutboxStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failing (will retry)"
+
+
+class JobStatus(models.TextChoices):
+    """Where a background job (bulk upload, extract, report rebuild) has got to."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"

@@ -10,7 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
-from portal.choices import NETWORK_OPERATOR_ROLES, SUPPLIER_ROLES, OutboxKind, OutboxStatus, PartyRole
+from portal.choices import NETWORK_OPERATOR_ROLES, SUPPLIER_ROLES, JobStatus, OutboxKind, OutboxStatus, PartyRole
 
 DCC_PARTY_CODE = "DCC"
 
@@ -159,6 +159,38 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} ({self.status})"
+
+
+class ProgressJob(models.Model):
+    """Long work a worker advances in committed chunks, with the progress its page polls.
+
+    Concrete jobs (bulk uploads, extracts) add what they carry and their counts.
+    """
+
+    status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total_rows else min(100, int(self.processed_rows * 100 / self.total_rows))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @classmethod
+    def record_failure(cls, job_id: int, error: BaseException) -> None:
+        """Mark the job failed with the error's type and message (for the page and the service desk)."""
+        cls.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=timezone.now(),
+        )
 
 
 from portal.audit_chain import AuditChainLink  # noqa: E402,F401  (registers the model with the portal app)

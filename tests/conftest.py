@@ -9,6 +9,12 @@ from portal.services import api_token_issue
 from tests.factories import NetworkOperatorFactory, SupplierFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory) -> None:
+    """Files the portal writes (device extracts) go to a fresh folder per test, never the checkout's."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
 @pytest.fixture
 def dcc_party(db) -> Party:
     return Party.objects.get(code="DCC")

@@ -180,6 +180,7 @@ def celery_worker_process(transactional_db, redis_url, settings, tmp_path) -> It
         "EMAIL_PORT": str(settings.EMAIL_PORT),
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "CONN_MAX_AGE": "0",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     log_path = tmp_path / "worker.log"
     previous = (celery_app.conf.broker_url, celery_app.conf.task_default_queue)

@@ -6,8 +6,8 @@ import datetime
 from rest_framework import serializers
 
 from inventory.api.serializers import DeviceSerializer
-from inventory.models import RestrictionChange
-from inventory.services.restriction import BULK_MAX_ROWS
+from inventory.models import RestrictionBulkJob, RestrictionBulkRow, RestrictionChange
+from inventory.services.restriction import BULK_JOB_MAX_ROWS, BULK_MAX_ROWS
 
 
 class RestrictionRequestSerializer(serializers.Serializer):
@@ -68,3 +68,38 @@ class RestrictionBulkRowSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Refusal code when not ok.")
     detail = serializers.CharField()
     change_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class RestrictionBulkJobRequestSerializer(serializers.Serializer):
+    """``{"changes": [...]}`` as for the synchronous call, up to ``BULK_JOB_MAX_ROWS`` rows, applied by a worker."""
+
+    changes = serializers.ListField(
+        child=serializers.DictField(), allow_empty=False, max_length=BULK_JOB_MAX_ROWS,
+        help_text=f"Up to {BULK_JOB_MAX_ROWS} rows (and 8 MB); each is applied on its own.",
+    )
+
+
+class RestrictionBulkJobSerializer(serializers.ModelSerializer):
+    """A bulk job's progress and counts; ``results`` is where the per-row outcomes are read."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api-restriction-bulk-job", lookup_url_kwarg="job_id")
+    results = serializers.HyperlinkedIdentityField(view_name="api-restriction-bulk-job-results",
+                                                   lookup_url_kwarg="job_id")
+    user = serializers.CharField(source="user.username", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC)
+    finished_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC, allow_null=True)
+
+    class Meta:
+        model = RestrictionBulkJob
+        fields = ["id", "url", "status", "channel", "file_name", "user", "total_rows", "processed_rows",
+                  "applied_count", "refused_count", "created_at", "finished_at", "results"]
+        read_only_fields = fields
+
+
+class RestrictionBulkJobRowSerializer(serializers.ModelSerializer):
+    row = serializers.IntegerField(source="row_number", read_only=True)
+
+    class Meta:
+        model = RestrictionBulkRow
+        fields = ["row", "device_id", "restricted", "ok", "code", "detail", "change_ids"]
+        read_only_fields = fields

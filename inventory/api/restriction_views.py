@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import generics
+from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.restriction_serializers import (
+    RestrictionBulkJobRequestSerializer,
+    RestrictionBulkJobRowSerializer,
+    RestrictionBulkJobSerializer,
     RestrictionBulkRequestSerializer,
     RestrictionBulkRowSerializer,
     RestrictionChangeSerializer,
@@ -15,10 +18,16 @@ from inventory.api.restriction_serializers import (
 )
 from inventory.api.views import DEVICE_ID_PATH, IgnoreFormatNegotiation
 from inventory.choices import RestrictionChannel
-from inventory.models import RestrictionChange
+from inventory.models import RestrictionBulkJob, RestrictionBulkRow, RestrictionChange
 from inventory.selectors import device_get_for
 from inventory.selectors_restriction import restriction_history_csv_response, restriction_history_for
 from inventory.services.restriction import restriction_bulk_apply, restriction_set
+from inventory.services.restriction_jobs import (
+    restriction_bulk_job_get,
+    restriction_bulk_job_results,
+    restriction_bulk_job_submit,
+    restriction_bulk_jobs_for,
+)
 
 
 @extend_schema(
@@ -84,3 +93,61 @@ class RestrictionBulkView(APIView):
             request_id=request.request_id,
         )
         return Response({"results": [result.as_dict() for result in results]})
+
+
+@extend_schema(methods=["POST"], request=RestrictionBulkJobRequestSerializer,
+               responses={201: RestrictionBulkJobSerializer, 202: RestrictionBulkJobSerializer, 400: None, 403: None})
+class RestrictionBulkJobListView(generics.ListAPIView):
+    """POST: a bulk change as a job (up to 100,000 rows), applied by a worker; poll its ``url``.
+    GET: the bulk jobs of your organisation, newest first.
+
+    Up to 100 rows are applied before the answer (201, finished); more are queued (202)."""
+
+    serializer_class = RestrictionBulkJobSerializer
+    keyset_field = "id"
+    keyset_descending = True
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return RestrictionBulkJob.objects.none()
+        return restriction_bulk_jobs_for(self.request.user).select_related("user")
+
+    def post(self, request):
+        body = RestrictionBulkJobRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = restriction_bulk_job_submit(rows=body.validated_data["changes"], actor=request.user,
+                                          channel=RestrictionChannel.BULK, request_id=request.request_id)
+        data = RestrictionBulkJobSerializer(job, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED if job.is_finished else status.HTTP_202_ACCEPTED,
+                        headers={"Location": data["url"]})
+
+
+@extend_schema(responses={200: RestrictionBulkJobSerializer, 404: None})
+class RestrictionBulkJobDetailView(generics.RetrieveAPIView):
+    """One bulk job's progress and counts."""
+
+    serializer_class = RestrictionBulkJobSerializer
+
+    def get_object(self):
+        return restriction_bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"])
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("ok", bool, description="false: only the refused rows; true: only the applied.")],
+    responses={200: RestrictionBulkJobRowSerializer(many=True), 404: None},
+)
+class RestrictionBulkJobResultsView(generics.ListAPIView):
+    """The outcome of every processed row of a job, in row order (keyset paginated)."""
+
+    serializer_class = RestrictionBulkJobRowSerializer
+    keyset_field = "row_number"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return RestrictionBulkRow.objects.none()
+        job = restriction_bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"])
+        rows = restriction_bulk_job_results(job)
+        ok = self.request.query_params.get("ok")
+        if ok in ("true", "false"):
+            rows = rows.filter(ok=ok == "true")
+        return rows

@@ -10,6 +10,12 @@ urlpatterns = [
     path("devices/<str:device_id>/", views.DeviceDetailView.as_view(), name="api-device-detail"),
     # MP169 Restricted mode
     path("devices/restriction/bulk/", restriction_views.RestrictionBulkView.as_view(), name="api-restriction-bulk"),
+    path("devices/restriction/bulk-jobs/", restriction_views.RestrictionBulkJobListView.as_view(),
+         name="api-restriction-bulk-jobs"),
+    path("devices/restriction/bulk-jobs/<int:job_id>/", restriction_views.RestrictionBulkJobDetailView.as_view(),
+         name="api-restriction-bulk-job"),
+    path("devices/restriction/bulk-jobs/<int:job_id>/results/",
+         restriction_views.RestrictionBulkJobResultsView.as_view(), name="api-restriction-bulk-job-results"),
     path("devices/<str:device_id>/restriction/", restriction_views.DeviceRestrictionView.as_view(),
          name="api-device-restriction"),
     path("devices/<str:device_id>/restriction-history/", restriction_views.DeviceRestrictionHistoryView.as_view(),

@@ -106,6 +106,11 @@ def restriction_set(
                 "A reason is required to set or clear Restricted mode.",
                 code="reason_required", errors={"reason": ["Give the reason for the change."]},
             )
+        if "\x00" in reason:
+            raise ValidationFailed(
+                "The reason contains a NUL character, which cannot be stored: remove it.",
+                code="bad_characters", errors={"reason": ["Remove the NUL (\\u0000) character."]},
+            )
         _check_device_kind(locked)
         _check_not_a_no_op(device=locked, restricted=restricted)
         if restricted:
@@ -287,8 +292,10 @@ def _notify_csp(*, device: Device, changes: list[RestrictionChange], supplier: P
 #: Columns of a bulk file; ``all_reasonable_steps_taken`` may be left out when every row clears.
 BULK_COLUMNS = ("device_id", "restricted", "reason", "all_reasonable_steps_taken")
 BULK_REQUIRED_COLUMNS = frozenset({"device_id", "restricted", "reason"})
-#: Rows one upload may carry; each is applied in its own transaction while the request waits.
+#: Rows the synchronous REST call may carry; each is applied in its own transaction while the request waits.
 BULK_MAX_ROWS = 500
+#: Rows a bulk job (CSV upload, REST job) may carry; it runs on a worker with progress (``restriction_jobs``).
+BULK_JOB_MAX_ROWS = 100_000
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0", ""})
 
@@ -314,7 +321,7 @@ def restriction_bulk_parse_csv(data: bytes) -> list[dict[str, str]]:
     """Read a bulk upload into rows, or raise ``ValidationFailed`` for the file as a whole.
 
     The file must be UTF-8 (a byte-order mark is allowed), start with a header naming the columns
-    in ``BULK_COLUMNS`` and have at most ``BULK_MAX_ROWS`` rows. Row content is checked row by row
+    in ``BULK_COLUMNS`` and have at most ``BULK_JOB_MAX_ROWS`` rows. Row content is checked row by row
     by ``restriction_bulk_apply``.
     """
     try:
@@ -345,9 +352,9 @@ def restriction_bulk_parse_csv(data: bytes) -> list[dict[str, str]]:
     reader.fieldnames = header
     rows = []
     for raw in reader:
-        if len(rows) >= BULK_MAX_ROWS:
+        if len(rows) >= BULK_JOB_MAX_ROWS:
             raise ValidationFailed(
-                f"The file has more than {BULK_MAX_ROWS} rows: split it into smaller files. Nothing was changed.",
+                f"The file has more than {BULK_JOB_MAX_ROWS:,} rows: split it into smaller files. Nothing was changed.",
                 code="too_many_rows",
             )
         if None in raw:
@@ -360,14 +367,15 @@ def restriction_bulk_parse_csv(data: bytes) -> list[dict[str, str]]:
 
 
 def restriction_bulk_apply(*, rows: list[dict], actor: User, channel: RestrictionChannel,
-                           request_id: str = "") -> list[BulkRowResult]:
-    """Apply each row through ``restriction_set`` in its own transaction; one result per row.
+                           request_id: str = "", first_row_number: int = 1) -> list[BulkRowResult]:
+    """Apply each row through ``restriction_set`` in its own transaction (a savepoint inside a job's
+    chunk); one result per row, numbered from ``first_row_number``.
 
     A refused or malformed row changes nothing and does not stop the others. Rows may hold
     strings (CSV) or JSON values (REST).
     """
     results = []
-    for number, row in enumerate(rows, start=1):
+    for number, row in enumerate(rows, start=first_row_number):
         device_id = str(row.get("device_id") or "").strip()
         restricted = None
         try:

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from incidents.services import incident_add_note, incident_raise_install_code_request
 from inventory.choices import DeviceStatus
+from inventory.services.extract_jobs import device_extract_job_submit
+from inventory.services.restriction_jobs import restriction_bulk_job_submit
 from portal.models import Party
 from tests.factories import DeviceFactory, NetworkOperatorFactory, SupplierFactory, UserFactory, make_sms
 
@@ -46,13 +48,19 @@ def test_main_pages_have_no_serious_or_critical_axe_violations(axe_violations, d
         "dcc": UserFactory(party=dcc_party), "csp": UserFactory(party=Party.objects.get(code="CSPN")),
     }
     reference, meter = incident.reference, sms["ESME"].device_id
+    bulk_job = restriction_bulk_job_submit(actor=supplier_user, rows=[
+        {"device_id": sms["GSME"].device_id, "restricted": "true", "reason": "Consumer refused",
+         "all_reasonable_steps_taken": "true"},
+        {"device_id": "00-DB-00-00-00-00-00-01", "restricted": "true", "reason": "Consumer refused"}])
+    extract = device_extract_job_submit(actor=supplier_user, filters="device_type=ESME")
     month = f"{timezone.localdate().replace(day=1) - timedelta(days=1):%Y-%m}"
     pages = [
         (None, "/accounts/login/"),
         ("supplier", "/"), ("operator", "/"), ("dcc", "/"), ("csp", "/"),
         ("supplier", "/inventory/"), ("supplier", "/inventory/?restricted=true"), ("operator", "/inventory/"),
         ("supplier", f"/inventory/devices/{meter}/"), ("operator", f"/inventory/devices/{meter}/"),
-        ("supplier", "/inventory/restrictions/bulk/"),
+        ("supplier", "/inventory/restrictions/bulk/"), ("supplier", f"/inventory/restrictions/bulk/{bulk_job.pk}/"),
+        ("supplier", "/inventory/extracts/"), ("supplier", f"/inventory/extracts/{extract.pk}/"),
         ("supplier", "/incidents/"), ("installer", "/incidents/?queue=assigned"), ("dcc", "/incidents/"),
         ("supplier", "/incidents/install-code-requests/new/"), ("supplier", "/incidents/install-code-requests/bulk/"),
         ("installer", f"/incidents/{reference}/"), ("dcc", f"/incidents/{reference}/"),

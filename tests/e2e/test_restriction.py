@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from inventory.models import Device
 from tests.e2e.conftest import screenshot
 from tests.factories import NetworkOperatorFactory, SupplierFactory, UserFactory, make_sms
 
@@ -105,7 +106,8 @@ def test_bulk_restriction_csv_gives_a_result_for_every_row(open_as, supplier):
         files=[{"name": "restrictions.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
     page.get_by_role("button", name="Upload and apply").click()
 
-    results = page.get_by_role("table", name="Results")
+    expect(page.get_by_role("status")).to_contain_text("1 of 3 rows applied; 2 refused.")
+    results = page.get_by_role("table", name="Result per row")
     rows = results.locator("tbody tr")
     expect(rows).to_have_count(3)
     expect(rows.nth(0)).to_contain_text("Applied")
@@ -115,3 +117,33 @@ def test_bulk_restriction_csv_gives_a_result_for_every_row(open_as, supplier):
     ours.refresh_from_db()
     theirs.refresh_from_db()
     assert ours.restricted and not theirs.restricted
+
+    page.get_by_role("link", name="Show only refused rows").click()
+    expect(page.get_by_role("table", name="Refused rows").locator("tbody tr")).to_have_count(2)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the results (CSV)").click()
+    lines = download.value.path().read_text().splitlines()
+    assert lines[0] == "row,device_id,restricted,ok,code,detail,change_ids" and len(lines) == 4
+
+    # The upload is listed on the upload page for the supplier's colleagues too.
+    page.get_by_role("link", name="Bulk restriction changes").first.click()
+    expect(page.get_by_role("table").filter(has_text="restrictions.csv")).to_contain_text("Done")
+
+
+def test_a_large_bulk_file_runs_on_the_worker_and_the_page_follows_its_progress(
+    open_as, supplier, celery_worker_process,
+):
+    meters = [make_sms(supplier=supplier, gas=False)["ESME"] for _ in range(120)]
+    csv = "device_id,restricted,reason,all_reasonable_steps_taken\n" + "".join(
+        f"{meter.device_id},true,Consumer refused remote collection of consumption data,true\n" for meter in meters)
+    page = open_as(UserFactory(party=supplier), "/inventory/restrictions/bulk/")
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "large.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
+    page.get_by_role("button", name="Upload and apply").click()
+
+    expect(page.get_by_role("status")).to_contain_text("120 rows are being applied")
+    # htmx polls the progress and reloads the page with every row's outcome when the worker is done.
+    expect(page.get_by_role("table", name="Result per row")).to_be_visible(timeout=60_000)
+    expect(page.locator("dl.facts")).to_contain_text("Applied120")
+    screenshot(page, "restriction-bulk-job-done")
+    assert Device.objects.filter(pk__in=[meter.pk for meter in meters], restricted=True).count() == 120

@@ -104,3 +104,27 @@ def test_supplier_finds_a_device_from_home_and_opens_its_page(open_as, parties):
     expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("SSI inventory")
     expect(page.get_by_text(sms["CHF"].device_id).first).to_be_visible()
     screenshot(page, "device-page-supplier")
+
+
+def test_supplier_extracts_the_filtered_list_and_downloads_the_file(open_as, parties):
+    supplier, other, _operator = parties
+    gas = [make_sms(supplier=supplier)["GSME"] for _ in range(3)]
+    make_sms(supplier=other)
+    page = open_as(UserFactory(party=supplier), "/inventory/")
+    page.get_by_label("Device type").select_option("GSME")
+    expect(page).to_have_url(re.compile(r"device_type=GSME"))
+    expect(page.locator("#device-rows tbody tr")).to_have_count(3)
+
+    page.get_by_role("button", name="Extract these results (CSV)").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Your extract of 3 devices is ready to download.")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Device extract #")
+    screenshot(page, "device-extract-ready")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the extract (CSV)").click()
+    lines = download.value.path().read_text().splitlines()
+    assert lines[0].startswith("device_id,device_type,status")
+    assert sorted(line.split(",")[0] for line in lines[1:]) == sorted(meter.device_id for meter in gas)
+
+    page.get_by_role("link", name="Your extracts").click()
+    expect(page.get_by_role("table", name="Your recent extracts")).to_contain_text("device_type=GSME")

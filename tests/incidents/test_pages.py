@@ -5,10 +5,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from incidents.choices import BulkJobStatus, IncidentEventKind, IncidentState
+from incidents.choices import IncidentEventKind, IncidentState
 from incidents.models import Incident, IncidentBulkJob
 from incidents.services import incident_add_note
 from inventory.choices import DeviceStatus
+from portal.choices import JobStatus
 from tests.incidents.conftest import INSTALL_CODE
 
 
@@ -107,7 +108,7 @@ def test_small_bulk_upload_runs_now_with_per_row_results_and_a_csv(gaining_user,
     response = client.post(reverse("incidents:bulk-upload"),
                            {"file": SimpleUploadedFile("r.csv", content.encode(), content_type="text/csv")}, follow=True)
     job = IncidentBulkJob.objects.get()
-    assert job.status == BulkJobStatus.DONE and job.created_count == 2 and job.failed_count == 1
+    assert job.status == JobStatus.DONE and job.created_count == 2 and job.failed_count == 1
     assert "Download the results" in response.content.decode()
     csv_text = b"".join(client.get(reverse("incidents:bulk-job-results", args=[job.pk])).streaming_content).decode()
     lines = csv_text.strip().splitlines()
@@ -130,12 +131,12 @@ def test_large_bulk_upload_is_queued_as_a_job_with_progress(gaining_user, make_d
         client.post(reverse("incidents:bulk-upload"),
                     {"file": SimpleUploadedFile("r.csv", content.encode(), content_type="text/csv")})
     job = IncidentBulkJob.objects.get()
-    assert queued == [job.pk] and job.status == BulkJobStatus.QUEUED
+    assert queued == [job.pk] and job.status == JobStatus.QUEUED
     progress = client.get(reverse("incidents:bulk-job", args=[job.pk]) + "?part=progress", HTTP_HX_REQUEST="true")
     assert 'hx-trigger="every 1s"' in progress.content.decode() and "0 of 5 rows" in progress.content.decode()
     services.incident_bulk_job_run(job_id=job.pk)  # what the Celery task does
     job.refresh_from_db()
-    assert job.status == BulkJobStatus.DONE and job.processed_rows == 5 and job.created_count == 5
+    assert job.status == JobStatus.DONE and job.processed_rows == 5 and job.created_count == 5
     done = client.get(reverse("incidents:bulk-job", args=[job.pk]) + "?part=progress", HTTP_HX_REQUEST="true")
     assert done["HX-Refresh"] == "true"
     from portal.models import OutboxMessage

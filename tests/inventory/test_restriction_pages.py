@@ -7,10 +7,12 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from inventory.choices import PaymentMode
-from inventory.models import Device, RestrictionChange
+from inventory.models import Device, RestrictionBulkJob, RestrictionChange
+from inventory.services.restriction import BULK_JOB_MAX_ROWS
 from portal.models import OutboxMessage
 from tests.factories import make_sms
 
@@ -106,8 +108,14 @@ def test_history_csv_download(browser, supplier, sms):
 
 # --- bulk upload ----------------------------------------------------------------------------
 
-def upload(client, content: bytes, name: str = "changes.csv"):
-    return client.post(reverse("inventory:restriction-bulk"), {"file": SimpleUploadedFile(name, content)})
+def upload(client, content: bytes, name: str = "changes.csv", follow: bool = True):
+    return client.post(reverse("inventory:restriction-bulk"), {"file": SimpleUploadedFile(name, content)}, follow=follow)
+
+
+def results_csv_rows(client, job: RestrictionBulkJob) -> list[dict]:
+    response = client.get(reverse("inventory:restriction-bulk-results", kwargs={"job_id": job.pk}))
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 def test_bulk_upload_applies_good_rows_and_reports_each_bad_row(browser, supplier, sms):
@@ -123,28 +131,46 @@ def test_bulk_upload_applies_good_rows_and_reports_each_bad_row(browser, supplie
     client = browser(supplier)
     response = upload(client, content)
     html = response.content.decode()
-    assert response.status_code == 200
+    job = RestrictionBulkJob.objects.get()
+    assert response.redirect_chain == [(reverse("inventory:restriction-bulk-job", kwargs={"job_id": job.pk}), 302)]
     assert "1 of 5 rows applied; 4 refused." in html
     assert "credit customers only" in html and "not a valid Device ID" in html and "must be true or false" in html
     assert "A reason is required" in html
     assert set(Device.objects.filter(restricted=True)) == {sms["GSME"], sms["GPF"]}
     assert set(RestrictionChange.objects.values_list("channel", flat=True)) == {"bulk"}
     assert OutboxMessage.objects.count() == 1
+    assert (job.status, job.total_rows, job.applied_count, job.refused_count) == ("done", 5, 1, 4)
 
-    token = response.context["token"]
-    results_csv = client.get(reverse("inventory:restriction-bulk-results", kwargs={"token": token}))
-    rows = list(csv.DictReader(io.StringIO(results_csv.content.decode())))
+    rows = results_csv_rows(client, job)
     assert [(r["row"], r["ok"], r["code"]) for r in rows] == [
-        ("1", "True", ""), ("2", "False", "prepayment_not_eligible"), ("3", "False", "invalid_device_id"),
-        ("4", "False", "bad_boolean"), ("5", "False", "reason_required")]
+        ("1", "true", ""), ("2", "false", "prepayment_not_eligible"), ("3", "false", "invalid_device_id"),
+        ("4", "false", "bad_boolean"), ("5", "false", "reason_required")]
+    gsme_changes = RestrictionChange.objects.filter(device=sms["GSME"]).values_list("pk", flat=True)
+    gpf_changes = RestrictionChange.objects.filter(device=sms["GPF"]).values_list("pk", flat=True)
+    assert rows[0]["change_ids"] == f"{gsme_changes[0]} {gpf_changes[0]}"
+
+    refused_only = client.get(reverse("inventory:restriction-bulk-job", kwargs={"job_id": job.pk}), {"outcome": "refused"})
+    assert [row.row_number for row in refused_only.context["rows"]] == [2, 3, 4, 5]
 
 
-def test_bulk_results_belong_to_the_uploading_session(browser, supplier, other_supplier, sms, client):
-    response = upload(browser(supplier), b"device_id,restricted,reason\n" + sms["ESME"].device_id.encode() + b",false,x\n")
-    token = response.context["token"]
+def test_bulk_results_belong_to_the_uploading_party(browser, supplier, other_supplier, sms, client, make_user):
+    upload(browser(supplier), b"device_id,restricted,reason\n" + sms["ESME"].device_id.encode() + b",false,x\n")
+    job = RestrictionBulkJob.objects.get()
+    colleague = Client()
+    colleague.force_login(make_user(supplier))
+    assert colleague.get(reverse("inventory:restriction-bulk-job", kwargs={"job_id": job.pk})).status_code == 200
     client.logout()
-    client.force_login(other_supplier.users.create(username="nosy"))
-    assert client.get(reverse("inventory:restriction-bulk-results", kwargs={"token": token})).status_code == 404
+    client.force_login(make_user(other_supplier))
+    assert client.get(reverse("inventory:restriction-bulk-job", kwargs={"job_id": job.pk})).status_code == 404
+    assert client.get(reverse("inventory:restriction-bulk-results", kwargs={"job_id": job.pk})).status_code == 404
+    assert job.pk not in [j.pk for j in client.get(reverse("inventory:restriction-bulk")).context["jobs"]]
+
+
+def test_a_network_operator_cannot_start_a_bulk_job(browser, network_operator, sms):
+    response = upload(browser(network_operator), b"device_id,restricted,reason\n" + sms["ESME"].device_id.encode()
+                      + b",true,x\n")
+    assert "Only an energy supplier can change Restricted mode" in response.content.decode()
+    assert not RestrictionBulkJob.objects.exists() and not RestrictionChange.objects.exists()
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -157,12 +183,12 @@ def test_bulk_results_belong_to_the_uploading_session(browser, supplier, other_s
 def test_bulk_file_errors_are_explained_and_nothing_changes(content, message, browser, supplier, sms):
     response = upload(browser(supplier), content)
     assert message in response.content.decode() and "Nothing was changed" in response.content.decode()
-    assert "results" not in response.context or not response.context.get("results")
+    assert not RestrictionBulkJob.objects.exists()
     assert not RestrictionChange.objects.exists()
 
 
 def test_bulk_file_over_the_row_limit_is_refused_whole(browser, supplier, sms, settings):
-    rows = "".join(f"{sms['ESME'].device_id},false,x\n" for _ in range(501))
+    rows = f"{sms['ESME'].device_id},false,x\n" * (BULK_JOB_MAX_ROWS + 1)
     response = upload(browser(supplier), ("device_id,restricted,reason\n" + rows).encode())
-    assert "more than 500 rows" in response.content.decode()
-    assert not RestrictionChange.objects.exists()
+    assert f"more than {BULK_JOB_MAX_ROWS:,} rows" in response.content.decode()
+    assert not RestrictionBulkJob.objects.exists() and not RestrictionChange.objects.exists()

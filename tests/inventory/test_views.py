@@ -1,6 +1,9 @@
 """SSI inventory pages: list (search, filters, keyset pages, htmx rows) and the device page."""
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -34,13 +37,15 @@ def test_list_shows_the_parties_devices_with_a_restricted_text_column(login, est
     assert reverse("inventory:device-detail", args=[gsme.device_id]) in page
 
 
-def test_search_and_filters_stay_in_the_url_and_feed_the_csv_link(login, estate, dcc_party):
+def test_search_and_filters_stay_in_the_url_and_feed_the_extract_form(login, estate, dcc_party):
     esme = estate["a"]["ESME"]
-    page = login(dcc_party).get(LIST_URL, {"q": esme.device_id.lower(), "device_type": "ESME"}).content.decode()
+    page = login(dcc_party).get(LIST_URL, {"q": esme.device_id.lower(), "device_type": "ESME",
+                                           "after": "00-DB-00-00-00-00-00-00"}).content.decode()
     assert esme.device_id in page
     assert estate["a"]["GSME"].device_id not in page
-    assert "/api/v1/devices/extract/?format=csv&amp;q=" in page
-    assert "device_type=ESME" in page
+    extract_form = re.search(r'<form method="post" action="/inventory/extracts/".*?</form>', page, re.S).group(0)
+    filters = re.search(r'name="filters" value="([^"]*)"', extract_form).group(1)
+    assert html.unescape(filters) == f"q={esme.device_id.lower()}&device_type=ESME"
 
 
 def test_keyset_pages_with_next_and_first_links(login, dcc_party, monkeypatch):
@@ -60,8 +65,9 @@ def test_keyset_pages_with_next_and_first_links(login, dcc_party, monkeypatch):
 def test_htmx_filter_request_gets_only_the_rows_partial(login, estate, dcc_party):
     response = login(dcc_party).get(LIST_URL, {"device_type": "GSME"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="device-rows")
     page = response.content.decode()
-    assert "<form" not in page and "<html" not in page
+    assert '<form method="get"' not in page and "<html" not in page
     assert estate["a"]["GSME"].device_id in page
+    assert 'name="filters" value="device_type=GSME"' in page  # the extract follows the filters htmx applied
     assert "HX-Request" in response["Vary"]
 
 

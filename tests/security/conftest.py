@@ -7,6 +7,7 @@ restriction set, an incident closed, a token revoked) is undone before the next 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 
@@ -19,7 +20,10 @@ from rest_framework.test import APIClient
 from incidents.models import Incident, IncidentBulkJob, IncidentNote
 from incidents.services import incident_add_note, incident_raise_install_code_request
 from inventory.choices import CSPRegion, DeviceStatus
-from inventory.models import CPLEntry, Device
+from inventory.models import CPLEntry, Device, DeviceExtractJob, RestrictionBulkJob
+from inventory.selectors import party_sees_inventory
+from inventory.services.extract_jobs import device_extract_job_submit
+from inventory.services.restriction_jobs import restriction_bulk_job_submit
 from portal.models import ApiToken, Party, User
 from reporting.models import ReportRebuildJob
 from tests.factories import DeviceFactory, NetworkOperatorFactory, PartyFactory, UserFactory, make_sms
@@ -56,6 +60,11 @@ class World:
     code_notes: dict[int, IncidentNote] = field(default_factory=dict)
     own_bulk_job: dict[str, IncidentBulkJob] = field(default_factory=dict)
     other_bulk_job: IncidentBulkJob | None = None
+    own_restriction_job: dict[str, RestrictionBulkJob] = field(default_factory=dict)
+    other_restriction_job: RestrictionBulkJob | None = None
+    own_extract_job: dict[str, DeviceExtractJob] = field(default_factory=dict)
+    other_extract_job: DeviceExtractJob | None = None
+    media_root: str = ""
     other_token: ApiToken | None = None
     cpl_entry: CPLEntry | None = None
     report_job: ReportRebuildJob | None = None
@@ -172,6 +181,20 @@ def build_world() -> World:
             party=party, user=world.users[role], device_ids=[], total_rows=0)
     world.other_bulk_job = IncidentBulkJob.objects.create(party=other_supplier, user=other_user, device_ids=[])
 
+    # Bulk restriction jobs (suppliers only can have one) and device extracts (every role with an inventory view),
+    # made by the services, so the files hold what each role really sees.
+    def clear_row(device: Device) -> dict:
+        return {"device_id": device.device_id, "restricted": "false", "reason": "Change of tenancy"}
+
+    for role in SUPPLIER_ROLES:
+        world.own_restriction_job[role] = restriction_bulk_job_submit(
+            rows=[clear_row(world.own_device[role])], actor=world.users[role])
+    world.other_restriction_job = restriction_bulk_job_submit(rows=[clear_row(world.other_device)], actor=other_user)
+    for role, party in world.parties.items():
+        if party_sees_inventory(party):
+            world.own_extract_job[role] = device_extract_job_submit(actor=world.users[role])
+    world.other_extract_job = device_extract_job_submit(actor=other_user)
+
     last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
     world.last_month = f"{last_month:%Y-%m}"
     world.report_job = ReportRebuildJob.objects.create(
@@ -182,17 +205,21 @@ def build_world() -> World:
 @pytest.fixture(scope="module")
 def security_world(django_db_setup, django_db_blocker):
     """The world, built once for the module in a transaction rolled back when the module ends."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+    media_root = tempfile.mkdtemp(prefix="security-media-")
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS, MEDIA_ROOT=media_root):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield build_world()
+            world = build_world()
+            world.media_root = media_root
+            yield world
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
 
 
 @pytest.fixture
-def world(security_world, db) -> World:
-    """The module's world inside this test's savepoint."""
+def world(security_world, db, settings) -> World:
+    """The module's world inside this test's savepoint (and its extract files' folder)."""
+    settings.MEDIA_ROOT = security_world.media_root
     return security_world

@@ -85,6 +85,14 @@ def _bulk_job(world: World, role: str, obj: str):
     return world.other_bulk_job if obj == "other" or role == "anon" else world.own_bulk_job[role]
 
 
+def _restriction_job(world: World, role: str, obj: str):
+    return world.other_restriction_job if obj == "other" or role == "anon" else world.own_restriction_job[role]
+
+
+def _extract_job(world: World, role: str, obj: str):
+    return world.other_extract_job if obj == "other" or role == "anon" else world.own_extract_job[role]
+
+
 def _csv(name: str, text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
 
@@ -139,14 +147,23 @@ PATHS = {
         "inventory:restriction-history-csv", args=[_device(w, r, o).device_id]),
     "inventory:supplier-change": lambda w, r, o: reverse("inventory:supplier-change", args=[_device(w, r, o).device_id]),
     "inventory:restriction-bulk": lambda w, r, o: reverse("inventory:restriction-bulk"),
+    "inventory:restriction-bulk-job": lambda w, r, o: reverse(
+        "inventory:restriction-bulk-job", args=[_restriction_job(w, r, o).pk]),
     "inventory:restriction-bulk-results": lambda w, r, o: reverse(
-        "inventory:restriction-bulk-results", args=["0123456789abcdef0123456789abcdef"]),
+        "inventory:restriction-bulk-results", args=[_restriction_job(w, r, o).pk]),
+    "inventory:extract-list": lambda w, r, o: reverse("inventory:extract-list"),
+    "inventory:extract-job": lambda w, r, o: reverse("inventory:extract-job", args=[_extract_job(w, r, o).pk]),
+    "inventory:extract-download": lambda w, r, o: reverse("inventory:extract-download", args=[_extract_job(w, r, o).pk]),
     # inventory API
     "api-device-list": lambda w, r, o: reverse("api-device-list"),
     "api-device-extract": lambda w, r, o: reverse("api-device-extract") + "?format=csv",
     "api-device-prenotify": lambda w, r, o: reverse("api-device-prenotify"),
     "api-device-detail": lambda w, r, o: reverse("api-device-detail", args=[_device(w, r, o).device_id]),
     "api-restriction-bulk": lambda w, r, o: reverse("api-restriction-bulk"),
+    "api-restriction-bulk-jobs": lambda w, r, o: reverse("api-restriction-bulk-jobs"),
+    "api-restriction-bulk-job": lambda w, r, o: reverse("api-restriction-bulk-job", args=[_restriction_job(w, r, o).pk]),
+    "api-restriction-bulk-job-results": lambda w, r, o: reverse(
+        "api-restriction-bulk-job-results", args=[_restriction_job(w, r, o).pk]),
     "api-device-restriction": lambda w, r, o: reverse("api-device-restriction", args=[_device(w, r, o).device_id]),
     "api-device-restriction-history": lambda w, r, o: reverse(
         "api-device-restriction-history", args=[_device(w, r, o).device_id]),
@@ -213,6 +230,10 @@ BODIES = {
         "r.csv", f"device_id,restricted,reason,all_reasonable_steps_taken\n{_device(w, r, 'other').device_id},true,"
                  "Change of tenancy,true\n")},
     ("api-device-prenotify", "POST"): _prenotify,
+    ("inventory:extract-list", "POST"): lambda w, r, o: {"filters": "restricted=false"},
+    ("api-restriction-bulk-jobs", "POST"): lambda w, r, o: {"changes": [{
+        "device_id": _device(w, r, o).device_id, "restricted": True, "reason": "Change of tenancy",
+        "all_reasonable_steps_taken": True}]},
     ("api-restriction-bulk", "POST"): lambda w, r, o: {"changes": [{
         "device_id": _device(w, r, o).device_id, "restricted": True, "reason": "Change of tenancy",
         "all_reasonable_steps_taken": True}]},

@@ -119,10 +119,27 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     ],
     "inventory:restriction-bulk": [
         ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
-        ("POST", "other",      "200     200     200     200     200     200     200     200     200     login"),
+        ("POST", "other",      "302     302     302     200     200     200     200     200     200     login"),
+    ],
+    "inventory:restriction-bulk-job": [
+        ("GET",  "own",        "200     200     200     -       -       -       -       -       -       -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     404     login"),
     ],
     "inventory:restriction-bulk-results": [
-        ("GET",  "-",          "404     404     404     404     404     404     404     404     404     login"),
+        ("GET",  "own",        "200     200     200     -       -       -       -       -       -       -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     404     login"),
+    ],
+    "inventory:extract-list": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+        ("POST", "-",          "302     302     302     302     302     302!    302!    302     302     login"),
+    ],
+    "inventory:extract-job": [
+        ("GET",  "own",        "200     200     200     200     200     -       -       200     200     -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     404     login"),
+    ],
+    "inventory:extract-download": [
+        ("GET",  "own",        "200     200     200     200     200     -       -       200     200     -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     404     login"),
     ],
     "api-device-list": [
         ("GET",  "-",          "200     200     200     200     200     200     200     200     200     401"),
@@ -136,6 +153,18 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     "api-device-detail": [
         ("GET",  "own",        "200     200     200     200     200     -       -       200     200     -"),
         ("GET",  "other",      "404     404     404     404     404     404     404     404     200     401"),
+    ],
+    "api-restriction-bulk-jobs": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     401"),
+        ("POST", "other",      "201     201     201     403     403     403     403     403     403     401"),
+    ],
+    "api-restriction-bulk-job": [
+        ("GET",  "own",        "200     200     200     -       -       -       -       -       -       -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     404     401"),
+    ],
+    "api-restriction-bulk-job-results": [
+        ("GET",  "own",        "200     200     200     -       -       -       -       -       -       -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     404     401"),
     ],
     "api-restriction-bulk": [
         ("POST", "own",        "200     200     200     200     200     -       -       200     200     -"),
@@ -313,7 +342,9 @@ EXCLUDED_NAMESPACES = {
 }
 #: Routes whose responses must not show another party's meter or incident (everyone but the DCC).
 LIST_ROUTES = {"inventory:device-list", "api-device-list", "api-device-extract", "incidents:incident-list",
-               "api-incident-list", "api-restriction-bulk", "inventory:restriction-bulk"}
+               "api-incident-list", "api-restriction-bulk", "inventory:restriction-bulk", "inventory:extract-download",
+               "inventory:extract-list", "api-restriction-bulk-jobs", "inventory:restriction-bulk-job",
+               "inventory:restriction-bulk-results", "api-restriction-bulk-job-results"}
 
 
 def served_routes(resolver: URLResolver | None = None, namespace: str = "", prefix: str = "") -> dict[str, str]:
@@ -393,7 +424,8 @@ def _assert_hides_others(world: World, route: str, role: str, response) -> None:
         return
     body = b"".join(response.streaming_content) if response.streaming else response.content
     for secret in (world.other_device.device_id, world.other_raisable_device.device_id, world.other_incident.reference):
-        if route in ("api-restriction-bulk", "inventory:restriction-bulk") and secret == world.other_device.device_id:
+        if route in ("api-restriction-bulk", "inventory:restriction-bulk", "api-restriction-bulk-jobs") and (
+                secret == world.other_device.device_id):
             continue  # the per-row result echoes the Device ID the caller sent; its refusal is what matters
         assert secret.encode() not in body, f"{route} shows {secret} to {role}"
 

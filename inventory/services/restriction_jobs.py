@@ -1,0 +1,135 @@
+"""Bulk restriction changes as jobs: a file or REST list of rows, applied in chunks with progress.
+
+Each row goes through ``restriction_set`` exactly as a single change would (``restriction_bulk_apply``),
+so the MP169 rules live in one place. A chunk of rows, their outcomes and the job's progress commit
+together: a worker that dies mid-chunk leaves nothing of that chunk behind, and the redelivered task
+(``acks_late``) carries on after the last committed chunk, so no row is applied twice.
+
+Small jobs run inside the request; larger ones on a Celery worker while the page shows progress.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from inventory.choices import RestrictionChannel
+from inventory.models import RestrictionBulkJob, RestrictionBulkRow
+from inventory.services.restriction import BULK_JOB_MAX_ROWS, restriction_bulk_apply
+from portal.choices import JobStatus
+from portal.errors import NotFound, PermissionDenied, ValidationFailed
+from portal.models import User
+
+logger = logging.getLogger(__name__)
+
+#: Jobs up to this size are applied while the request waits; larger ones go to a worker.
+JOB_INLINE_MAX_ROWS = 100
+#: Rows applied per transaction: short enough that a meter's lock is held well under a second.
+JOB_CHUNK_ROWS = 100
+
+
+def restriction_bulk_job_submit(*, rows: list[dict], actor: User, channel: RestrictionChannel = RestrictionChannel.BULK,
+                                file_name: str = "", request_id: str = "") -> RestrictionBulkJob:
+    """Record a bulk change as a job; small ones are applied now, large ones are queued for a worker.
+
+    Only a supplier may submit (R169-1: only the Responsible Supplier changes Restricted, which each
+    row then checks for its own meter). Raises ``ValidationFailed`` for an empty or oversized list.
+    """
+    party = actor.party
+    if party is None or not party.is_supplier:
+        raise PermissionDenied("Only an energy supplier can change Restricted mode.", code="not_a_supplier")
+    if not rows:
+        raise ValidationFailed("There are no rows to apply. Nothing was changed.", code="no_rows")
+    if len(rows) > BULK_JOB_MAX_ROWS:
+        raise ValidationFailed(
+            f"A bulk change may have at most {BULK_JOB_MAX_ROWS:,} rows ({len(rows):,} given): split it. "
+            "Nothing was changed.",
+            code="too_many_rows",
+        )
+    for number, row in enumerate(rows, start=1):
+        if _contains_nul(row):
+            raise ValidationFailed(
+                f"Row {number} contains a NUL character (\\u0000), which cannot be stored: remove it. "
+                "Nothing was changed.", code="bad_characters",
+            )
+    with transaction.atomic():
+        job = RestrictionBulkJob.objects.create(
+            party=party, user=actor, channel=channel, file_name=file_name[:200], request_id=request_id[:64],
+            rows=rows, total_rows=len(rows),
+        )
+        if len(rows) > JOB_INLINE_MAX_ROWS:
+            transaction.on_commit(lambda: _queue(job.pk))
+    if len(rows) <= JOB_INLINE_MAX_ROWS:
+        restriction_bulk_job_run(job_id=job.pk)
+        job.refresh_from_db()
+    return job
+
+
+def _contains_nul(value) -> bool:
+    """PostgreSQL text and jsonb cannot hold U+0000, so a row carrying one is refused before it is stored."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
+def _queue(job_id: int) -> None:
+    from inventory.tasks import run_restriction_bulk_job
+
+    run_restriction_bulk_job.delay(job_id)
+
+
+def restriction_bulk_job_run(*, job_id: int) -> None:
+    """Apply a job's rows chunk by chunk, each chunk atomic with its outcomes and the job's progress."""
+    job = RestrictionBulkJob.objects.get(pk=job_id)
+    if job.is_finished:
+        return
+    RestrictionBulkJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING)
+    try:
+        while True:
+            with transaction.atomic():
+                job = RestrictionBulkJob.objects.select_for_update(of=("self",)).select_related("user__party").get(pk=job_id)
+                start = job.processed_rows
+                if start >= job.total_rows:
+                    break
+                chunk = job.rows[start:start + JOB_CHUNK_ROWS]
+                results = restriction_bulk_apply(rows=chunk, actor=job.user, channel=job.channel,
+                                                 request_id=job.request_id, first_row_number=start + 1)
+                RestrictionBulkRow.objects.bulk_create([
+                    RestrictionBulkRow(job=job, row_number=r.row, device_id=r.device_id[:60], restricted=r.restricted,
+                                       ok=r.ok, code=r.code[:60], detail=r.detail[:500], change_ids=list(r.change_ids))
+                    for r in results
+                ])
+                job.processed_rows = start + len(chunk)
+                job.applied_count += sum(1 for r in results if r.ok)
+                job.refused_count += sum(1 for r in results if not r.ok)
+                job.save(update_fields=["processed_rows", "applied_count", "refused_count"])
+        RestrictionBulkJob.objects.filter(pk=job_id).update(status=JobStatus.DONE, finished_at=timezone.now())
+    except Exception as error:
+        logger.exception("Restriction bulk job %s failed", job_id)
+        RestrictionBulkJob.record_failure(job_id, error)
+        raise
+
+
+def restriction_bulk_jobs_for(user: User) -> QuerySet[RestrictionBulkJob]:
+    """The bulk jobs of the user's party, newest first (colleagues share a queue of uploads)."""
+    if user.party_id is None:
+        return RestrictionBulkJob.objects.none()
+    return RestrictionBulkJob.objects.filter(party_id=user.party_id).defer("rows").order_by("-id")
+
+
+def restriction_bulk_job_get(*, user: User, job_id: int) -> RestrictionBulkJob:
+    """One of the party's jobs, or ``NotFound`` (another party's job is not acknowledged to exist)."""
+    job = restriction_bulk_jobs_for(user).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("There is no such bulk restriction job for your organisation.", code="job_not_found")
+    return job
+
+
+def restriction_bulk_job_results(job: RestrictionBulkJob) -> QuerySet[RestrictionBulkRow]:
+    return RestrictionBulkRow.objects.filter(job=job).order_by("row_number")

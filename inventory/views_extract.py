@@ -1,0 +1,70 @@
+"""Device extract pages: start an extract of the inventory list as shown, follow its progress, download the file."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from inventory.models import DeviceExtractJob
+from inventory.services.extract_jobs import (
+    EXTRACT_RETENTION,
+    device_extract_job_get,
+    device_extract_job_submit,
+    device_extract_jobs_for,
+)
+from portal.errors import DomainError, NotFound
+
+RECENT_EXTRACTS = 20
+
+
+def _own_job(request: HttpRequest, job_id: int) -> DeviceExtractJob:
+    try:
+        return device_extract_job_get(user=request.user, job_id=job_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def extract_list(request: HttpRequest) -> HttpResponse:
+    """GET: the user's recent extracts. POST (from the inventory list): extract the devices it shows."""
+    if request.method == "POST":
+        try:
+            job = device_extract_job_submit(actor=request.user, filters=request.POST.get("filters", ""))
+        except DomainError as error:
+            messages.error(request, f"{error.detail} No extract was started.")
+            return redirect("inventory:extract-list")
+        if job.is_finished:
+            messages.success(request, f"Your extract of {job.total_rows:,} devices is ready to download.")
+        else:
+            messages.info(request, "Your extract is being written; this page shows the progress.")
+        return redirect("inventory:extract-job", job_id=job.pk)
+    return render(request, "inventory/extract_list.html", {
+        "jobs": device_extract_jobs_for(request.user)[:RECENT_EXTRACTS], "retention_days": EXTRACT_RETENTION.days,
+    })
+
+
+@login_required
+def extract_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """One extract: progress while it is written (htmx polls ``?part=progress``), then the file's details."""
+    job = _own_job(request, job_id)
+    if request.htmx and request.GET.get("part") == "progress":
+        response = render(request, "inventory/_extract_progress.html", {"job": job})
+        if job.is_finished:
+            response["HX-Refresh"] = "true"
+        return response
+    return render(request, "inventory/extract_job.html", {"job": job, "retention_days": EXTRACT_RETENTION.days})
+
+
+@login_required
+def extract_download(request: HttpRequest, job_id: int) -> FileResponse:
+    """The extract's CSV file, to the user who asked for it, until it expires."""
+    job = _own_job(request, job_id)
+    if not job.is_downloadable:
+        raise Http404("This extract has no file: it is still being written, it failed, or it has expired.")
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=f"devices-extract-{job.pk}.csv",
+                            content_type="text/csv")
+    response["Cache-Control"] = "no-store"
+    return response
