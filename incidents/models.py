@@ -170,6 +170,22 @@ class IncidentEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def from_state_label(self) -> str:
+        return _state_label(self.from_state)
+
+    @property
+    def to_state_label(self) -> str:
+        return _state_label(self.to_state)
+
+
+def _state_label(value: str) -> str:
+    """The state's name as people read it; a value no longer in ``IncidentState`` is shown as stored."""
+    try:
+        return IncidentState(value).label
+    except ValueError:
+        return value
+
 
 class IncidentBulkJob(ProgressJob):
     """A bulk raise of install-code requests (CSV upload or REST), with progress for the browser."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 
 from inventory.choices import CPLStatus, DeviceType, SmetsVersion
 from inventory.models import CPLEntry
@@ -13,7 +14,10 @@ class CPLEntryFilterSet(django_filters.FilterSet):
     model = django_filters.CharFilter(lookup_expr="iexact", label="Model")
     status = django_filters.ChoiceFilter(choices=CPLStatus.choices, label="Status", empty_label="Any")
     smets_version = django_filters.ChoiceFilter(choices=SmetsVersion.choices, label="SMETS version", empty_label="Any")
-    dual_mode = django_filters.BooleanFilter(label="Dual-mode only", method="filter_dual_mode")
+    dual_mode = django_filters.BooleanFilter(
+        label="Dual-mode only", method="filter_dual_mode",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+    )
 
     class Meta:
         model = CPLEntry

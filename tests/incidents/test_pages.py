@@ -92,6 +92,8 @@ def test_assignee_responds_from_the_page(installer_user, device, raise_request):
                 {"body": "Here", "install_code": INSTALL_CODE})
     incident.refresh_from_db()
     assert incident.state == IncidentState.RESPONDED
+    history = client.get(reverse("incidents:incident-detail", args=[incident.reference])).content.decode()
+    assert "Assigned → Responded" in history and "assigned → responded" not in history  # labels, not stored codes
 
 
 def test_unrelated_party_gets_404_on_the_incident_page(third_user, device, raise_request):

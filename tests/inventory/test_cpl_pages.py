@@ -47,6 +47,9 @@ def test_cpl_page_filters(browser, supplier_user, dual_mode_ppmid):
     for query, models in by.items():
         response = client.get(f"{CPL_URL}?{query}")
         assert {entry.model for entry in response.context["rows"]} == models, query
+    page = client.get(CPL_URL).content.decode()
+    assert '<option value="" selected>Any</option>' in page and "Unknown" not in page
+    assert {entry.model for entry in client.get(f"{CPL_URL}?dual_mode=false").context["rows"]} == {"ESME-1"}
 
 
 def test_cpl_page_is_keyset_paged_within_a_query_budget(browser, supplier_user, django_assert_max_num_queries):
