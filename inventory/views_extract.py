@@ -13,6 +13,7 @@ from inventory.services.extract_jobs import (
     device_extract_job_get,
     device_extract_job_submit,
     device_extract_jobs_for,
+    extract_filter_summary,
 )
 from portal.errors import DomainError, NotFound
 
@@ -41,9 +42,10 @@ def extract_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.info(request, "Your extract is being written; this page shows the progress.")
         return redirect("inventory:extract-job", job_id=job.pk)
-    return render(request, "inventory/extract_list.html", {
-        "jobs": device_extract_jobs_for(request.user)[:RECENT_EXTRACTS], "retention_days": EXTRACT_RETENTION.days,
-    })
+    jobs = list(device_extract_jobs_for(request.user)[:RECENT_EXTRACTS])
+    for job in jobs:
+        job.filter_summary = extract_filter_summary(job.filters)
+    return render(request, "inventory/extract_list.html", {"jobs": jobs, "retention_days": EXTRACT_RETENTION.days})
 
 
 @login_required
@@ -55,7 +57,9 @@ def extract_job(request: HttpRequest, job_id: int) -> HttpResponse:
         if job.is_finished:
             response["HX-Refresh"] = "true"
         return response
-    return render(request, "inventory/extract_job.html", {"job": job, "retention_days": EXTRACT_RETENTION.days})
+    return render(request, "inventory/extract_job.html", {
+        "job": job, "filter_summary": extract_filter_summary(job.filters), "retention_days": EXTRACT_RETENTION.days,
+    })
 
 
 @login_required

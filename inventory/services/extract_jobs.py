@@ -40,10 +40,27 @@ _NOT_FILTERS = ("after", "format")
 
 
 def _clean_filters(filters: str) -> str:
+    """The query string without paging parameters and empty ("Any") filters."""
     query = QueryDict(filters, mutable=True)
-    for name in _NOT_FILTERS:
+    for name in [*_NOT_FILTERS, *(key for key, values in query.lists() if not any(v.strip() for v in values))]:
         query.pop(name, None)
     return query.urlencode()
+
+
+def extract_filter_summary(filters: str) -> list[tuple[str, str]]:
+    """The filters as people read them, e.g. ``[("Device type", "GSME"), ("Responsible supplier", "SUPA")]``."""
+    form = DeviceFilterSet(QueryDict(filters)).form
+    form.is_valid()
+    summary = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
+        if value in (None, ""):
+            continue
+        shown = getattr(value, "code", None)  # a party
+        if shown is None:
+            shown = dict(getattr(field, "choices", []) or []).get(str(value), value)
+        summary.append((str(field.label), str(shown)))
+    return summary
 
 
 def extract_queryset(party: Party | None, filters: str) -> QuerySet[Device]:

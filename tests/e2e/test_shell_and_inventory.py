@@ -127,4 +127,5 @@ def test_supplier_extracts_the_filtered_list_and_downloads_the_file(open_as, par
     assert sorted(line.split(",")[0] for line in lines[1:]) == sorted(meter.device_id for meter in gas)
 
     page.get_by_role("link", name="Your extracts").click()
-    expect(page.get_by_role("table", name="Your recent extracts")).to_contain_text("device_type=GSME")
+    expect(page.get_by_role("table", name="Your recent extracts")).to_contain_text(
+        "Device type: Gas Smart Metering Equipment")

@@ -18,6 +18,7 @@ from inventory.services.extract_jobs import (
     device_extract_job_run,
     device_extract_job_submit,
     device_extracts_expire,
+    extract_filter_summary,
 )
 from portal.choices import JobStatus
 from portal.errors import PermissionDenied, ValidationFailed
@@ -68,8 +69,13 @@ def test_a_chunked_extract_file_equals_the_streamed_extract_and_reports_progress
 
 def test_filters_are_the_lists_and_paging_parameters_are_dropped(db, supplier, make_user, many):
     mine, _theirs = many
-    job = device_extract_job_submit(actor=make_user(supplier), filters="device_type=GSME&after=00-DB-00&format=jsonl")
+    job = device_extract_job_submit(actor=make_user(supplier),
+                                    filters="q=&device_type=GSME&status=&after=00-DB-00&format=jsonl")
     assert job.filters == "device_type=GSME"
+    assert extract_filter_summary(job.filters) == [("Device type", "Gas Smart Metering Equipment")]
+    assert extract_filter_summary(f"restricted=true&responsible_supplier={supplier.pk}") == [
+        ("Restricted", "Yes"), ("Responsible supplier", supplier.code)]
+    assert extract_filter_summary("") == []
     assert file_bytes(job) == streamed(supplier, {"device_type": "GSME"})
     assert file_bytes(job).count(b"\n") - 1 == len(mine)
 
