@@ -18,7 +18,7 @@ from benchmarks.dataset import progress
 from benchmarks.results import Row, render_table
 
 MAX_DEVICES = 10_000_000
-MEASUREMENTS = ("extract", "inventory", "gateway", "report", "bulk")
+MEASUREMENTS = ("extract", "inventory", "gateway", "report", "restriction", "bulk")
 
 
 def positive(text: str) -> int:
@@ -46,6 +46,7 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=positive, default=4, help="client threads for the gateway runs")
     parser.add_argument("--workers", type=positive, default=2, help="gunicorn sync workers")
     parser.add_argument("--bulk-rows", type=positive, default=100_000, help="rows in the bulk install-code request")
+    parser.add_argument("--restriction-rows", type=positive, default=2_000, help="rows in the bulk restriction job")
     parser.add_argument("--only", type=lambda text: set(text.split(",")), default=set(MEASUREMENTS),
                         help=f"comma-separated subset of: {','.join(MEASUREMENTS)} (default: all)")
     parser.add_argument("--output", type=Path, help="also write the table (Markdown) to this file")
@@ -116,6 +117,7 @@ def run(options: argparse.Namespace, database: BenchDatabase, workdir: Path) -> 
     from benchmarks.incidents import measure_bulk_install_code_requests
     from benchmarks.inventory_pages import measure_health_latency, measure_inventory
     from benchmarks.reports import measure_monthly_report
+    from benchmarks.restriction import measure_restriction_bulk_job
     from benchmarks.server import GunicornServer
 
     if options.skip_build:
@@ -135,6 +137,7 @@ def run(options: argparse.Namespace, database: BenchDatabase, workdir: Path) -> 
             ("inventory", "Inventory pages", lambda: measure_inventory(context, measure_health_latency(context))),
             ("gateway", "Gateway", lambda: measure_gateway(context)),
             ("report", "Monthly performance report", lambda: measure_monthly_report(context)),
+            ("restriction", "Bulk restriction job", lambda: measure_restriction_bulk_job(context)),
             ("generation", "Data generation", lambda: generation),
             # Last: it writes incidents that the other measurements do not expect.
             ("bulk", "Bulk install-code requests", lambda: measure_bulk_install_code_requests(context)),

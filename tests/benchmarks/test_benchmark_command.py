@@ -18,6 +18,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 EXPECTED_ROWS = [
     "Device extract CSV, all devices as DCC",
+    "Device extract file (job), all devices as DCC",
     "Device extract CSV, supplier",
     "Web worker peak RSS while streaming",
     "Device by Device ID (API)",
@@ -36,6 +37,7 @@ EXPECTED_ROWS = [
     "Monthly performance report",
     "Demo data: demo_data --devices 2,000",
     "Traffic: generate_traffic",
+    "Bulk restriction job, in-process (30 rows)",
     "Bulk install-code requests",
 ]
 
@@ -66,7 +68,7 @@ def test_benchmark_prints_every_measurement_beside_its_reference(scratch_bench_u
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--database-url", scratch_bench_url, "--devices", "2000",
          "--requests", "20000", "--repeat", "1", "--samples", "3", "--gateway-requests", "20", "--concurrency", "2",
-         "--bulk-rows", "50", "--output", str(output_file)],
+         "--bulk-rows", "50", "--restriction-rows", "30", "--output", str(output_file)],
         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900, check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
