@@ -25,6 +25,7 @@ next request on); the log row is one INSERT. So 2 queries for a device SRV, 1 fo
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,8 +179,14 @@ def service_request_decide(*, entry: ServiceReferenceVariant, judged: ServiceRef
 
 
 def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str | None, command_variant: Any,
-                           channel: str, body: Any = None, request_id: str | None = None) -> ServiceRequestOutcome:
-    """Decide a service request, log it and return the DUIS response code with a human reason."""
+                           channel: str, body: Any = None, request_id: str | None = None,
+                           also_device_ids: Sequence[str] = ()) -> ServiceRequestOutcome:
+    """Decide a service request, log it and return the DUIS response code with a human reason.
+
+    ``also_device_ids``: the other devices one request is sent to (the ``DeviceIDList`` of 11.1/11.4
+    firmware distribution). Each is judged like ``device_id``; the first refusal answers the request,
+    so a list cannot carry a device the sender may not address behind one it may.
+    """
     entry = _clean_srv(srv)
     variant = _clean_command_variant(command_variant)
     device_id = normalise_device_id(device_id) if device_id else ""
@@ -199,6 +206,9 @@ def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str 
         )
     refusal = service_request_decide(entry=entry, judged=judged, device=device, device_id=device_id, party=party,
                                      command_variant=variant, body=body)
+    if refusal is None and also_device_ids and entry.targets_device:
+        refusal = _first_refusal_in_list(entry=entry, judged=judged, party=party, command_variant=variant, body=body,
+                                         device_ids=also_device_ids, primary=device_id)
     request_id = request_id or str(uuid.uuid4())
     handler = body_handler_for(entry.srv) if refusal is None and body is not None else None
 
@@ -222,6 +232,30 @@ def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str 
     return ServiceRequestOutcome(
         request_id=request_id, response_code=log.response_code, detail=log.detail, srv=entry, device=device, log=log,
     )
+
+
+def _first_refusal_in_list(*, entry: ServiceReferenceVariant, judged: ServiceReferenceVariant, party: Party,
+                           command_variant: int, body: Any, device_ids: Sequence[str], primary: str) -> Refusal | None:
+    """Judge the rest of a device list (one query for all of them), in list order."""
+    wanted = []
+    for raw in device_ids:
+        try:
+            canonical = normalise_device_id(raw)
+        except ValidationFailed:
+            return Refusal(ResponseCode.UNKNOWN_DEVICE, f"'{str(raw)[:40]}' in the device list is not a valid Device ID.")
+        if canonical != primary and canonical not in wanted:
+            wanted.append(canonical)
+    devices = {
+        device.device_id: device for device in Device.objects.select_related("cpl_entry", "hub")
+        .annotate(srv_allowed=Exists(RestrictedSrvAllowance.objects.filter(srv_id=judged.srv)))
+        .filter(device_id__in=wanted)
+    }
+    for device_id in wanted:
+        refusal = service_request_decide(entry=entry, judged=judged, device=devices.get(device_id), device_id=device_id,
+                                         party=party, command_variant=command_variant, body=body)
+        if refusal is not None:
+            return refusal
+    return None
 
 
 # --- Alerts (R169-9) ---------------------------------------------------------------------------------

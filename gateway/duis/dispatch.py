@@ -4,8 +4,8 @@
 Which Device ID a request is about:
 
 * 5.1 Create Schedule: the schedule's ``sr:DeviceID`` (judged by the scheduled SRV, R169-8);
-* 11.1 / 11.4 firmware: the first Device ID of ``sr:DeviceIDList`` (the gateway answers one code per
-  request; the list's other devices are the CSP's distribution concern);
+* 11.1 / 11.4 firmware: the first Device ID of ``sr:DeviceIDList`` is logged; every device of the list
+  is judged (the gateway answers one code per request: the first refusal, in list order);
 * other device SRVs: the RequestID's target (its middle EUI-64), as DUIS addresses them;
 * non-device SRVs: the body's ``sr:DeviceID`` when it has one (12.2, 8.2 by DeviceID), for the log.
 """
@@ -45,13 +45,21 @@ def _read_inventory_criteria(body) -> dict:
     return {}
 
 
+def _device_list_for(request: DuisRequest) -> list[str]:
+    """The other devices of a firmware distribution's ``sr:DeviceIDList`` (after the first)."""
+    if request.srv not in FIRMWARE_LIST_SRVS:
+        return []
+    listed = [item.strip() for item in request.body.findtext(f"{SR}DeviceIDList", "").split(",")]
+    return [item for item in listed[1:] if item]
+
+
 def duis_request_handle(*, data: bytes, party: Party, user) -> bytes:
     """Parse, decide (and log) a DUIS request; return the DUIS response document."""
     request = parse_request(data)
     outcome = service_request_submit(
         party=party, user=user, srv=request.srv, device_id=_device_id_for(request),
         command_variant=request.command_variant, channel=Channel.DUIS, body=request.body,
-        request_id=request.request_id,
+        request_id=request.request_id, also_device_ids=_device_list_for(request),
     )
     root, message = response_envelope(request=request, response_code=outcome.response_code)
     if request.srv == READ_INVENTORY_SRV and outcome.response_code == ResponseCode.SUCCESS:

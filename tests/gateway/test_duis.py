@@ -122,6 +122,26 @@ def test_real_11_1_firmware_is_acknowledged_for_normal_and_restricted_devices(cl
     assert code_of(document) == "I99" and valid_54(document)
 
 
+def test_11_1_judges_every_device_of_its_list_not_only_the_first(client, supplier, other_supplier):
+    """A firmware distribution cannot carry another supplier's meter, or an unknown one, behind one's own."""
+    DeviceFactory(device_id=TARGET, responsible_supplier=supplier)
+    mine = DeviceFactory(responsible_supplier=supplier, restricted=True, restricted_since=timezone.now())
+    theirs = DeviceFactory(responsible_supplier=other_supplier)
+    listed = f"<sr:DeviceIDList>{TARGET}</sr:DeviceIDList>"
+
+    def send(*device_ids: str) -> str:
+        body = duis("11.1", {listed: f"<sr:DeviceIDList>{','.join((TARGET, *device_ids))}</sr:DeviceIDList>"})
+        return code_of(answer(post(client, body)))
+
+    assert send(mine.device_id.lower()) == "I99"  # restricted meters still take firmware (R169-7)
+    assert send(mine.device_id, theirs.device_id) == "E4"
+    assert send("00-DB-99-99-99-99-99-99") == "E19"
+    logs = list(ServiceRequestLog.objects.filter(srv="11.1").order_by("id").values_list("device_id", "response_code"))
+    assert logs == [(TARGET, "I99"), (TARGET, "E4"), (TARGET, "E19")]
+    refused = ServiceRequestLog.objects.filter(srv="11.1", response_code="E4").get()
+    assert theirs.device_id in refused.detail
+
+
 @pytest.mark.parametrize("restricted", [False, True])
 def test_real_12_2_prenotification_is_accepted_by_the_gateway(gateway_only, client, supplier, restricted):
     if restricted:  # pre-notifying a device already in the SMI does not depend on Restricted either

@@ -20,7 +20,7 @@ from gateway.models import (
 from inventory import duis_handlers
 from inventory.choices import CPLStatus, DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import CPLEntry, Device
-from tests.factories import CPLEntryFactory, HubFactory
+from tests.factories import CPLEntryFactory, DeviceFactory, HubFactory
 from tests.inventory.mp202_fixtures import *  # noqa: F403 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -195,6 +195,18 @@ def test_firmware_gate_through_rest_service_requests(client, enrolled_ppmid, hub
 def test_firmware_gate_through_duis(client, enrolled_ppmid, hub_version, code):
     enrolled_ppmid(hub_version)
     assert post_duis(client, firmware_11_4()) == code
+
+
+def test_firmware_gate_applies_to_every_ppmid_of_the_device_list(client, supplier, enrolled_ppmid):
+    enrolled_ppmid(S1)  # DEVICE: a PPMID in a SMETS1 SMS
+    good_hub = HubFactory(smets_version=S2, responsible_supplier=supplier)
+    good = DeviceFactory(device_type=DeviceType.PPMID, smets_version=S2, hub=good_hub, responsible_supplier=supplier,
+                         status=DeviceStatus.COMMISSIONED)
+    listed = firmware_11_4(good.device_id)
+    assert post_duis(client, listed) == "I99"
+    both = listed.replace(f"<sr:DeviceIDList>{good.device_id}<".encode(),
+                          f"<sr:DeviceIDList>{good.device_id},{DEVICE}<".encode())
+    assert post_duis(client, both) == "E5"
 
 
 def test_firmware_gate_refuses_a_ppmid_not_joined_to_a_hub(client, supplier, dual_mode_ppmid):
