@@ -92,6 +92,11 @@ def test_dcc_filters_the_request_log_and_the_filters_stay_in_the_url(open_as, tr
     expect(page.get_by_text("Nothing matches these filters")).to_be_visible()
     page.goto("/gateway/?device_id=nonsense")
     expect(page.get_by_role("alert")).to_contain_text("EUI-64")
+    # Corrected through htmx, the rows come back and the error beside the field goes away.
+    page.get_by_label("Device ID").fill("")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#log-rows tbody tr").first).to_be_visible()
+    expect(page.locator("#filter-errors-device_id")).to_be_empty()
     # Through htmx too (only the rows are swapped): the rows say the filters were not applied, and why.
     page.goto("/gateway/")
     page.get_by_label("Device ID").fill("nonsense")
