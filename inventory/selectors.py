@@ -6,12 +6,14 @@ existence does not leak.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from inventory.choices import CSP_FOR_REGION, DeviceType
 from inventory.models import Device
 from portal.choices import NETWORK_OPERATOR_ROLES, SUPPLIER_ROLES, PartyRole
-from portal.errors import NotFound
+from portal.errors import NotFound, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import Party
 
@@ -79,8 +81,34 @@ def device_get_for(party: Party | None, device_id: str) -> Device:
         .first()
     )
     if device is None:
-        raise NotFound(f"No device {canonical} in the inventory you can see.", code="device_not_found")
+        raise _not_visible(canonical)
     return device
+
+
+def _not_visible(canonical: str) -> NotFound:
+    return NotFound(f"No device {canonical} in the inventory you can see.", code="device_not_found")
+
+
+class DeviceLookup:
+    """``device_get_for`` for many Device IDs at once (one query): ``lookup.get(raw_id)`` raises exactly what
+    ``device_get_for`` would (``ValidationFailed`` for a malformed ID, ``NotFound`` outside the scope)."""
+
+    def __init__(self, party: Party | None, device_ids: Iterable[str]) -> None:
+        wanted = set()
+        for raw in device_ids:
+            try:
+                wanted.add(normalise_device_id(raw))
+            except ValidationFailed:
+                continue  # reported by get() for its own row
+        queryset = device_queryset_for(party).select_related("prenotifying_supplier", "network_operator", "hub")
+        self._devices = {device.device_id: device for device in queryset.filter(device_id__in=wanted)} if wanted else {}
+
+    def get(self, device_id: str) -> Device:
+        canonical = normalise_device_id(device_id)
+        device = self._devices.get(canonical)
+        if device is None:
+            raise _not_visible(canonical)
+        return device
 
 
 def sms_devices_for(party: Party | None, device: Device) -> tuple[Device | None, list[Device]]:

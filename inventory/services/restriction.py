@@ -26,7 +26,7 @@ from inventory.choices import (
     SmetsVersion,
 )
 from inventory.models import Device, RestrictionChange
-from inventory.selectors import device_get_for
+from inventory.selectors import DeviceLookup
 from portal.choices import OutboxKind, PartyRole
 from portal.errors import Conflict, DomainError, PermissionDenied, RuleRefused, ValidationFailed
 from portal.models import OutboxMessage, Party, User
@@ -375,6 +375,7 @@ def restriction_bulk_apply(*, rows: list[dict], actor: User, channel: Restrictio
     strings (CSV) or JSON values (REST).
     """
     results = []
+    devices = DeviceLookup(actor.party, (str(row.get("device_id") or "").strip() for row in rows))
     for number, row in enumerate(rows, start=first_row_number):
         device_id = str(row.get("device_id") or "").strip()
         restricted = None
@@ -383,7 +384,7 @@ def restriction_bulk_apply(*, rows: list[dict], actor: User, channel: Restrictio
                 raise ValidationFailed("The row has more cells than the header.", code="bad_row")
             restricted = _bulk_boolean(row.get("restricted"), "restricted", required=True)
             attested = _bulk_boolean(row.get("all_reasonable_steps_taken"), "all_reasonable_steps_taken")
-            device = device_get_for(actor.party, device_id)
+            device = devices.get(device_id)
             device_id = device.device_id
             result = restriction_set(
                 device=device, actor=actor, restricted=restricted, reason=str(row.get("reason") or ""),

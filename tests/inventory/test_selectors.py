@@ -5,7 +5,13 @@ import pytest
 
 from inventory.filtersets import DeviceFilterSet, normalise_postcode
 from inventory.models import Device
-from inventory.selectors import device_get_for, device_queryset_for, party_sees_inventory, sms_devices_for
+from inventory.selectors import (
+    DeviceLookup,
+    device_get_for,
+    device_queryset_for,
+    party_sees_inventory,
+    sms_devices_for,
+)
 from portal.errors import NotFound, ValidationFailed
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +62,20 @@ def test_device_lookup_normalises_case_and_hides_out_of_scope_devices(estate, su
         device_get_for(supplier, estate["b_south"]["CHF"].device_id)
     with pytest.raises(ValidationFailed, match="00-DB-12-34-56-78-90-A0"):
         device_get_for(supplier, "not-a-device")
+
+
+def test_many_device_lookup_answers_as_device_get_for_in_one_query(estate, supplier, django_assert_num_queries):
+    mine, theirs = estate["a"]["ESME"], estate["b_south"]["ESME"]
+    raw = [mine.device_id.lower(), theirs.device_id, "nonsense", mine.device_id]
+    with django_assert_num_queries(1):
+        lookup = DeviceLookup(supplier, raw)
+    assert lookup.get(mine.device_id.lower()) == device_get_for(supplier, mine.device_id.lower()) == mine
+    for device_id, error in ((theirs.device_id, NotFound), ("nonsense", ValidationFailed)):
+        with pytest.raises(error) as from_lookup:
+            lookup.get(device_id)
+        with pytest.raises(error) as from_single:
+            device_get_for(supplier, device_id)
+        assert (from_lookup.value.code, from_lookup.value.detail) == (from_single.value.code, from_single.value.detail)
 
 
 def test_sms_lists_the_hub_and_every_joined_device_in_scope(estate, supplier):
