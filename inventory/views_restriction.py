@@ -103,7 +103,7 @@ def restriction_bulk(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, f"{job.total_rows:,} rows are being applied; this page shows the progress.")
             return redirect("inventory:restriction-bulk-job", job_id=job.pk)
-    context = {"form": form, "columns": BULK_COLUMNS, "max_rows": BULK_JOB_MAX_ROWS,
+    context = {"form": form, "columns": BULK_COLUMNS, "max_rows": f"{BULK_JOB_MAX_ROWS:,}",
                "jobs": restriction_bulk_jobs_for(request.user)[:10]}
     return render(request, "inventory/restriction_bulk.html", context)
 
