@@ -85,30 +85,36 @@ def _queue(job_id: int) -> None:
 
 
 def restriction_bulk_job_run(*, job_id: int) -> None:
-    """Apply a job's rows chunk by chunk, each chunk atomic with its outcomes and the job's progress."""
-    job = RestrictionBulkJob.objects.get(pk=job_id)
+    """Apply a job's rows chunk by chunk, each chunk atomic with its outcomes and the job's progress.
+
+    The uploaded rows never change, so they are read once; each chunk locks only the job's counters.
+    """
+    job = RestrictionBulkJob.objects.select_related("user__party").get(pk=job_id)
     if job.is_finished:
         return
+    rows = job.rows
     RestrictionBulkJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING)
     try:
         while True:
             with transaction.atomic():
-                job = RestrictionBulkJob.objects.select_for_update(of=("self",)).select_related("user__party").get(pk=job_id)
-                start = job.processed_rows
-                if start >= job.total_rows:
+                progress = RestrictionBulkJob.objects.select_for_update().only(
+                    "processed_rows", "applied_count", "refused_count").get(pk=job_id)
+                start = progress.processed_rows
+                if start >= len(rows):
                     break
-                chunk = job.rows[start:start + JOB_CHUNK_ROWS]
+                chunk = rows[start:start + JOB_CHUNK_ROWS]
                 results = restriction_bulk_apply(rows=chunk, actor=job.user, channel=job.channel,
                                                  request_id=job.request_id, first_row_number=start + 1)
                 RestrictionBulkRow.objects.bulk_create([
-                    RestrictionBulkRow(job=job, row_number=r.row, device_id=r.device_id[:60], restricted=r.restricted,
-                                       ok=r.ok, code=r.code[:60], detail=r.detail[:500], change_ids=list(r.change_ids))
+                    RestrictionBulkRow(job_id=job_id, row_number=r.row, device_id=r.device_id[:60],
+                                       restricted=r.restricted, ok=r.ok, code=r.code[:60], detail=r.detail[:500],
+                                       change_ids=list(r.change_ids))
                     for r in results
                 ])
-                job.processed_rows = start + len(chunk)
-                job.applied_count += sum(1 for r in results if r.ok)
-                job.refused_count += sum(1 for r in results if not r.ok)
-                job.save(update_fields=["processed_rows", "applied_count", "refused_count"])
+                progress.processed_rows = start + len(chunk)
+                progress.applied_count += sum(1 for r in results if r.ok)
+                progress.refused_count += sum(1 for r in results if not r.ok)
+                progress.save(update_fields=["processed_rows", "applied_count", "refused_count"])
         RestrictionBulkJob.objects.filter(pk=job_id).update(status=JobStatus.DONE, finished_at=timezone.now())
     except Exception as error:
         logger.exception("Restriction bulk job %s failed", job_id)

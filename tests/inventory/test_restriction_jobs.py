@@ -207,3 +207,23 @@ def test_a_nul_character_in_a_synchronous_bulk_row_refuses_only_that_row(api_cli
     assert response.status_code == 200
     assert [(r["ok"], r["code"]) for r in response.json()["results"]] == [(True, ""), (False, "bad_characters")]
     assert list(RestrictionChange.objects.values_list("device_id", flat=True)) == [meters[0].pk]
+
+
+def test_a_job_reads_its_uploaded_rows_once_not_once_per_chunk(db, supplier, make_user, meters, monkeypatch):
+    """A 100,000-row upload is ~17 MB of JSON: reading it per chunk would make a job quadratic in its size."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(restriction_jobs, "JOB_CHUNK_ROWS", 2)
+    monkeypatch.setattr(restriction_jobs, "JOB_INLINE_MAX_ROWS", 0)
+    monkeypatch.setattr(restriction_jobs, "_queue", lambda job_id: None)
+    job = restriction_bulk_job_submit(rows=[set_row(meter) for meter in meters], actor=make_user(supplier))
+
+    with CaptureQueriesContext(connection) as queries:
+        restriction_bulk_job_run(job_id=job.pk)
+
+    reads_of_rows = [q["sql"] for q in queries.captured_queries
+                     if q["sql"].startswith("SELECT") and '"inventory_restrictionbulkjob"."rows"' in q["sql"]]
+    assert len(reads_of_rows) == 1, reads_of_rows
+    job.refresh_from_db()
+    assert (job.status, job.applied_count) == (JobStatus.DONE, 5)
