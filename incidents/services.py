@@ -47,6 +47,7 @@ from portal.eui64 import normalise_device_id
 from portal.models import Party, User
 from portal.selectors import dcc_party
 from portal.services import outbox_enqueue
+from portal.text import contains_nul
 
 logger = logging.getLogger(__name__)
 
@@ -601,6 +602,12 @@ def _check_bulk_size(device_ids: list) -> None:
     if len(device_ids) > BULK_MAX_ROWS:
         raise ValidationFailed(f"At most {BULK_MAX_ROWS:,} rows can be raised at once; split the file.",
                                code="too_many_rows", errors={"device_ids": [f"{len(device_ids):,} rows given."]})
+    for number, device_id in enumerate(device_ids, start=1):
+        if contains_nul(device_id):
+            raise ValidationFailed(
+                f"Row {number} contains a NUL character (\\u0000), which cannot be stored: remove it. Nothing was raised.",
+                code="bad_characters", errors={"device_ids": [f"Row {number} contains a NUL character."]},
+            )
 
 
 def _bulk_raise_rows(*, device_ids: list[str], actor: User, party: Party, channel: IncidentChannel,
@@ -830,7 +837,7 @@ def incident_bulk_job_run(*, job_id: int) -> None:
     try:
         while True:
             with transaction.atomic():
-                job = IncidentBulkJob.objects.select_for_update().select_related("party", "user").get(pk=job_id)
+                job = IncidentBulkJob.objects.select_for_update(of=("self",)).select_related("party", "user").get(pk=job_id)
                 start = job.processed_rows
                 if start >= job.total_rows:
                     break
@@ -848,7 +855,7 @@ def incident_bulk_job_run(*, job_id: int) -> None:
                 job.failed_count += sum(1 for r in results if not r.ok)
                 job.save(update_fields=["processed_rows", "created_count", "failed_count"])
         with transaction.atomic():
-            job = IncidentBulkJob.objects.select_for_update().select_related("party").get(pk=job_id)
+            job = IncidentBulkJob.objects.select_for_update(of=("self",)).select_related("party").get(pk=job_id)
             if job.notified_at is None:
                 _email_bulk_summaries(
                     party=job.party, label=f"upload {job.file_name or job.pk}",

@@ -21,6 +21,7 @@ from inventory.services.restriction import BULK_JOB_MAX_ROWS, restriction_bulk_a
 from portal.choices import JobStatus
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.models import User
+from portal.text import contains_nul
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def restriction_bulk_job_submit(*, rows: list[dict], actor: User, channel: Restr
             code="too_many_rows",
         )
     for number, row in enumerate(rows, start=1):
-        if _contains_nul(row):
+        if contains_nul(row):
             raise ValidationFailed(
                 f"Row {number} contains a NUL character (\\u0000), which cannot be stored: remove it. "
                 "Nothing was changed.", code="bad_characters",
@@ -65,17 +66,6 @@ def restriction_bulk_job_submit(*, rows: list[dict], actor: User, channel: Restr
         restriction_bulk_job_run(job_id=job.pk)
         job.refresh_from_db()
     return job
-
-
-def _contains_nul(value) -> bool:
-    """PostgreSQL text and jsonb cannot hold U+0000, so a row carrying one is refused before it is stored."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(_contains_nul(item) for item in value)
-    return False
 
 
 def _queue(job_id: int) -> None:

@@ -336,6 +336,16 @@ def test_install_code_bulk_of_a_million_rows_is_refused_with_the_limit_and_write
     assert peak < 4 * len(data), f"peak {peak / 2 ** 20:.0f} MiB for a {len(data) / 2 ** 20:.0f} MiB upload"
 
 
+def test_install_code_bulk_with_a_nul_byte_is_refused_whole_and_raises_nothing(page, supplier, installer):
+    (device_id,) = raisable(supplier, installer)
+    data = f"device_id\n{device_id}\n00-DB\x00-12\n".encode()
+
+    response = page.post("/incidents/install-code-requests/bulk/", {"file": upload("ids.csv", data)}, follow=True)
+
+    assert response.status_code == 200 and "Row 2 contains a NUL character" in response.content.decode()
+    assert not Incident.objects.exists() and not IncidentBulkJob.objects.exists()
+
+
 def test_install_code_bulk_malformed_and_formula_rows_get_row_messages_and_a_safe_results_csv(
         page, supplier, installer):
     (device_id,) = raisable(supplier, installer)
