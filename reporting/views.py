@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from gateway.choices import SrvCategory
+from portal.csv_safety import spreadsheet_safe
 from portal.errors import DomainError, ValidationFailed
 from reporting import selectors, services
 from reporting.charts import legend, line_chart
@@ -164,8 +165,15 @@ def report_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([label for _, label in columns])
     for row in _display_rows(kind, report):
-        writer.writerow(["" if row.get(field) is None else row.get(field) for field, _ in columns])
+        writer.writerow([_csv_cell(row.get(field)) for field, _ in columns])
     return response
+
+
+def _csv_cell(value):
+    """Numbers as they are; text (CPL names, codes) never as a spreadsheet formula."""
+    if value is None:
+        return ""
+    return spreadsheet_safe(value) if isinstance(value, str) else value
 
 
 @login_required

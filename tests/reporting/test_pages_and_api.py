@@ -145,6 +145,18 @@ def test_csv_download_is_what_the_page_shows_for_the_party(march_traffic, browse
     assert rows[1:] == [["South", "Consumption data", "4", "3", "1", "75.0", "0", "0"]]
 
 
+def test_firmware_csv_neutralises_formula_text_from_the_cpl(browser_for, dcc_party, supplier):
+    entry = CPLEntryFactory(firmware_version="1.9.0", manufacturer="=HYPERLINK(1)", model="+SUM(A1)")
+    CPLEntryFactory(firmware_version="1.10.0", status=CPLStatus.ACTIVE, manufacturer=entry.manufacturer,
+                    model=entry.model)
+    DeviceFactory(cpl_entry=entry, responsible_supplier=supplier, restricted=True, restricted_since=timezone.now())
+    response = browser_for(dcc_party).get(reverse("reporting:report-csv", args=["restricted-firmware"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert len(rows) == 2, rows
+    assert rows[1][2:4] == ["'=HYPERLINK(1)", "'+SUM(A1)"]
+    assert not [cell for cell in rows[1] if cell[:1] in "=+-@"]
+
+
 def test_index_lists_reports_and_snapshots(march_traffic, browser_for, supplier):
     snapshot_build(kind=ReportKind.PERFORMANCE, month=MARCH)
     html = browser_for(supplier).get(reverse("reporting:report-index")).content.decode()
