@@ -10,13 +10,13 @@ Logs are read newest first with keyset paging on ``(time, id)``: no OFFSET and n
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from gateway.choices import AlertLogName
 from gateway.models import (
@@ -30,9 +30,12 @@ from gateway.models import (
     ServiceRequestLog,
 )
 from inventory.models import Device
+from inventory.postcodes import normalise_postcode
 from inventory.selectors import csp_regions_of
 from portal.errors import PermissionDenied, ValidationFailed
+from portal.eui64 import normalise_device_id
 from portal.models import Party
+from portal.pagination import decode_cursor, encode_cursor
 
 READ_INVENTORY_LIMIT = 17  # sr:DSPInventory holds at most 17 sr:Device
 
@@ -42,13 +45,14 @@ def inventory_read(*, device_id: str = "", mpxn: str = "", uprn: str = "", postc
     """SRV 8.2 Read Inventory: devices matching one DUIS criterion (DeviceID, MPxN, UPRN or PropertyFilter)."""
     devices = Device.objects.select_related("cpl_entry").order_by("device_id")
     if device_id:
-        devices = devices.filter(device_id=device_id.upper())
+        devices = devices.filter(device_id=normalise_device_id(device_id))
     elif mpxn:
         devices = devices.filter(mpxn=mpxn)
     elif uprn:
         devices = devices.filter(uprn=uprn.lstrip("0") or uprn)
     elif postcode and address_identifier:
-        devices = devices.filter(postcode__iexact=postcode, address_identifier__iexact=address_identifier)
+        # Stored postcodes are normalised, so an exact match uses the postcode index (iexact would scan).
+        devices = devices.filter(postcode=normalise_postcode(postcode), address_identifier__iexact=address_identifier)
     else:
         return []
     return list(devices[:READ_INVENTORY_LIMIT])
@@ -89,20 +93,24 @@ class LogFilters:
     restricted: bool | None = None
 
 
-def _cursor_decode(cursor: str | None) -> tuple[str, int] | None:
+def _cursor_decode(cursor: str | None) -> tuple[dt.datetime, int] | None:
     if not cursor:
         return None
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        at, pk = decode_cursor(cursor)
         return dt.datetime.fromisoformat(at), int(pk)
-    except (ValueError, TypeError, UnicodeError) as error:
+    except (DRFValidationError, ValueError, TypeError) as error:
         raise ValidationFailed("Invalid page cursor: use the 'Older' link of the previous page.",
                                code="invalid_cursor") from error
 
 
 def cursor_encode(at: dt.datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([at.isoformat(), pk]).encode()).decode().rstrip("=")
+    return encode_cursor([at.isoformat(), pk])
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in the portal's time zone, as an aware datetime."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def _filtered(rows: QuerySet, filters: LogFilters, *, time_field: str, restricted_field: str) -> QuerySet:
@@ -116,10 +124,11 @@ def _filtered(rows: QuerySet, filters: LogFilters, *, time_field: str, restricte
         rows = rows.filter(party_id=filters.party)
     if filters.response_code and time_field == "requested_at":
         rows = rows.filter(response_code=filters.response_code)
+    # Bounds on the column itself (not its local date), so PostgreSQL prunes partitions and uses the index.
     if filters.date_from:
-        rows = rows.filter(**{f"{time_field}__date__gte": filters.date_from})
+        rows = rows.filter(**{f"{time_field}__gte": _day_start(filters.date_from)})
     if filters.date_to:
-        rows = rows.filter(**{f"{time_field}__date__lte": filters.date_to})
+        rows = rows.filter(**{f"{time_field}__lt": _day_start(filters.date_to + dt.timedelta(days=1))})
     if filters.restricted is not None:
         rows = rows.filter(**{restricted_field: filters.restricted})
     return rows
@@ -131,7 +140,9 @@ def keyset_newest_first(rows: QuerySet, *, time_field: str, cursor: str | None,
     after = _cursor_decode(cursor)
     if after is not None:
         at, pk = after
-        rows = rows.filter(Q(**{f"{time_field}__lt": at}) | Q(**{time_field: at, "id__lt": pk}))
+        # The plain ``<=`` bound lets the (time, id) index start at the cursor; the OR breaks ties on id.
+        rows = rows.filter(Q(**{f"{time_field}__lt": at}) | Q(**{time_field: at, "id__lt": pk}),
+                           **{f"{time_field}__lte": at})
     page = list(rows.order_by(f"-{time_field}", "-id")[: limit + 1])
     if len(page) <= limit:
         return page, None

@@ -13,18 +13,11 @@ from django.db.models import Q, QuerySet
 from inventory.choices import CSPRegion, DeviceStatus, DeviceType, SmetsVersion
 from inventory.forms import DeviceFilterForm
 from inventory.models import Device
+from inventory.postcodes import normalise_postcode
 from portal.eui64 import is_device_id, normalise_device_id
 from portal.models import Party
 
 BARE_EUI64 = re.compile(r"^[0-9A-Fa-f]{16}$")
-POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})$")
-
-
-def normalise_postcode(value: str) -> str:
-    """``sw1a1aa`` -> ``SW1A 1AA``; anything that is not a UK postcode is returned upper-cased."""
-    candidate = value.strip().upper()
-    match = POSTCODE.match(candidate)
-    return f"{match.group(1)} {match.group(2)}" if match else candidate
 
 
 def device_search_q(text: str) -> Q:

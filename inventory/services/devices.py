@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from inventory.choices import CPLStatus, CSPRegion, DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import CPLEntry, Device
+from inventory.postcodes import normalise_postcode
 from inventory.services.products import cpl_counterpart
 from portal.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
@@ -104,6 +105,7 @@ def device_prenotify(
         )
     manufacturer, model, firmware_version = manufacturer.strip(), model.strip(), firmware_version.strip()
     hardware_version = (hardware_version or "").strip()
+    postcode = normalise_postcode(postcode)
 
     entry = _prenotification_cpl_entry(
         device_type=device_type, manufacturer=manufacturer, model=model, hardware_version=hardware_version,

@@ -80,6 +80,8 @@ def _read_inventory(criterion: str) -> bytes:
     "<sr:UPRN>77001234</sr:UPRN>",
     "<sr:PropertyFilter><sr:PostCode>AB1 2CD</sr:PostCode><sr:AddressIdentifier>12</sr:AddressIdentifier>"
     "</sr:PropertyFilter>",
+    "<sr:PropertyFilter><sr:PostCode>ab12cd</sr:PostCode><sr:AddressIdentifier>12</sr:AddressIdentifier>"
+    "</sr:PropertyFilter>",
 ])
 def test_read_inventory_by_mpxn_uprn_and_property_filter(client, supplier, criterion):
     hub = HubFactory(responsible_supplier=supplier, uprn="77001234", postcode="AB1 2CD", address_identifier="12")

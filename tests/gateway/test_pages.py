@@ -1,8 +1,10 @@
 """Gateway pages: scoped logs with filters and keyset paging; DCC-only allow-list editing, audited."""
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gateway.choices import Channel
@@ -76,6 +78,22 @@ def test_filters_by_srv_device_party_code_dates_and_restricted(logged_in, dcc_pa
     assert [r.pk for r in client.get("/gateway/", query).context["rows"]] == [target.pk]
     bad = client.get("/gateway/", {"device_id": "nonsense"})
     assert bad.status_code == 200 and "EUI-64" in bad.content.decode()
+
+
+def test_date_filters_are_whole_local_days_and_compare_the_timestamp_itself(logged_in, dcc_party, supplier):
+    """UK days (BST here): 23:30 on 1 July is in "to 1 July"; 00:30 on 2 July (23:30 UTC on 1 July) is not."""
+    london = ZoneInfo("Europe/London")
+    late = log_row(supplier, at=dt.datetime(2026, 7, 1, 23, 30, tzinfo=london))
+    next_day = log_row(supplier, at=dt.datetime(2026, 7, 2, 0, 30, tzinfo=london))
+    early = log_row(supplier, at=dt.datetime(2026, 7, 1, 0, 10, tzinfo=london))
+    client = logged_in(dcc_party)
+    one_day = client.get("/gateway/", {"date_from": "2026-07-01", "date_to": "2026-07-01"}).context["rows"]
+    assert [r.pk for r in one_day] == [late.pk, early.pk]
+    assert [r.pk for r in client.get("/gateway/", {"date_from": "2026-07-02"}).context["rows"]] == [next_day.pk]
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/gateway/", {"date_from": "2026-07-01", "date_to": "2026-07-01"})
+    log_query = next(q["sql"] for q in queries.captured_queries if "gateway_servicerequestlog" in q["sql"])
+    assert "AT TIME ZONE" not in log_query and "::date" not in log_query  # prunable: no cast on the column
 
 
 def test_log_page_query_count_is_fixed(logged_in, dcc_party, supplier, django_assert_max_num_queries):

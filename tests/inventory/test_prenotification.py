@@ -105,6 +105,16 @@ def test_rest_prenotification_creates_a_pending_device(api_client_for, supplier,
     assert body["prenotifying_supplier"] == supplier.pk == body["responsible_supplier"]
 
 
+def test_prenotified_postcode_is_stored_normalised_so_search_finds_it(api_client_for, supplier, dual_mode_ppmid):
+    client = api_client_for(supplier)
+    response = client.post("/api/v1/devices/prenotify/", {**prenotify_kwargs(DEVICE_ID, "SMETS1"), "postcode": "sw1a1aa"},
+                           format="json")
+    assert response.status_code == 201, response.json()
+    assert Device.objects.get(device_id=DEVICE_ID).postcode == "SW1A 1AA"
+    found = client.get("/api/v1/devices/", {"q": "sw1a 1aa"}).json()["results"]
+    assert [device["device_id"] for device in found] == [DEVICE_ID]
+
+
 def test_rest_prenotification_of_unknown_firmware_is_422_and_nothing_written(api_client_for, supplier, dual_mode_ppmid):
     response = api_client_for(supplier).post("/api/v1/devices/prenotify/", prenotify_kwargs(
         DEVICE_ID, "SMETS2+", firmware_version="9.9.9"), format="json")

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.filtersets import DeviceFilterSet, normalise_postcode
+from inventory.filtersets import DeviceFilterSet
 from inventory.models import Device
+from inventory.postcodes import normalise_postcode
 from inventory.selectors import (
     DeviceLookup,
     device_get_for,
