@@ -197,18 +197,20 @@ def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str 
         )
     judged = _scheduled_srv(body) if entry.srv == CREATE_SCHEDULE_SRV else entry
 
-    device = None
+    device, refusal = None, None
     if entry.targets_device:
-        device = (
-            Device.objects.select_related("cpl_entry", "hub")
-            .annotate(srv_allowed=Exists(RestrictedSrvAllowance.objects.filter(srv_id=judged.srv)))
-            .filter(device_id=device_id).first()
-        )
-    refusal = service_request_decide(entry=entry, judged=judged, device=device, device_id=device_id, party=party,
-                                     command_variant=variant, body=body)
-    if refusal is None and also_device_ids and entry.targets_device:
-        refusal = _first_refusal_in_list(entry=entry, judged=judged, party=party, command_variant=variant, body=body,
-                                         device_ids=also_device_ids, primary=device_id)
+        others, refusal = _clean_device_list(also_device_ids, primary=device_id)
+        devices = _decision_devices(judged, [device_id, *others])
+        device = devices.get(device_id)
+        for judged_id in (device_id, *others):  # in list order: the first refusal answers
+            if refusal is not None:
+                break
+            refusal = service_request_decide(
+                entry=entry, judged=judged, device=devices.get(judged_id), device_id=judged_id, party=party,
+                command_variant=variant, body=body)
+    else:
+        refusal = service_request_decide(entry=entry, judged=judged, device=None, device_id=device_id, party=party,
+                                         command_variant=variant, body=body)
     request_id = request_id or str(uuid.uuid4())
     handler = body_handler_for(entry.srv) if refusal is None and body is not None else None
 
@@ -234,28 +236,27 @@ def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str 
     )
 
 
-def _first_refusal_in_list(*, entry: ServiceReferenceVariant, judged: ServiceReferenceVariant, party: Party,
-                           command_variant: int, body: Any, device_ids: Sequence[str], primary: str) -> Refusal | None:
-    """Judge the rest of a device list (one query for all of them), in list order."""
-    wanted = []
+def _decision_devices(judged: ServiceReferenceVariant, device_ids: list[str]) -> dict[str, Device]:
+    """The devices a decision reads, by Device ID (one query), each with ``srv_allowed`` for ``judged``."""
+    return {
+        device.device_id: device for device in Device.objects.select_related("cpl_entry", "hub")
+        .annotate(srv_allowed=Exists(RestrictedSrvAllowance.objects.filter(srv_id=judged.srv)))
+        .filter(device_id__in=device_ids)
+    }
+
+
+def _clean_device_list(device_ids: Sequence[str], *, primary: str) -> tuple[list[str], Refusal | None]:
+    """The other devices of a list in order, canonical and without repeats; a malformed one refuses the request."""
+    others: dict[str, None] = {}
     for raw in device_ids:
         try:
             canonical = normalise_device_id(raw)
         except ValidationFailed:
-            return Refusal(ResponseCode.UNKNOWN_DEVICE, f"'{str(raw)[:40]}' in the device list is not a valid Device ID.")
-        if canonical != primary and canonical not in wanted:
-            wanted.append(canonical)
-    devices = {
-        device.device_id: device for device in Device.objects.select_related("cpl_entry", "hub")
-        .annotate(srv_allowed=Exists(RestrictedSrvAllowance.objects.filter(srv_id=judged.srv)))
-        .filter(device_id__in=wanted)
-    }
-    for device_id in wanted:
-        refusal = service_request_decide(entry=entry, judged=judged, device=devices.get(device_id), device_id=device_id,
-                                         party=party, command_variant=command_variant, body=body)
-        if refusal is not None:
-            return refusal
-    return None
+            return [], Refusal(ResponseCode.UNKNOWN_DEVICE,
+                               f"'{str(raw)[:40]}' in the device list is not a valid Device ID.")
+        if canonical != primary:
+            others[canonical] = None
+    return list(others), None
 
 
 # --- Alerts (R169-9) ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ Which Device ID a request is about:
 from __future__ import annotations
 
 from gateway import catalogue
+from gateway.catalogue_data import CREATE_SCHEDULE_SRV
 from gateway.choices import Channel, ResponseCode
 from gateway.duis.messages import SR, DuisRequest, add_inventory, parse_request, response_envelope, serialise
 from gateway.selectors import inventory_read
@@ -22,15 +23,17 @@ READ_INVENTORY_SRV = "8.2"
 FIRMWARE_LIST_SRVS = frozenset({"11.1", "11.4"})
 
 
-def _device_id_for(request: DuisRequest) -> str:
+def _device_ids_for(request: DuisRequest) -> list[str]:
+    """The Device IDs the request is about; the first is the one logged."""
     entry = catalogue.srv_get(request.srv)
-    if request.srv == "5.1":
-        return request.body.findtext(f"{SR}DeviceID", "").strip()
+    if request.srv == CREATE_SCHEDULE_SRV:
+        return [request.body.findtext(f"{SR}DeviceID", "").strip()]
     if request.srv in FIRMWARE_LIST_SRVS:
-        return request.body.findtext(f"{SR}DeviceIDList", "").split(",")[0].strip()
+        listed = [item.strip() for item in request.body.findtext(f"{SR}DeviceIDList", "").split(",")]
+        return [item for item in listed if item] or [""]
     if entry is not None and entry.targets_device:
-        return request.target_eui
-    return request.body.findtext(f"{SR}DeviceID", "").strip()
+        return [request.target_eui]
+    return [request.body.findtext(f"{SR}DeviceID", "").strip()]
 
 
 def _read_inventory_criteria(body) -> dict:
@@ -45,21 +48,14 @@ def _read_inventory_criteria(body) -> dict:
     return {}
 
 
-def _device_list_for(request: DuisRequest) -> list[str]:
-    """The other devices of a firmware distribution's ``sr:DeviceIDList`` (after the first)."""
-    if request.srv not in FIRMWARE_LIST_SRVS:
-        return []
-    listed = [item.strip() for item in request.body.findtext(f"{SR}DeviceIDList", "").split(",")]
-    return [item for item in listed[1:] if item]
-
-
 def duis_request_handle(*, data: bytes, party: Party, user) -> bytes:
     """Parse, decide (and log) a DUIS request; return the DUIS response document."""
     request = parse_request(data)
+    device_id, *also_device_ids = _device_ids_for(request)
     outcome = service_request_submit(
-        party=party, user=user, srv=request.srv, device_id=_device_id_for(request),
+        party=party, user=user, srv=request.srv, device_id=device_id,
         command_variant=request.command_variant, channel=Channel.DUIS, body=request.body,
-        request_id=request.request_id, also_device_ids=_device_list_for(request),
+        request_id=request.request_id, also_device_ids=also_device_ids,
     )
     root, message = response_envelope(request=request, response_code=outcome.response_code)
     if request.srv == READ_INVENTORY_SRV and outcome.response_code == ResponseCode.SUCCESS:

@@ -173,3 +173,7 @@ def test_decision_costs_a_fixed_number_of_queries(supplier, django_assert_max_nu
             submit(supplier, "6.2.4", device.device_id)
     with django_assert_max_num_queries(1):
         submit(supplier, "8.2", variant=8)
+    meters = [sms["ESME"].device_id, sms["GSME"].device_id, sms["CHF"].device_id]
+    with django_assert_max_num_queries(2):  # a whole DeviceIDList is read in the same one SELECT
+        outcome = submit(supplier, "11.1", meters[0], variant=8, also_device_ids=meters[1:])
+    assert outcome.response_code == "I99"
