@@ -8,6 +8,7 @@ from django.utils.cache import patch_vary_headers
 
 from inventory.filtersets import DeviceFilterSet
 from inventory.selectors import device_get_for, device_queryset_for, party_sees_inventory, sms_devices_for
+from inventory.services.devices import device_join_refusal
 from portal.errors import DomainError
 from portal.eui64 import is_device_id, normalise_device_id
 
@@ -63,4 +64,7 @@ def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
     except DomainError as error:
         raise Http404(error.detail) from error
     hub, sms_devices = sms_devices_for(party, device)
-    return render(request, "inventory/device_detail.html", {"device": device, "hub": hub, "sms_devices": sms_devices})
+    return render(request, "inventory/device_detail.html", {
+        "device": device, "hub": hub, "sms_devices": sms_devices,
+        "may_join": device_join_refusal(actor=request.user, device=device) is None,
+    })

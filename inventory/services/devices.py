@@ -17,7 +17,7 @@ from inventory.choices import CPLStatus, CSPRegion, DeviceStatus, DeviceType, Sm
 from inventory.models import CPLEntry, Device
 from inventory.postcodes import normalise_postcode
 from inventory.services.products import cpl_counterpart
-from portal.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationFailed
+from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import User
 
@@ -47,6 +47,19 @@ def prenotify_refusal(actor: User) -> PermissionDenied | None:
     party = getattr(actor, "party", None)
     if party is None or not party.is_supplier:
         return PermissionDenied("Only a supplier may pre-notify a device.", code="prenotify_supplier_only")
+    return None
+
+
+def device_join_refusal(*, actor: User, device: Device) -> DomainError | None:
+    """Why ``actor`` may not join ``device`` to a hub (who, and a hub cannot join a hub), or None. The device
+    page asks this before offering the join link; ``device_join_hub`` raises it."""
+    party = getattr(actor, "party", None)
+    if party is None or not (party.is_dcc or party.pk == device.responsible_supplier_id):
+        return PermissionDenied(
+            f"Only the responsible supplier of {device.device_id} may join it to a hub.", code="join_not_responsible",
+        )
+    if device.device_type == DeviceType.CHF:
+        return RuleRefused(f"{device.device_id} is itself a hub and cannot join another hub.", code="join_hub_to_hub")
     return None
 
 
@@ -170,18 +183,14 @@ def device_join_hub(*, actor: User, device: Device, hub: Device, request_id: str
     device type is single-mode and must already have the hub's SMETS version. Only the device's
     responsible supplier or the DCC may join it.
     """
-    party = getattr(actor, "party", None)
-    if party is None or not (party.is_dcc or party.pk == device.responsible_supplier_id):
-        raise PermissionDenied(
-            f"Only the responsible supplier of {device.device_id} may join it to a hub.", code="join_not_responsible",
-        )
+    refusal = device_join_refusal(actor=actor, device=device)
+    if refusal is not None:
+        raise refusal
     if hub.device_type != DeviceType.CHF:
         raise RuleRefused(
             f"{hub.device_id} is a {hub.device_type}, not a Communications Hub Function: devices join a hub.",
             code="join_target_not_hub",
         )
-    if device.device_type == DeviceType.CHF:
-        raise RuleRefused(f"{device.device_id} is itself a hub and cannot join another hub.", code="join_hub_to_hub")
 
     with transaction.atomic():
         device = Device.objects.select_for_update().select_related("cpl_entry").get(pk=device.pk)
@@ -216,7 +225,7 @@ def device_join_hub(*, actor: User, device: Device, hub: Device, request_id: str
         device.save(update_fields=["hub", "smets_version", "cpl_entry", "status", "updated_at"])
     logger.info(
         "Device %s joined hub %s by %s: SMETS %s -> %s (request %s)",
-        device.device_id, hub.device_id, party.code, previous_version, target_version, request_id,
+        device.device_id, hub.device_id, actor.party.code, previous_version, target_version, request_id,
     )
     return device
 

@@ -170,3 +170,12 @@ def test_device_page_links_to_the_join_action_for_suppliers_only(client, db):
     assert join_url in client.get(reverse("inventory:device-detail", args=[ppmid.device_id])).content.decode()
     client.force_login(UserFactory(party=operator))
     assert join_url not in client.get(reverse("inventory:device-detail", args=[ppmid.device_id])).content.decode()
+    # A supplier that pre-notified the device but is no longer responsible for it sees it, but may not join it.
+    gaining = SupplierFactory(code="JNGN")
+    ppmid.prenotifying_supplier, ppmid.responsible_supplier = supplier, gaining
+    ppmid.save()
+    client.force_login(UserFactory(party=supplier))
+    page = client.get(reverse("inventory:device-detail", args=[ppmid.device_id]))
+    assert page.status_code == 200 and join_url not in page.content.decode()
+    client.force_login(UserFactory(party=gaining))
+    assert join_url in client.get(reverse("inventory:device-detail", args=[ppmid.device_id])).content.decode()
