@@ -77,11 +77,6 @@ def restriction_refusal(*, device: Device, actor: User) -> DomainError | None:
     return None
 
 
-def restriction_may_change(*, device: Device, actor: User) -> bool:
-    """True when ``actor`` may set or clear Restricted on ``device`` now."""
-    return restriction_refusal(device=device, actor=actor) is None
-
-
 def restriction_set(
     *,
     device: Device,

@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection, transaction
 
 from inventory.choices import DeviceStatus, DeviceType, LoadManagement, PaymentMode, RestrictionChannel, SmetsVersion
 from inventory.models import Device, RestrictionChange
-from inventory.services.restriction import restriction_check, restriction_may_change, restriction_set
+from inventory.services.restriction import restriction_check, restriction_refusal, restriction_set
 from portal.choices import OutboxKind
 from portal.errors import Conflict, PermissionDenied, RuleRefused, ValidationFailed
 from portal.models import OutboxMessage, Party
@@ -71,7 +71,7 @@ def test_only_responsible_supplier_can_set_restricted(role, sms, make_user, othe
         restriction_set(device=sms["ESME"], actor=make_user(party), **SET)
     assert refused.value.code == "not_responsible_supplier"
     assert "Only the Responsible Supplier" in refused.value.detail
-    assert not restriction_may_change(device=sms["ESME"], actor=make_user(party))
+    assert restriction_refusal(device=sms["ESME"], actor=make_user(party)) is not None
     assert_nothing_changed(sms["ESME"])
 
 
@@ -213,12 +213,12 @@ def test_a_gpf_on_another_hub_is_not_touched(sms, supplier, supplier_user):
 
 
 def test_restriction_check_offers_the_change_only_when_the_service_would_accept_it(sms, supplier_user):
-    assert restriction_may_change(device=sms["ESME"], actor=supplier_user)
+    assert restriction_refusal(device=sms["ESME"], actor=supplier_user) is None
     restriction_check(device=sms["ESME"], actor=supplier_user, restricted=True)
     Device.objects.filter(pk=sms["ESME"].pk).update(payment_mode=PaymentMode.PREPAYMENT)
     sms["ESME"].refresh_from_db()
-    assert not restriction_may_change(device=sms["ESME"], actor=supplier_user)
-    assert not restriction_may_change(device=sms["GPF"], actor=supplier_user)
+    assert restriction_refusal(device=sms["ESME"], actor=supplier_user) is not None
+    assert restriction_refusal(device=sms["GPF"], actor=supplier_user) is not None
     assert not RestrictionChange.objects.exists()
 
 
