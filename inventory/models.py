@@ -298,11 +298,5 @@ class DeviceExtractJob(ProgressJob):
         return f"Extract {self.pk} ({self.status}, {self.processed_rows}/{self.total_rows})"
 
     @property
-    def percent(self) -> int:
-        if self.status == JobStatus.DONE:
-            return 100
-        return 0 if not self.total_rows else min(99, int(self.processed_rows * 100 / self.total_rows))
-
-    @property
     def is_downloadable(self) -> bool:
         return self.status == JobStatus.DONE and bool(self.file)

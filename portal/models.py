@@ -179,7 +179,10 @@ class ProgressJob(models.Model):
 
     @property
     def percent(self) -> int:
-        return 100 if not self.total_rows else min(100, int(self.processed_rows * 100 / self.total_rows))
+        """100 only once the job is done: the last chunk may be processed before the job's final step."""
+        if self.status == JobStatus.DONE:
+            return 100
+        return 0 if not self.total_rows else min(99, int(self.processed_rows * 100 / self.total_rows))
 
     @property
     def is_finished(self) -> bool:

@@ -227,3 +227,11 @@ def test_a_job_reads_its_uploaded_rows_once_not_once_per_chunk(db, supplier, mak
     assert len(reads_of_rows) == 1, reads_of_rows
     job.refresh_from_db()
     assert (job.status, job.applied_count) == (JobStatus.DONE, 5)
+
+
+def test_progress_reaches_100_percent_only_when_the_job_is_done():
+    """Shared by every job (portal.models.ProgressJob): all rows processed is not yet 'done' (summaries, file)."""
+    assert RestrictionBulkJob(total_rows=200, processed_rows=100, status=JobStatus.RUNNING).percent == 50
+    assert RestrictionBulkJob(total_rows=200, processed_rows=200, status=JobStatus.RUNNING).percent == 99
+    assert RestrictionBulkJob(total_rows=200, processed_rows=200, status=JobStatus.DONE).percent == 100
+    assert RestrictionBulkJob(total_rows=0, status=JobStatus.QUEUED).percent == 0
