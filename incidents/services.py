@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import (
-    AWAITING_RESPONSE_STATES,
     ClosureKind,
     IncidentChannel,
     IncidentEventKind,
@@ -37,6 +36,7 @@ from incidents.models import (
     IncidentNote,
     format_reference,
 )
+from incidents.selectors import overdue_q
 from incidents.working_days import add_working_days
 from inventory.choices import DeviceStatus
 from inventory.models import Device
@@ -492,8 +492,7 @@ def incident_detect_sla_breaches(*, today: date | None = None, batch_size: int =
             breached = list(
                 Incident.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("device", "assigned_party")
-                .filter(state__in=AWAITING_RESPONSE_STATES, breached=False, first_response_at__isnull=True,
-                        due_by__lt=today)
+                .filter(overdue_q(today), breached=False, first_response_at__isnull=True)
                 .order_by("due_by", "pk")[:batch_size]
             )
             if not breached:

@@ -7,15 +7,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from incidents.choices import AWAITING_RESPONSE_STATES, IncidentState
-from incidents.models import Incident
+from incidents.selectors import incident_attention_counts
 from portal.choices import OutboxStatus
 from portal.errors import DomainError
 from portal.forms import ApiTokenForm
@@ -48,27 +46,6 @@ def _url(name: str, *args: str, **query: str) -> str | None:
 def _link(label: str, name: str, description: str = "", **query: str) -> QuickLink | None:
     url = _url(name, **query)
     return QuickLink(label=label, url=url, description=description) if url else None
-
-
-def incident_attention(party: Party) -> dict[str, int]:
-    """Open incidents assigned to / raised by ``party``, in one aggregate over the (small) incidents table.
-
-    The filters follow ``incident_assigned_state_idx`` / ``incident_raised_state_idx``; the DCC also
-    sees every overdue incident whoever holds it (``incident_open_due_idx``).
-    """
-    today = timezone.localdate()
-    overdue = Q(state__in=AWAITING_RESPONSE_STATES, due_by__lt=today)
-    scope = Q(assigned_party=party) | Q(raised_by=party)
-    if party.is_dcc:
-        scope |= overdue | Q(state=IncidentState.NOT_INSTALLING_SUPPLIER)
-    return Incident.objects.exclude(state=IncidentState.CLOSED).filter(scope).aggregate(
-        assigned_open=Count("id", filter=Q(assigned_party=party)),
-        assigned_overdue=Count("id", filter=Q(assigned_party=party) & overdue),
-        raised_open=Count("id", filter=Q(raised_by=party)),
-        raised_answered=Count("id", filter=Q(raised_by=party, state=IncidentState.RESPONDED)),
-        all_overdue=Count("id", filter=overdue),
-        to_reassign=Count("id", filter=Q(state=IncidentState.NOT_INSTALLING_SUPPLIER)),
-    )
 
 
 def incident_list_urls(party: Party) -> dict[str, str | None]:
@@ -140,7 +117,7 @@ def home(request: HttpRequest) -> HttpResponse:
     party: Party | None = request.user.party
     context: dict = {"party": party, "device_search_url": _url("inventory:device-list")}
     if party is not None:
-        context["incidents"] = incident_attention(party)
+        context["incidents"] = incident_attention_counts(party)
         context["incident_urls"] = incident_list_urls(party)
         context["quick_links"] = quick_links(party)
         context["reports_url"] = _url("reporting:report-index")
