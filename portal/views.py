@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -31,21 +31,14 @@ class QuickLink:
     description: str = ""
 
 
-def _url(name: str, *args: str, **query: str) -> str | None:
-    """The URL of a page, or None while the section that serves it is not installed yet.
-
-    Sections land in their own issues; the home page offers a link only once its page exists.
-    """
-    try:
-        url = reverse(name, args=args)
-    except NoReverseMatch:
-        return None
+def _url(name: str, *args: str, **query: str) -> str:
+    """The URL of a page, with a query string; a mistyped name fails loudly (NoReverseMatch)."""
+    url = reverse(name, args=args)
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _link(label: str, name: str, description: str = "", **query: str) -> QuickLink | None:
-    url = _url(name, **query)
-    return QuickLink(label=label, url=url, description=description) if url else None
+def _link(label: str, name: str, description: str = "", **query: str) -> QuickLink:
+    return QuickLink(label=label, url=_url(name, **query), description=description)
 
 
 def incident_list_urls(party: Party) -> dict[str, str | None]:
@@ -106,7 +99,7 @@ def quick_links(party: Party) -> list[QuickLink]:
     seen: set[str] = set()
     links = []
     for link in candidates:
-        if link and link.url not in seen:
+        if link.url not in seen:
             seen.add(link.url)
             links.append(link)
     return links
