@@ -18,6 +18,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
+from gateway import catalogue
+from gateway.catalogue_data import CREATE_SCHEDULE_SRV
 from gateway.choices import AlertLogName
 from gateway.models import (
     AlertCode,
@@ -168,9 +170,8 @@ def alert_log_page(*, party: Party, log: str, filters: LogFilters, cursor: str |
 def srv_allow_list() -> list[tuple[ServiceReferenceVariant, bool]]:
     """Every SRV that can be on the restricted-device allow-list, with whether it is allowed now."""
     allowed = set(RestrictedSrvAllowance.objects.values_list("srv_id", flat=True))
-    entries = ServiceReferenceVariant.objects.filter(targets_device=True).exclude(srv="5.1")
-    ordered = sorted(entries, key=lambda s: [int(p) for p in s.srv.split(".")])
-    return [(entry, entry.srv in allowed) for entry in ordered]
+    entries = [entry for entry in catalogue.srv_all() if entry.targets_device and entry.srv != CREATE_SCHEDULE_SRV]
+    return [(entry, entry.srv in allowed) for entry in entries]
 
 
 def alert_allow_list() -> list[tuple[AlertCode, bool]]:

@@ -36,7 +36,7 @@ from django.utils import timezone
 from gateway import catalogue
 from gateway.catalogue_data import CREATE_SCHEDULE_SRV
 from gateway.checks import Refusal, device_checks_run
-from gateway.choices import SUCCESS_CODES, AlertLogName, AllowList, ResponseCode
+from gateway.choices import AlertLogName, AllowList, ResponseCode
 from gateway.duis.handlers import body_handler_for
 from gateway.models import (
     AlertCode,
@@ -64,10 +64,6 @@ class ServiceRequestOutcome:
     srv: ServiceReferenceVariant
     device: Device | None
     log: ServiceRequestLog
-
-    @property
-    def accepted(self) -> bool:
-        return self.response_code in SUCCESS_CODES
 
 
 def _clean_srv(srv: Any) -> ServiceReferenceVariant:

@@ -44,7 +44,6 @@ def log_index(request: HttpRequest) -> HttpResponse:
         rows, next_cursor = [], None
     return _render_log(request, "gateway/log_index.html", {
         "form": form, "rows": rows, "next_cursor": next_cursor, "kind": "requests", "party": party,
-        "nav_section": "gateway",
     })
 
 
@@ -64,7 +63,7 @@ def alert_log(request: HttpRequest, log: str) -> HttpResponse:
         rows, next_cursor = [], None
     return _render_log(request, "gateway/alert_log.html", {
         "form": form, "rows": rows, "next_cursor": next_cursor, "kind": "alerts", "log": log,
-        "log_label": AlertLogName(log).label, "party": party, "nav_section": "gateway",
+        "log_label": AlertLogName(log).label, "party": party,
     })
 
 
@@ -97,5 +96,5 @@ def allow_lists(request: HttpRequest) -> HttpResponse:
         return redirect(f"{request.path}#{data['allow_list']}-{data['item']}")
     return render(request, "gateway/allow_lists.html", {
         "srvs": selectors.srv_allow_list(), "alerts": selectors.alert_allow_list(),
-        "history": selectors.allow_list_history(), "nav_section": "gateway",
+        "history": selectors.allow_list_history(),
     })
