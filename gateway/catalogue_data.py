@@ -33,6 +33,12 @@ CONSUMPTION_SRVS = frozenset({
     "4.10", "4.12.1", "4.12.2", "4.15", "4.16", "4.17", "14.1",
 })
 CREATE_SCHEDULE_SRV = "5.1"
+#: The SRVs the DSP may schedule with 5.1 Create Schedule: DUIS 5.4's ``DSPScheduledServiceReferenceVariant``
+#: enumeration (reference/duis/DUIS Schema V5.4.xsd). Anything else cannot be scheduled.
+DSP_SCHEDULABLE_SRVS = frozenset({
+    "4.2", "4.6.1", "4.6.2", "4.8.1", "4.8.2", "4.8.3", "4.10", "4.12.1", "4.12.2", "4.14", "4.15", "4.16", "4.17",
+    "14.1",
+})
 NON_DEVICE_SRVS_TARGETING_DEVICES = frozenset({CREATE_SCHEDULE_SRV, "11.1", "11.4"})
 CREDENTIAL_SRV_PREFIXES = ("6.15.", "6.24.")
 CREDENTIAL_SRVS = frozenset({"6.17", "6.21", "6.23"})

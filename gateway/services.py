@@ -34,7 +34,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from gateway import catalogue
-from gateway.catalogue_data import CREATE_SCHEDULE_SRV
+from gateway.catalogue_data import CREATE_SCHEDULE_SRV, DSP_SCHEDULABLE_SRVS
 from gateway.checks import Refusal, device_checks_run
 from gateway.choices import AlertLogName, AllowList, ResponseCode
 from gateway.duis.handlers import body_handler_for
@@ -102,10 +102,12 @@ def _scheduled_srv(body: Any) -> ServiceReferenceVariant:
     else:
         value = None
     entry = catalogue.srv_get(str(value or "").strip())
-    if entry is None or not entry.targets_device or entry.srv == CREATE_SCHEDULE_SRV:
+    if entry is None or entry.srv not in DSP_SCHEDULABLE_SRVS:
+        schedulable = ", ".join(sorted(DSP_SCHEDULABLE_SRVS, key=lambda srv: [int(part) for part in srv.split(".")]))
         raise ValidationFailed(
-            "SRV 5.1 Create Schedule needs the device SRV it schedules (scheduled_srv), e.g. 4.6.1.",
-            code="invalid_scheduled_srv", errors={"scheduled_srv": ["A device SRV that can be scheduled."]},
+            f"SRV 5.1 Create Schedule needs the SRV it schedules (scheduled_srv), one of those the DSP may "
+            f"schedule (DUIS DSPScheduledServiceReferenceVariant): {schedulable}.",
+            code="invalid_scheduled_srv", errors={"scheduled_srv": [f"One of {schedulable}."]},
         )
     return entry
 
@@ -135,19 +137,25 @@ def service_request_decide(*, entry: ServiceReferenceVariant, judged: ServiceRef
     """
     if entry.targets_device and device is None:
         return Refusal(ResponseCode.UNKNOWN_DEVICE, f"Device {device_id} is not in the SMI.")
-    if not set(party.roles) & set(entry.eligible_roles):
-        roles = ", ".join(entry.eligible_roles) or "none (DCC only)"
-        return Refusal(
-            ResponseCode.ROLE_NOT_ALLOWED,
-            f"Your party's roles ({', '.join(party.roles)}) may not send SRV {entry.srv}; eligible roles: {roles}.",
-        )
-    if device is not None:
-        if not party_may_address_device(party=party, device=device, entry=entry):
+    # 5.1 Create Schedule carries another SRV: the caller must be allowed both to schedule and to send what it
+    # schedules, so a schedule cannot smuggle an SRV the caller could not send directly (E2, E4).
+    authorised = (entry,) if judged.srv == entry.srv else (entry, judged)
+    for checked in authorised:
+        if not set(party.roles) & set(checked.eligible_roles):
+            roles = ", ".join(checked.eligible_roles) or "none (DCC only)"
+            what = f"SRV {checked.srv}" if checked is entry else f"a schedule of SRV {checked.srv}"
             return Refusal(
-                ResponseCode.NOT_AUTHORISED_FOR_DEVICE,
-                f"Your party is not the Responsible Supplier or network operator of device {device.device_id}: "
-                f"it may not send SRV {entry.srv} to it.",
+                ResponseCode.ROLE_NOT_ALLOWED,
+                f"Your party's roles ({', '.join(party.roles)}) may not send {what}; eligible roles: {roles}.",
             )
+    if device is not None:
+        for checked in authorised:
+            if not party_may_address_device(party=party, device=device, entry=checked):
+                return Refusal(
+                    ResponseCode.NOT_AUTHORISED_FOR_DEVICE,
+                    f"Your party is not the Responsible Supplier or network operator of device {device.device_id}: "
+                    f"it may not send SRV {checked.srv} to it.",
+                )
         if device.status not in judged.accepted_statuses:
             return Refusal(
                 ResponseCode.DEVICE_STATUS,

@@ -10,12 +10,16 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from inventory.choices import CSP_FOR_REGION, DeviceType
+from inventory.choices import CSP_FOR_REGION, DeviceStatus, DeviceType
 from inventory.models import Device
 from portal.choices import NETWORK_OPERATOR_ROLES, SUPPLIER_ROLES, PartyRole
 from portal.errors import NotFound, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import Party
+
+#: Statuses in which the pre-notifying (installing) supplier still sees a device it no longer supplies:
+#: before commissioning, when the gaining supplier may need its install code (MP121).
+PRENOTIFIER_VISIBLE_STATUSES = (DeviceStatus.PENDING, DeviceStatus.WHITELISTED, DeviceStatus.INSTALLED_NOT_COMMISSIONED)
 
 
 def csp_regions_of(party: Party) -> list[str]:
@@ -27,8 +31,10 @@ def device_scope_q(party: Party | None) -> Q | None:
     """The rows ``party`` may see as a ``Q`` (``Q()`` for everything), or ``None`` for nothing.
 
     - DCC service desk: every device.
-    - Supplier (IS/ES/GS): devices it is responsible for or pre-notified (an installing
-      supplier keeps sight of a device it installed until it is commissioned elsewhere).
+    - Supplier (IS/ES/GS): devices it is responsible for, and devices it pre-notified while they are
+      not yet commissioned (the installing supplier answers install-code requests for them, MP121).
+      Once a device is commissioned under another supplier the pre-notifier no longer sees it, and a
+      losing supplier sees nothing of it after the Change of Supplier (DOMAIN.md, "Privacy").
     - Network operator (ED/GT): devices on its network (read-only; no write path offers them).
     - CSP: devices in its region and the matching 4G region.
     - Other User and Registered Supplier Agent: nothing in the SSI inventory.
@@ -41,7 +47,8 @@ def device_scope_q(party: Party | None) -> Q | None:
         return Q()
     conditions: list[Q] = []
     if roles & SUPPLIER_ROLES:
-        conditions += [Q(responsible_supplier=party), Q(prenotifying_supplier=party)]
+        conditions += [Q(responsible_supplier=party),
+                       Q(prenotifying_supplier=party, status__in=PRENOTIFIER_VISIBLE_STATUSES)]
     if roles & NETWORK_OPERATOR_ROLES:
         conditions.append(Q(network_operator=party))
     if PartyRole.CSP in roles and party.csp_region:

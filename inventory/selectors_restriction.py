@@ -9,17 +9,41 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
-from inventory.models import Device, RestrictionChange
+from inventory.models import Device, RestrictionChange, SupplierChange
+from inventory.selectors import csp_regions_of
 from portal.csv_safety import EchoWriter, spreadsheet_safe
+from portal.models import Party
 
 HISTORY_CSV_COLUMNS = ["at", "device_id", "actor", "party", "old_value", "new_value", "reason", "attested",
                        "channel", "request_id", "id", "cascaded_from"]
 
 
-def restriction_history_for(device: Device) -> QuerySet[RestrictionChange]:
-    """The device's restriction changes, newest first (ids grow with time), with who made them."""
-    return (RestrictionChange.objects.filter(device=device)
-            .select_related("device", "actor", "party").order_by("-id"))
+def restriction_history_for(device: Device, party: Party | None) -> QuerySet[RestrictionChange]:
+    """The device's restriction changes that ``party`` may read, newest first (ids grow with time).
+
+    A party reads a device's history only for the time it may see the device (DOMAIN.md, "Privacy"):
+    the DCC, the current Responsible Supplier, the device's network operator and its region's CSP read
+    all of it; a supplier that sees the device for another reason (its pre-notifier, before
+    commissioning) reads only what was recorded up to the moment it lost the device on a Change of
+    Supplier, and nothing if it never supplied it.
+    """
+    changes = RestrictionChange.objects.filter(device=device).select_related("device", "actor", "party").order_by("-id")
+    if party is None:
+        return changes.none()
+    if _reads_whole_history(device, party):
+        return changes
+    lost_at = (SupplierChange.objects.filter(device=device, old_supplier=party)
+               .order_by("-at").values_list("at", flat=True).first())
+    return changes.none() if lost_at is None else changes.filter(at__lte=lost_at)
+
+
+def _reads_whole_history(device: Device, party: Party) -> bool:
+    return (
+        party.is_dcc
+        or device.responsible_supplier_id == party.pk
+        or device.network_operator_id == party.pk
+        or (party.is_csp and device.csp_region in csp_regions_of(party))
+    )
 
 
 def _history_rows(changes: QuerySet[RestrictionChange]) -> Iterator[str]:
@@ -34,9 +58,10 @@ def _history_rows(changes: QuerySet[RestrictionChange]) -> Iterator[str]:
         ])
 
 
-def restriction_history_csv_response(device: Device) -> StreamingHttpResponse:
-    """The device's whole restriction history as a streamed CSV download."""
-    response = StreamingHttpResponse(_history_rows(restriction_history_for(device)), content_type="text/csv; charset=utf-8")
+def restriction_history_csv_response(device: Device, party: Party | None) -> StreamingHttpResponse:
+    """The device's restriction history that ``party`` may read, as a streamed CSV download."""
+    response = StreamingHttpResponse(_history_rows(restriction_history_for(device, party)),
+                                     content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="restriction-history-{device.device_id}.csv"'
     response["Cache-Control"] = "no-store"
     return response

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 
 from inventory.forms_devices import DeviceJoinForm, DevicePrenotifyForm
 from inventory.selectors import device_get_for
-from inventory.services.devices import device_join_hub, device_prenotify, hub_get, prenotify_refusal
+from inventory.services.devices import device_join_hub, device_prenotify, prenotify_refusal
 from inventory.services.products import cpl_is_dual_mode
 from portal.errors import DomainError
 
@@ -54,16 +54,16 @@ def device_join_view(request: HttpRequest, device_id: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            hub = hub_get(device_id=form.cleaned_data["hub_id"])
             previous_version = device.smets_version
-            device = device_join_hub(actor=request.user, device=device, hub=hub, request_id=request.request_id)
+            device = device_join_hub(actor=request.user, device=device, hub_id=form.cleaned_data["hub_id"],
+                                     request_id=request.request_id)
         except DomainError as error:
             _show_domain_error(form, error, field_map={"device_id": "hub_id"})
             status = error.status_code
         else:
             change = (f"its SMETS version changed from {previous_version} to {device.smets_version}"
                       if previous_version != device.smets_version else f"it stays {device.smets_version}")
-            messages.success(request, f"{device.device_id} joined hub {hub.device_id}; {change}.")
+            messages.success(request, f"{device.device_id} joined hub {device.hub.device_id}; {change}.")
             return redirect("inventory:device-join", device_id=device.device_id)
     if form.errors and status == 200:
         status = 400

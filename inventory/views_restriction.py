@@ -80,7 +80,7 @@ def restriction_device(request: HttpRequest, device_id: str) -> HttpResponse:
 
 @login_required
 def restriction_history_csv(request: HttpRequest, device_id: str) -> HttpResponse:
-    return restriction_history_csv_response(_visible_device(request, device_id))
+    return restriction_history_csv_response(_visible_device(request, device_id), request.user.party)
 
 
 @login_required

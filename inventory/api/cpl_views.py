@@ -19,7 +19,7 @@ from inventory.api.cpl_serializers import (
 from inventory.filtersets_cpl import CPLEntryFilterSet
 from inventory.selectors import device_get_for
 from inventory.selectors_cpl import cpl_entry_list
-from inventory.services.devices import device_join_hub, device_prenotify, hub_get
+from inventory.services.devices import device_join_hub, device_prenotify
 from inventory.services.products import cpl_entry_add, cpl_entry_set_status
 
 
@@ -78,6 +78,6 @@ class DeviceJoinView(APIView):
         data = DeviceJoinSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         device = device_get_for(request.user.party, device_id)
-        hub = hub_get(device_id=data.validated_data["hub_id"])
-        device = device_join_hub(actor=request.user, device=device, hub=hub, request_id=_request_id(request))
+        device = device_join_hub(actor=request.user, device=device, hub_id=data.validated_data["hub_id"],
+                                 request_id=_request_id(request))
         return Response(Mp202DeviceSerializer(device).data)

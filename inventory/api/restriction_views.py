@@ -72,11 +72,12 @@ class DeviceRestrictionHistoryView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no device
             return RestrictionChange.objects.none()
         self.device = device_get_for(self.request.user.party, self.kwargs["device_id"])
-        return restriction_history_for(self.device)
+        return restriction_history_for(self.device, self.request.user.party)
 
     def list(self, request, *args, **kwargs):
         if request.query_params.get("format") == "csv":
-            return restriction_history_csv_response(device_get_for(request.user.party, kwargs["device_id"]))
+            party = request.user.party
+            return restriction_history_csv_response(device_get_for(party, kwargs["device_id"]), party)
         return super().list(request, *args, **kwargs)
 
 

@@ -19,7 +19,7 @@ from inventory.postcodes import normalise_postcode
 from inventory.services.products import cpl_counterpart
 from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
-from portal.models import User
+from portal.models import Party, User
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +50,39 @@ def prenotify_refusal(actor: User) -> PermissionDenied | None:
     return None
 
 
-def device_join_refusal(*, actor: User, device: Device) -> DomainError | None:
-    """Why ``actor`` may not join ``device`` to a hub (who, and a hub cannot join a hub), or None. The device
-    page asks this before offering the join link; ``device_join_hub`` raises it."""
+def device_join_refusal(*, actor: User, device: Device, hub: Device | None = None) -> DomainError | None:
+    """Why ``actor`` may not join ``device`` to a hub, or None. The device page asks this (without a hub)
+    before offering the join link; ``device_join_hub`` raises it (with the hub).
+
+    - only the device's Responsible Supplier or the DCC;
+    - a hub cannot join a hub;
+    - a meter already commissioned in an SMS stays there (moving an SMS is a hub replacement, not a join;
+      joining its own hub again changes nothing and is allowed);
+    - the hub must be of an SMS the actor has a part in (``party_has_part_in_sms``): the gas and
+      electricity suppliers of one premises share one hub, but a supplier cannot put its meter into a
+      stranger's SMS, where a restriction would cascade to that stranger's gas proxy.
+    """
+    refusal = _join_actor_refusal(actor=actor, device=device)
+    if refusal is not None:
+        return refusal
+    party = actor.party
+    if device.status == DeviceStatus.COMMISSIONED and device.hub_id is not None and (hub is None or hub.pk != device.hub_id):
+        return Conflict(
+            f"{device.device_id} is already commissioned in the Smart Metering System of hub "
+            f"{device.hub.device_id}: it cannot join another hub.",
+            code="join_already_commissioned",
+        )
+    if hub is not None and not party_has_part_in_sms(party=party, hub=hub):
+        return PermissionDenied(
+            f"Hub {hub.device_id} serves a Smart Metering System in which {party.code} supplies no device: "
+            f"only the suppliers of its premises may join devices to it.",
+            code="join_hub_not_yours",
+        )
+    return None
+
+
+def _join_actor_refusal(*, actor: User, device: Device) -> DomainError | None:
+    """Who may join ``device`` at all (its Responsible Supplier or the DCC), and a hub joins no hub."""
     party = getattr(actor, "party", None)
     if party is None or not (party.is_dcc or party.pk == device.responsible_supplier_id):
         return PermissionDenied(
@@ -61,6 +91,16 @@ def device_join_refusal(*, actor: User, device: Device) -> DomainError | None:
     if device.device_type == DeviceType.CHF:
         return RuleRefused(f"{device.device_id} is itself a hub and cannot join another hub.", code="join_hub_to_hub")
     return None
+
+
+def party_has_part_in_sms(*, party: Party | None, hub: Device) -> bool:
+    """Whether ``party`` may add devices to ``hub``'s SMS: the DCC, the hub's Responsible Supplier, or the
+    Responsible Supplier of a device joined to it (the gas supplier of a dual-fuel premises holds its GPF)."""
+    if party is None:
+        return False
+    if party.is_dcc or hub.responsible_supplier_id == party.pk:
+        return True
+    return Device.objects.filter(hub_id=hub.pk, responsible_supplier=party).exists()
 
 
 def device_prenotify(
@@ -174,18 +214,25 @@ def _prenotification_cpl_entry(
     return entry
 
 
-def device_join_hub(*, actor: User, device: Device, hub: Device, request_id: str = "") -> Device:
+def device_join_hub(*, actor: User, device: Device, hub: Device | None = None, hub_id: str = "",
+                    request_id: str = "") -> Device:
     """Join ``device`` to ``hub``'s Smart Metering System (SRV 8.11 Add): it is put in the hub's device
     log (Pending becomes Whitelisted).
 
     A PPMID takes the hub's SMETS version whatever it was pre-notified as, and its CPL row switches to
     the row for that version; refused if the CPL has no such row (R202-3, nothing changes). Every other
     device type is single-mode and must already have the hub's SMETS version. Only the device's
-    responsible supplier or the DCC may join it.
+    responsible supplier or the DCC may join it, to a hub of an SMS it has a part in.
+
+    ``hub`` is the hub itself (DUIS 8.11 is addressed to it) or ``hub_id`` its Device ID as a user typed
+    it (pages, REST): looked up only once the actor may join the device at all, so who is refused
+    before anything is said about the hub.
     """
-    refusal = device_join_refusal(actor=actor, device=device)
+    refusal = _join_actor_refusal(actor=actor, device=device)
     if refusal is not None:
         raise refusal
+    if hub is None:
+        hub = hub_get(actor=actor, device_id=hub_id)
     if hub.device_type != DeviceType.CHF:
         raise RuleRefused(
             f"{hub.device_id} is a {hub.device_type}, not a Communications Hub Function: devices join a hub.",
@@ -195,6 +242,9 @@ def device_join_hub(*, actor: User, device: Device, hub: Device, request_id: str
     with transaction.atomic():
         device = Device.objects.select_for_update().select_related("cpl_entry").get(pk=device.pk)
         hub = Device.objects.select_for_update().get(pk=hub.pk)
+        refusal = device_join_refusal(actor=actor, device=device, hub=hub)
+        if refusal is not None:
+            raise refusal
         if device.status not in JOINABLE_STATUSES:
             raise Conflict(f"{device.device_id} is {device.status} and cannot join a hub.", code="join_device_status")
         if hub.status not in HUB_USABLE_STATUSES:
@@ -230,13 +280,15 @@ def device_join_hub(*, actor: User, device: Device, hub: Device, request_id: str
     return device
 
 
-def hub_get(*, device_id: str) -> Device:
-    """The hub (CHF) with this Device ID, or ``NotFound``. Devices of other parties join a shared hub (the
-    electricity and gas suppliers of one premises), so the lookup is not party-scoped; it answers only for
-    CHFs, so it reveals nothing about other devices."""
+def hub_get(*, actor: User, device_id: str) -> Device:
+    """The hub (CHF) with this Device ID that ``actor`` may join devices to, or ``NotFound``.
+
+    The hub of a shared premises may be another supplier's, so the lookup is not the inventory scope but
+    ``party_has_part_in_sms``; a hub outside it is answered as unknown, so its existence does not leak.
+    """
     device_id = normalise_device_id(device_id)
     hub = Device.objects.filter(device_id=device_id, device_type=DeviceType.CHF).first()
-    if hub is None:
+    if hub is None or not party_has_part_in_sms(party=getattr(actor, "party", None), hub=hub):
         raise NotFound(f"There is no hub (CHF) {device_id} in the Smart Metering Inventory.", code="hub_not_found",
                        errors={"hub_id": ["No hub with this Device ID."]})
     return hub

@@ -66,6 +66,9 @@ def restriction_check(*, device: Device, actor: User, restricted: bool | None = 
     _check_not_a_no_op(device=device, restricted=target)
     if target:
         _check_eligible_to_set(device)
+    gpf = _gas_proxy_for(device, restricted=target, lock=False)
+    if gpf is not None:
+        _check_cascade_actor(gsme=device, gpf=gpf, actor=actor)
 
 
 def restriction_refusal(*, device: Device, actor: User) -> DomainError | None:
@@ -122,10 +125,12 @@ def restriction_set(
             "actor": actor, "party": actor.party, "at": now, "old_value": not restricted, "new_value": restricted,
             "reason": reason, "attested": bool(attested), "channel": channel, "request_id": request_id or "",
         }
+        gpf = _gas_proxy_for(locked, restricted=restricted, lock=True)
+        if gpf is not None:
+            _check_cascade_actor(gsme=locked, gpf=gpf, actor=actor)
         _apply(locked, restricted=restricted, now=now)
         primary = RestrictionChange.objects.create(device=locked, **common)
         changes = [primary]
-        gpf = _gas_proxy_for(locked, restricted=restricted)
         if gpf is not None:
             _apply(gpf, restricted=restricted, now=now)
             changes.append(RestrictionChange.objects.create(device=gpf, cascaded_from=primary, **common))
@@ -144,6 +149,21 @@ def _check_actor(*, device: Device, actor: User) -> None:
             f"Only the Responsible Supplier of device {device.device_id} can set or clear Restricted mode; "
             f"{who} its Responsible Supplier.",
             code="not_responsible_supplier",
+        )
+
+
+def _check_cascade_actor(*, gsme: Device, gpf: Device, actor: User) -> None:
+    """Every device a change touches passes the actor rule of the device asked for (R169-1, R169-2).
+
+    The GPF of a GSME's SMS follows it; if that GPF has another Responsible Supplier the change would
+    alter another supplier's device, so the whole change is refused and nothing is written.
+    """
+    if gpf.responsible_supplier_id != actor.party.pk:
+        raise PermissionDenied(
+            f"Gas meter {gsme.device_id} shares hub {gpf.hub.device_id if gpf.hub_id else ''} with gas proxy "
+            f"{gpf.device_id}, whose Responsible Supplier is not {actor.party.code}: Restricted mode would change "
+            f"another supplier's device, so nothing was changed. Ask the DCC service desk to correct the SMS.",
+            code="cascade_not_responsible_supplier",
         )
 
 
@@ -218,16 +238,15 @@ def _apply(device: Device, *, restricted: bool, now) -> None:
     device.save(update_fields=["restricted", "restricted_since", "updated_at"])
 
 
-def _gas_proxy_for(device: Device, *, restricted: bool) -> Device | None:
-    """The locked GPF of a GSME's SMS that still needs the change (R169-1), or None."""
+def _gas_proxy_for(device: Device, *, restricted: bool, lock: bool) -> Device | None:
+    """The GPF of a GSME's SMS that still needs the change (R169-1), locked when ``lock``, or None."""
     if device.device_type != DeviceType.GSME or device.hub_id is None:
         return None
-    return (
-        Device.objects.select_for_update()
-        .filter(hub_id=device.hub_id, device_type=DeviceType.GPF)
-        .exclude(restricted=restricted)
-        .order_by("pk").first()
-    )
+    gpfs = Device.objects.select_related("hub")
+    if lock:
+        gpfs = gpfs.select_for_update(of=("self",))
+    gpfs = gpfs.filter(hub_id=device.hub_id, device_type=DeviceType.GPF).exclude(restricted=restricted)
+    return gpfs.order_by("pk").first()
 
 
 def csp_party_for(device: Device) -> Party | None:

@@ -27,7 +27,7 @@ def restriction_panel(context, device: Device) -> dict:
     signed_in = user is not None and user.is_authenticated
     refusal = restriction_refusal(device=device, actor=user) if signed_in else None
     may_change = signed_in and refusal is None
-    history = list(restriction_history_for(device)[: PANEL_HISTORY_ROWS + 1])
+    history = list(restriction_history_for(device, getattr(user, "party", None))[: PANEL_HISTORY_ROWS + 1])
     return {
         "device": device,
         "request": request,

@@ -100,7 +100,7 @@ def test_create_schedule_of_a_restricted_srv_is_refused_e72(supplier, restricted
     outcome = submit(supplier, "5.1", restricted_meter.device_id, variant=8, body={"scheduled_srv": "4.6.1"})
     assert outcome.response_code == "E72" and "schedule of SRV 4.6.1" in outcome.detail
     assert submit(supplier, "5.1", restricted_meter.device_id, variant=8,
-                  body={"scheduled_srv": "11.2"}).response_code == "I0"
+                  body={"scheduled_srv": "4.14"}).response_code == "I0"
     assert submit(supplier, "5.1", meter.device_id, variant=8, body={"scheduled_srv": "4.6.1"}).response_code == "I0"
 
 

@@ -170,9 +170,11 @@ def test_device_page_links_to_the_join_action_for_suppliers_only(client, db):
     assert join_url in client.get(reverse("inventory:device-detail", args=[ppmid.device_id])).content.decode()
     client.force_login(UserFactory(party=operator))
     assert join_url not in client.get(reverse("inventory:device-detail", args=[ppmid.device_id])).content.decode()
-    # A supplier that pre-notified the device but is no longer responsible for it sees it, but may not join it.
+    # A supplier that pre-notified the device but is no longer responsible for it sees it (until it is
+    # commissioned under the gaining supplier), but may not join it.
     gaining = SupplierFactory(code="JNGN")
     ppmid.prenotifying_supplier, ppmid.responsible_supplier = supplier, gaining
+    ppmid.status = "InstalledNotCommissioned"
     ppmid.save()
     client.force_login(UserFactory(party=supplier))
     page = client.get(reverse("inventory:device-detail", args=[ppmid.device_id]))
