@@ -33,6 +33,9 @@ HUB_USABLE_STATUSES = frozenset({
     DeviceStatus.PENDING, DeviceStatus.WHITELISTED, DeviceStatus.INSTALLED_NOT_COMMISSIONED, DeviceStatus.COMMISSIONED,
 })
 
+#: Device types an SMS holds at most one of: its GSME and the GPF that serves it keep one Restricted flag.
+ONE_PER_SMS_TYPES = frozenset({DeviceType.GSME, DeviceType.GPF})
+
 _MPXN = re.compile(r"^\d{1,13}$")
 _UPRN = re.compile(r"^\d{1,12}$")
 
@@ -78,6 +81,15 @@ def device_join_refusal(*, actor: User, device: Device, hub: Device | None = Non
             f"only the suppliers of its premises may join devices to it.",
             code="join_hub_not_yours",
         )
+    if hub is not None and device.device_type in ONE_PER_SMS_TYPES:
+        present = (Device.objects.filter(hub_id=hub.pk, device_type=device.device_type).exclude(pk=device.pk)
+                   .values_list("device_id", flat=True).first())
+        if present is not None:
+            return Conflict(
+                f"Hub {hub.device_id} already has a {device.device_type} ({present}): a Smart Metering System has one "
+                f"gas meter and one gas proxy, which follow each other (R169-1).",
+                code="join_sms_has_one",
+            )
     return None
 
 

@@ -245,3 +245,15 @@ def test_losing_supplier_reads_no_history_recorded_after_the_change(make_user, d
     assert [row.new_value for row in restriction_history_for(gsme, brkw)] == [False, True]
     assert restriction_history_for(gsme, SupplierFactory(code="NEVR")).count() == 0
     assert restriction_history_for(gsme, dcc_party).count() == 2
+
+
+def test_an_sms_takes_no_second_gas_meter_so_gsme_and_gpf_keep_one_flag(make_user, hrth):
+    """Found by the model-based test: a second GSME joined to a hub whose GPF follows a restricted GSME would
+    disagree with that GPF once commissioned."""
+    sms = make_sms(supplier=hrth)
+    second = DeviceFactory(device_type=DeviceType.GSME, status=DeviceStatus.PENDING, hub=None, responsible_supplier=hrth)
+    with pytest.raises(Exception) as refused:
+        device_join_hub(actor=make_user(hrth), device=second, hub=sms["CHF"])
+    assert getattr(refused.value, "code", "") == "join_sms_has_one"
+    second.refresh_from_db()
+    assert second.hub is None
