@@ -9,7 +9,6 @@ from portal.models import Party
 from portal.services import api_token_issue
 from tests.factories import NetworkOperatorFactory, SupplierFactory, UserFactory
 
-
 #: ``--hypothesis-profile=long``: the long property and model-based runs (minutes, not part of ``make test``).
 hypothesis_settings.register_profile("long", max_examples=300, stateful_step_count=50, deadline=None)
 
