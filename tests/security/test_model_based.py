@@ -36,7 +36,7 @@ from incidents.services import (
     incident_reveal_install_code,
 )
 from inventory.choices import DeviceStatus, DeviceType, RestrictionChannel, SmetsVersion
-from inventory.models import Device, RestrictionChange
+from inventory.models import Device, RestrictionChange, SupplierChange
 from inventory.selectors import device_queryset_for
 from inventory.services.devices import device_join_hub, device_prenotify
 from inventory.services.restriction import restriction_bulk_apply, restriction_set
@@ -361,11 +361,11 @@ class PortalMachine(RuleBasedStateMachine):
 
     @invariant()
     def each_flag_change_has_one_audit_row_and_one_csp_message(self) -> None:
+        """... and each audit row names the party that was the device's Responsible Supplier at that moment."""
         assert RestrictionChange.objects.count() == self.world.flag_changes
         assert OutboxMessage.objects.filter(source__startswith="restriction:").count() == self.world.csp_messages
         for change in RestrictionChange.objects.select_related("device"):
-            assert change.party_id == change.device.responsible_supplier_id or change.party_id in {
-                m.responsible for m in self.world.devices.values()}  # a later CoS may have moved the device on
+            assert change.party_id == _responsible_at(change.device, change.at), change.device.device_id
 
     @invariant()
     def audit_chain_verifies(self) -> None:
@@ -401,6 +401,15 @@ class PortalMachine(RuleBasedStateMachine):
     @invariant()
     def open_requests_keep_a_state(self) -> None:
         assert not Incident.objects.exclude(state__in=IncidentState.values).exists()
+
+
+def _responsible_at(device: Device, at) -> int | None:
+    """The device's Responsible Supplier at ``at``, read back from its Change of Supplier history."""
+    before = SupplierChange.objects.filter(device=device, at__lte=at).order_by("-at", "-id").first()
+    if before is not None:
+        return before.new_supplier_id
+    after = SupplierChange.objects.filter(device=device, at__gt=at).order_by("at", "id").first()
+    return after.old_supplier_id if after is not None else device.responsible_supplier_id
 
 
 def _in_scope(party: Party, device: DeviceModel) -> bool:
