@@ -47,7 +47,7 @@ from portal.eui64 import normalise_device_id
 from portal.models import Party, User
 from portal.selectors import dcc_party
 from portal.services import outbox_enqueue
-from portal.text import contains_nul
+from portal.text import refuse_unstorable
 
 logger = logging.getLogger(__name__)
 
@@ -303,6 +303,7 @@ def incident_add_note(*, incident: Incident, actor: User, body: str, install_cod
     if party.pk not in (incident.raised_by_id, incident.assigned_party_id) and not party.is_dcc:
         raise PermissionDenied("Only the raising party, the assigned party and the DCC service desk can add notes.")
     body = (body or "").strip()
+    refuse_unstorable(body, subject="The note", field="body")
     code = None
     if install_code not in (None, ""):
         if party.pk != incident.assigned_party_id or party.is_dcc:
@@ -360,6 +361,7 @@ def incident_answer_not_installing_supplier(*, incident: Incident, actor: User, 
                                code="not_the_assignee")
     if incident.state != IncidentState.ASSIGNED:
         raise Conflict(f"Incident {incident.reference} is {incident.get_state_display()}; it cannot be answered now.")
+    refuse_unstorable(body, subject="The comment", field="body")
     now = timezone.now()
     previous = incident.state
     service_desk = dcc_party()
@@ -420,6 +422,7 @@ def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Inci
     else:
         raise PermissionDenied("Only the party that raised the incident can close it.", code="not_the_raiser")
     _require_open(incident)
+    refuse_unstorable(reason, subject="The reason", field="reason")
     previous = incident.state
     incident.state = IncidentState.CLOSED
     incident.closed_at, incident.closed_by, incident.closure_kind = timezone.now(), actor, kind
@@ -602,11 +605,7 @@ def _check_bulk_size(device_ids: list) -> None:
         raise ValidationFailed(f"At most {BULK_MAX_ROWS:,} rows can be raised at once; split the file.",
                                code="too_many_rows", errors={"device_ids": [f"{len(device_ids):,} rows given."]})
     for number, device_id in enumerate(device_ids, start=1):
-        if contains_nul(device_id):
-            raise ValidationFailed(
-                f"Row {number} contains a NUL character (\\u0000), which cannot be stored: remove it. Nothing was raised.",
-                code="bad_characters", errors={"device_ids": [f"Row {number} contains a NUL character."]},
-            )
+        refuse_unstorable(device_id, subject=f"Row {number}", field="device_ids", unchanged="Nothing was raised.")
 
 
 def _bulk_raise_rows(*, device_ids: list[str], actor: User, party: Party, channel: IncidentChannel,

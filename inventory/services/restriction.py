@@ -31,6 +31,7 @@ from portal.choices import OutboxKind, PartyRole
 from portal.errors import Conflict, DomainError, PermissionDenied, RuleRefused, ValidationFailed
 from portal.models import OutboxMessage, Party, User
 from portal.services import outbox_enqueue
+from portal.text import refuse_unstorable
 
 #: Meters a supplier may restrict. A GPF follows its GSME (R169-1) and is never set on its own.
 RESTRICTABLE_TYPES = frozenset({DeviceType.ESME, DeviceType.GSME})
@@ -101,11 +102,7 @@ def restriction_set(
                 "A reason is required to set or clear Restricted mode.",
                 code="reason_required", errors={"reason": ["Give the reason for the change."]},
             )
-        if "\x00" in reason:
-            raise ValidationFailed(
-                "The reason contains a NUL character, which cannot be stored: remove it.",
-                code="bad_characters", errors={"reason": ["Remove the NUL (\\u0000) character."]},
-            )
+        refuse_unstorable(reason, subject="The reason", field="reason", unchanged="")
         _check_device_kind(locked)
         _check_not_a_no_op(device=locked, restricted=restricted)
         if restricted:
