@@ -8,7 +8,10 @@ and the one check for text PostgreSQL cannot store (``portal.text``).
 """
 from __future__ import annotations
 
+import json
+
 import pytest
+from rest_framework.test import APIClient
 
 from incidents.models import IncidentNote
 from incidents.services import incident_add_note, incident_raise_install_code_request
@@ -17,6 +20,7 @@ from inventory.models import RestrictionBulkJob, RestrictionChange
 from inventory.services.restriction import restriction_set
 from portal.errors import ValidationFailed
 from portal.models import OutboxMessage
+from portal.services import api_token_issue
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory, make_sms
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +37,47 @@ def supplier_user(supplier):
 
 
 @pytest.fixture
+def dcc_user(dcc_party):
+    return UserFactory(party=dcc_party, username="malformed-dcc")
+
+
+def _api(user) -> APIClient:
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user, name='malformed')[1]}")
+    return client
+
+
+@pytest.fixture
+def api(supplier_user) -> APIClient:
+    return _api(supplier_user)
+
+
+@pytest.fixture
+def dcc_api(dcc_user) -> APIClient:
+    return _api(dcc_user)
+
+
+@pytest.fixture
 def meters(supplier):
     return [make_sms(supplier=supplier, gas=False)["ESME"] for _ in range(2)]
+
+
+def post_json(client: APIClient, url: str, body: bytes | str):
+    """POST a body exactly as given (the test client would refuse to encode a lone surrogate itself)."""
+    return client.generic("POST", url, body, content_type="application/json")
+
+
+def assert_error_shape(response, status: int) -> dict:
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert set(body) == {"code", "detail", "errors"} and body["detail"], body
+    return body
+
+
+def set_row(device, **extra) -> dict:
+    return {"device_id": device.device_id, "restricted": True, "reason": "Consumer refused",
+            "all_reasonable_steps_taken": True, **extra}
 
 
 def nothing_written() -> bool:
@@ -64,6 +107,47 @@ def test_unstorable_text_is_recognised_anywhere_in_a_value(value, expected):
         assert reason is not None and expected in reason
 
 
+def test_a_lone_surrogate_in_a_synchronous_bulk_row_is_a_400_naming_the_row_and_applies_nothing(api, meters):
+    """Found as a 500 after row 1 was applied: its audit row and CSP message were written, the client told nothing."""
+    rows = [set_row(meters[0]), set_row(meters[1], reason="\udc00")]
+
+    response = post_json(api, "/api/v1/devices/restriction/bulk/", json.dumps({"changes": rows}))
+
+    body = assert_error_shape(response, 400)
+    assert body["code"] == "bad_characters" and "row 2" in body["detail"].lower()
+    assert nothing_written()
+    meters[0].refresh_from_db()
+    assert not meters[0].restricted
+
+
+def test_a_lone_surrogate_in_a_bulk_job_row_is_a_400_naming_the_row_and_stores_no_job(api, meters):
+    rows = [set_row(meters[0]), set_row(meters[1], reason="\udc00")]
+
+    response = post_json(api, "/api/v1/devices/restriction/bulk-jobs/", json.dumps({"changes": rows}))
+
+    body = assert_error_shape(response, 400)
+    assert body["code"] == "bad_characters" and "row 2" in body["detail"].lower()
+    assert nothing_written()
+
+
+@pytest.mark.parametrize(("role", "url", "body"), [
+    # Each of these echoed the surrogate back in an error message, which then could not be rendered.
+    ("supplier", "/api/v1/devices/restriction/bulk/", {"changes": [{"device_id": "00-DB-12-34-56-78-90-A0",
+                                                                     "restricted": "\udc00", "reason": "x"}]}),
+    ("supplier", "/api/v1/devices/restriction/bulk/", {"changes": [{"device_id": "\udc00", "restricted": True}]}),
+    ("supplier", "/api/v1/devices/prenotify/", {"device_type": "\udc00"}),
+    ("dcc", "/api/v1/cpl/", {"device_type": "\udc00"}),
+    ("supplier", "/api/v1/devices/restriction/bulk-jobs/", {"changes": [{"device_id": "x", "\ud800": 1}]}),
+])
+def test_a_lone_surrogate_anywhere_in_a_json_body_is_a_400_not_a_500(api, dcc_api, role, url, body):
+    client = dcc_api if role == "dcc" else api
+
+    response = post_json(client, url, json.dumps(body))
+
+    assert assert_error_shape(response, 400)["code"] == "bad_characters"
+    assert nothing_written()
+
+
 @pytest.mark.parametrize("reason", ["\udc00 refused", "Consumer\x00refused"])
 def test_restriction_set_refuses_a_reason_that_cannot_be_stored_and_writes_nothing(supplier_user, meters, reason):
     with pytest.raises(ValidationFailed) as refused:
@@ -91,3 +175,27 @@ def test_a_note_that_cannot_be_stored_is_refused_and_writes_nothing(incident, su
 
     assert refused.value.code == "bad_characters" and "body" in refused.value.errors
     assert IncidentNote.objects.count() == notes_before
+
+
+# --- 3c. JSON nested too deeply ----------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["/api/v1/devices/restriction/bulk/", "/api/v1/devices/restriction/bulk-jobs/",
+                                 "/api/v1/incidents/install-code-requests/", "/api/v1/service-requests/",
+                                 "/api/v1/alerts/", "/api/v1/cpl/"])
+def test_json_nested_100000_deep_is_a_400_not_a_500(api, url):
+    response = post_json(api, url, "[" * 100_000 + "]" * 100_000)
+
+    body = assert_error_shape(response, 400)
+    assert "nested too deeply" in body["detail"]
+
+
+def test_json_nested_deeper_than_any_request_needs_is_refused_before_it_is_stored(api, meters):
+    """900 levels parse (under Python's recursion limit) but then broke storing the job's rows."""
+    deep = "[" * 900 + "]" * 900
+    row = json.dumps({"device_id": meters[0].device_id, "restricted": True, "reason": "x"})
+    body = '{"changes": [' + row[:-1] + ', "extra": ' + deep + "}]}"
+
+    response = post_json(api, "/api/v1/devices/restriction/bulk-jobs/", body)
+
+    assert "nested too deeply" in assert_error_shape(response, 400)["detail"]
+    assert nothing_written()
