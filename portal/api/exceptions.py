@@ -1,6 +1,8 @@
 """One error shape for the whole API: ``{"code", "detail", "errors"}`` (docs/API.md)."""
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -14,6 +16,8 @@ def api_exception_handler(exc, context):
         return Response(
             {"code": exc.code, "detail": exc.detail, "errors": exc.errors}, status=exc.status_code,
         )
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return _django_limit(exc, context)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     response = exception_handler(exc, context)
@@ -29,6 +33,23 @@ def api_exception_handler(exc, context):
             code = "not_authenticated" if code == "not_authenticated" else "authentication_failed"
         response.data = {"code": code if isinstance(code, str) else "error", "detail": str(detail), "errors": {}}
     return response
+
+
+def _django_limit(exc: Exception, context) -> Response:
+    """Django's own request limits fire when DRF reads the body, before any parser of ours: without this
+    they would be Django's HTML 400 page. Too large is 413 (as ``LimitedJSONParser`` answers), too many
+    fields 400."""
+    if isinstance(exc, RequestDataTooBig):
+        request = context.get("request")
+        length = request.META.get("CONTENT_LENGTH", "") if request is not None else ""
+        size = f"is {length} bytes" if str(length).isdecimal() else "is too large"
+        return Response({
+            "code": "request_too_large", "errors": {},
+            "detail": f"The request body {size}; the API accepts bodies up to "
+                      f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
+        }, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    return Response({"code": "too_many_fields", "detail": f"The request has too many fields: {exc}", "errors": {}},
+                    status=status.HTTP_400_BAD_REQUEST)
 
 
 def _summarise(errors: dict) -> str:

@@ -25,7 +25,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 class PayloadTooLarge(ParseError):
     status_code = 413
-    default_code = "payload_too_large"
+    default_code = "request_too_large"
 
 
 class NestedTooDeeply(ParseError):

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
-from incidents.models import IncidentNote
+from incidents.models import Incident, IncidentNote
 from incidents.services import incident_add_note, incident_raise_install_code_request
 from inventory.choices import DeviceStatus, RestrictionChannel
 from inventory.models import RestrictionBulkJob, RestrictionChange
@@ -47,6 +48,12 @@ def _api(user) -> APIClient:
     return client
 
 
+def _page(user) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def api(supplier_user) -> APIClient:
     return _api(supplier_user)
@@ -55,6 +62,11 @@ def api(supplier_user) -> APIClient:
 @pytest.fixture
 def dcc_api(dcc_user) -> APIClient:
     return _api(dcc_user)
+
+
+@pytest.fixture
+def page(supplier_user) -> Client:
+    return _page(supplier_user)
 
 
 @pytest.fixture
@@ -199,3 +211,35 @@ def test_json_nested_deeper_than_any_request_needs_is_refused_before_it_is_store
 
     assert "nested too deeply" in assert_error_shape(response, 400)["detail"]
     assert nothing_written()
+
+
+# --- 3f. oversized bodies ------------------------------------------------------------------------
+
+def test_an_oversized_json_body_is_a_413_in_the_api_error_shape(api, settings):
+    """Django's own limit (``DATA_UPLOAD_MAX_MEMORY_SIZE``) fired before the parser's: an HTML 400."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = settings.API_MAX_JSON_BYTES = 1000
+    body = json.dumps({"device_ids": ["00-DB-12-34-56-78-90-A0"] * 100})
+
+    response = post_json(api, "/api/v1/incidents/install-code-requests/bulk/", body)
+
+    body = assert_error_shape(response, 413)
+    assert body["code"] == "request_too_large" and "1000 bytes" in body["detail"]
+    assert not Incident.objects.exists()
+
+
+def test_a_form_body_with_too_many_fields_is_a_400_in_the_api_error_shape(api, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = "&".join(f"device_ids={number}" for number in range(20))
+
+    response = api.generic("POST", "/api/v1/incidents/install-code-requests/bulk/", body,
+                           content_type="application/x-www-form-urlencoded")
+
+    assert assert_error_shape(response, 400)["code"] == "too_many_fields"
+
+
+def test_an_oversized_form_post_to_a_page_is_a_readable_html_400(page, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = page.post("/incidents/install-code-requests/new/", {"device_id": "x" * 2000})
+
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
