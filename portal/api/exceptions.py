@@ -53,8 +53,24 @@ def _django_limit(exc: Exception, context) -> Response:
 
 
 def _summarise(errors: dict) -> str:
+    """One sentence from DRF's field errors, nested ones (a list item, a nested object) named by their
+    path, e.g. ``device_ids[0]: This field may not be null.``"""
     parts = []
     for field, messages in errors.items():
-        text = " ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
-        parts.append(text if field == "non_field_errors" else f"{field}: {text}")
+        parts.extend(_messages("" if field == "non_field_errors" else str(field), messages))
     return " ".join(parts) or "The request is not valid."
+
+
+def _messages(path: str, value) -> list[str]:
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in _messages(_child(path, key), item)]
+    if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+        return [text for index, item in enumerate(value) for text in _messages(_child(path, index), item)]
+    text = " ".join(str(item) for item in value) if isinstance(value, list) else str(value)
+    return [f"{path}: {text}" if path else text] if text else []
+
+
+def _child(path: str, key) -> str:
+    if isinstance(key, int) or str(key).isdecimal():
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)

@@ -97,6 +97,17 @@ def nothing_written() -> bool:
                 or RestrictionBulkJob.objects.exists())
 
 
+# --- the error shape -------------------------------------------------------------------------
+
+def test_nested_field_errors_are_summarised_by_their_path(api):
+    """The detail once read ``device_ids: {1: [ErrorDetail(string='This field may not be null.', ...)]}``."""
+    response = post_json(api, "/api/v1/incidents/install-code-requests/bulk/", '{"device_ids": ["x", null]}')
+
+    body = assert_error_shape(response, 400)
+    assert body["detail"] == "device_ids[1]: This field may not be null."
+    assert body["errors"] == {"device_ids": {"1": ["This field may not be null."]}}
+
+
 # --- 1. text PostgreSQL cannot store: refused up front, by one helper --------------------------
 
 @pytest.mark.parametrize(("value", "expected"), [
