@@ -62,6 +62,8 @@ INSTALL_CODE_FORMAT = "6 to 16 bytes written as 12 to 32 hexadecimal characters 
 #: Device ID has dashes): refuse it so a code is never stored in clear.
 _CODE_IN_TEXT = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,16}(?![0-9A-Fa-f])")
 BULK_MAX_ROWS = 100_000
+#: How an upload over ``portal.csv_upload.MAX_UPLOAD_BYTES`` is refused (page and REST), before it is read.
+BULK_UPLOAD_TOO_LARGE = f"At most {BULK_MAX_ROWS:,} rows can be raised at once. Nothing was raised."
 #: Browser uploads up to this many rows are processed in the request; larger ones run as a Celery job.
 BULK_INLINE_MAX_ROWS = 500
 BULK_CHUNK_ROWS = 10_000
@@ -578,7 +580,9 @@ def _utf8_lines(data: bytes) -> Iterable[str]:
 def parse_device_id_csv(data: bytes | str) -> list[str]:
     """The ``device_id`` column of an uploaded CSV, in order (header required, BOM and blank lines tolerated).
 
-    Reading stops past ``BULK_MAX_ROWS`` rows: a larger file is refused before it is held in memory."""
+    Reading stops past ``BULK_MAX_ROWS`` lines after the header, blank ones included (they raise nothing,
+    but reading them is not free): a larger file is refused before it is all read. The upload's size was
+    checked before (``BULK_UPLOAD_TOO_LARGE``)."""
     lines = _utf8_lines(data) if isinstance(data, bytes) else io.StringIO(data.lstrip("\ufeff"))
     reader = csv.reader(lines)
     header = next(reader, None)
@@ -588,12 +592,13 @@ def parse_device_id_csv(data: bytes | str) -> list[str]:
                                errors={"file": ["Missing the 'device_id' column."]})
     index = columns.index("device_id")
     device_ids = []
-    for row in reader:
+    for count, row in enumerate(reader, start=1):
+        if count > BULK_MAX_ROWS:
+            raise ValidationFailed(f"At most {BULK_MAX_ROWS:,} rows can be raised at once; split the file.",
+                                   code="too_many_rows",
+                                   errors={"file": [f"More than {BULK_MAX_ROWS:,} rows (blank lines count too)."]})
         if not any(cell.strip() for cell in row):
             continue
-        if len(device_ids) == BULK_MAX_ROWS:
-            raise ValidationFailed(f"At most {BULK_MAX_ROWS:,} rows can be raised at once; split the file.",
-                                   code="too_many_rows", errors={"file": [f"More than {BULK_MAX_ROWS:,} rows."]})
         device_ids.append(row[index].strip() if index < len(row) else "")
     return device_ids
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
-from incidents.models import Incident, IncidentNote
+from incidents import services as incident_services
+from incidents.models import Incident, IncidentBulkJob, IncidentNote
+from incidents.services import BULK_MAX_ROWS as INCIDENT_BULK_MAX_ROWS
 from incidents.services import incident_add_note, incident_raise_install_code_request
 from inventory.choices import DeviceStatus, RestrictionChannel
 from inventory.models import RestrictionBulkJob, RestrictionChange
@@ -25,6 +28,7 @@ from portal.services import api_token_issue
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory, make_sms
 
 pytestmark = pytest.mark.django_db
+MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # both bulk uploads
 
 
 @pytest.fixture(autouse=True)
@@ -95,6 +99,10 @@ def set_row(device, **extra) -> dict:
 def nothing_written() -> bool:
     return not (RestrictionChange.objects.exists() or OutboxMessage.objects.exists()
                 or RestrictionBulkJob.objects.exists())
+
+
+def upload(name: str, data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="text/csv")
 
 
 # --- the error shape -------------------------------------------------------------------------
@@ -198,6 +206,56 @@ def test_a_note_that_cannot_be_stored_is_refused_and_writes_nothing(incident, su
 
     assert refused.value.code == "bad_characters" and "body" in refused.value.errors
     assert IncidentNote.objects.count() == notes_before
+
+
+# --- 2. the install-code upload has the restriction upload's limits --------------------------------
+
+@pytest.fixture
+def parse_spy(monkeypatch):
+    """Fails the test if the upload is read and parsed at all."""
+    calls = []
+
+    def refuse(data):
+        calls.append(len(data))
+        raise AssertionError("the oversized file was read")
+
+    monkeypatch.setattr(incident_services, "parse_device_id_csv", refuse)
+    return calls
+
+
+@pytest.mark.parametrize("channel", ["page", "api"])
+def test_an_install_code_upload_over_the_byte_cap_is_refused_before_it_is_read(api, page, parse_spy, channel):
+    """Found holding a web worker for 18 s on 20 MB of blank lines, then answering 'No Device IDs were given'."""
+    data = b"device_id\n" + b"\n" * (MAX_UPLOAD_BYTES + 1)
+
+    if channel == "page":
+        response = page.post("/incidents/install-code-requests/bulk/", {"file": upload("ids.csv", data)})
+        assert response.status_code == 200
+        text = response.content.decode()
+    else:
+        response = api.post("/api/v1/incidents/install-code-requests/bulk/", {"file": upload("ids.csv", data)},
+                            format="multipart")
+        text = assert_error_shape(response, 400)["detail"]
+
+    assert "larger than 12 MB" in text
+    assert parse_spy == []
+    assert not Incident.objects.exists() and not IncidentBulkJob.objects.exists()
+
+
+@pytest.mark.parametrize("channel", ["page", "api"])
+def test_blank_lines_count_toward_the_install_code_row_limit(api, page, channel):
+    data = b"device_id\n" + b"\n" * (INCIDENT_BULK_MAX_ROWS + 1)
+
+    if channel == "page":
+        response = page.post("/incidents/install-code-requests/bulk/", {"file": upload("ids.csv", data)})
+        text = response.content.decode()
+    else:
+        response = api.post("/api/v1/incidents/install-code-requests/bulk/", {"file": upload("ids.csv", data)},
+                            format="multipart")
+        text = assert_error_shape(response, 400)["detail"]
+
+    assert f"At most {INCIDENT_BULK_MAX_ROWS:,} rows" in text and "No Device IDs" not in text
+    assert not Incident.objects.exists() and not IncidentBulkJob.objects.exists()
 
 
 # --- 3c. JSON nested too deeply ----------------------------------------------------------------
