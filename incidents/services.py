@@ -6,8 +6,6 @@ contain an install code: they carry the reference, the Device ID and a link to t
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 from collections import defaultdict
@@ -42,6 +40,7 @@ from inventory.choices import DeviceStatus
 from inventory.models import Device
 from portal.choices import JobStatus, OutboxKind
 from portal.crypto import decrypt_text, encrypt_text, reencrypt_text
+from portal.csv_upload import csv_records
 from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import Party, User
@@ -565,34 +564,20 @@ class BulkRowResult:
     assigned_party_id: int | None = None
 
 
-def _utf8_lines(data: bytes) -> Iterable[str]:
-    """Decode line by line (no second copy of a large upload); a file that is not UTF-8 is refused whole."""
-    for number, line in enumerate(io.BytesIO(data)):
-        try:
-            yield line.decode("utf-8-sig" if number == 0 else "utf-8")
-        except UnicodeDecodeError as error:
-            raise ValidationFailed(
-                "The file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again. Nothing was raised.",
-                code="bad_encoding", errors={"file": [f"Line {number + 1} is not UTF-8."]},
-            ) from error
-
-
 def parse_device_id_csv(data: bytes | str) -> list[str]:
     """The ``device_id`` column of an uploaded CSV, in order (header required, BOM and blank lines tolerated).
 
     Reading stops past ``BULK_MAX_ROWS`` lines after the header, blank ones included (they raise nothing,
     but reading them is not free): a larger file is refused before it is all read. The upload's size was
     checked before (``BULK_UPLOAD_TOO_LARGE``)."""
-    lines = _utf8_lines(data) if isinstance(data, bytes) else io.StringIO(data.lstrip("\ufeff"))
-    reader = csv.reader(lines)
-    header = next(reader, None)
-    columns = [column.strip().lower() for column in header or []]
+    records = csv_records(data, unchanged="Nothing was raised.")
+    columns = [column.strip().lower() for column in next(records, None) or []]
     if "device_id" not in columns:
         raise ValidationFailed("The CSV needs a header row with a 'device_id' column.", code="csv_no_device_id",
                                errors={"file": ["Missing the 'device_id' column."]})
     index = columns.index("device_id")
     device_ids = []
-    for count, row in enumerate(reader, start=1):
+    for count, row in enumerate(records, start=1):
         if count > BULK_MAX_ROWS:
             raise ValidationFailed(f"At most {BULK_MAX_ROWS:,} rows can be raised at once; split the file.",
                                    code="too_many_rows",

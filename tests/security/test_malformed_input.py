@@ -28,6 +28,8 @@ from portal.services import api_token_issue
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory, make_sms
 
 pytestmark = pytest.mark.django_db
+
+CSV_FIELD_LIMIT = 131_072  # the csv module's default field_size_limit()
 MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # both bulk uploads
 
 
@@ -280,6 +282,61 @@ def test_json_nested_deeper_than_any_request_needs_is_refused_before_it_is_store
 
     assert "nested too deeply" in assert_error_shape(response, 400)["detail"]
     assert nothing_written()
+
+
+# --- 3d. CSV cells over the csv module's field limit, and CR line endings ---------------------------
+
+def restriction_csv(*lines: str) -> bytes:
+    return ("device_id,restricted,reason,all_reasonable_steps_taken\n" + "".join(lines)).encode()
+
+
+def test_a_restriction_csv_cell_over_the_field_limit_is_refused_naming_the_row(page, meters):
+    data = restriction_csv(f"{meters[0].device_id},true,Refused,true\n",
+                           f"{meters[1].device_id},true,{'x' * (CSV_FIELD_LIMIT + 1)},true\n")
+
+    response = page.post("/inventory/restrictions/bulk/", {"file": upload("changes.csv", data)})
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Row 2" in text and "131,072 characters" in text
+    assert nothing_written()
+
+
+@pytest.mark.parametrize("channel", ["page", "api"])
+def test_an_install_code_csv_cell_over_the_field_limit_is_refused_naming_the_row(api, page, supplier, channel):
+    data = f"device_id,comment\n00-DB-12-34-56-78-90-A0,ok\n00-DB-12-34-56-78-90-A1,{'x' * (CSV_FIELD_LIMIT + 1)}\n"
+
+    if channel == "page":
+        response = page.post("/incidents/install-code-requests/bulk/", {"file": upload("ids.csv", data.encode())})
+        assert response.status_code == 200
+        text = response.content.decode()
+    else:
+        response = api.post("/api/v1/incidents/install-code-requests/bulk/",
+                            {"file": upload("ids.csv", data.encode())}, format="multipart")
+        text = assert_error_shape(response, 400)["detail"]
+
+    assert "Row 2" in text and "131,072 characters" in text
+    assert not Incident.objects.exists() and not IncidentBulkJob.objects.exists()
+
+
+def test_a_restriction_csv_with_classic_mac_line_endings_is_read(page, meters):
+    """Excel's 'CSV (Macintosh)' ends lines with CR alone: the csv module raised, a 500."""
+    data = restriction_csv(f"{meters[0].device_id},true,Refused,true\n").replace(b"\n", b"\r")
+
+    response = page.post("/inventory/restrictions/bulk/", {"file": upload("changes.csv", data)}, follow=True)
+
+    assert "1 of 1 rows applied" in response.content.decode()
+
+
+def test_an_install_code_csv_with_classic_mac_line_endings_is_read(api, supplier):
+    installer = SupplierFactory(code="MALJ")
+    device = DeviceFactory(status=DeviceStatus.INSTALLED_NOT_COMMISSIONED, date_commissioned=None,
+                           responsible_supplier=supplier, prenotifying_supplier=installer)
+
+    response = api.post("/api/v1/incidents/install-code-requests/bulk/",
+                        {"file": upload("ids.csv", f"device_id\r{device.device_id}\r".encode())}, format="multipart")
+
+    assert response.status_code == 200 and [r["ok"] for r in response.json()["results"]] == [True]
 
 
 # --- 3f. oversized bodies ------------------------------------------------------------------------
