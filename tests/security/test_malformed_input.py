@@ -8,6 +8,7 @@ and the one check for text PostgreSQL cannot store (``portal.text``).
 """
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -73,6 +74,11 @@ def dcc_api(dcc_user) -> APIClient:
 @pytest.fixture
 def page(supplier_user) -> Client:
     return _page(supplier_user)
+
+
+@pytest.fixture
+def dcc_page(dcc_user) -> Client:
+    return _page(dcc_user)
 
 
 @pytest.fixture
@@ -258,6 +264,87 @@ def test_blank_lines_count_toward_the_install_code_row_limit(api, page, channel)
 
     assert f"At most {INCIDENT_BULK_MAX_ROWS:,} rows" in text and "No Device IDs" not in text
     assert not Incident.objects.exists() and not IncidentBulkJob.objects.exists()
+
+
+# --- 3a. crafted cursors: every list, through the one decoder --------------------------------------
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+CRAFTED_CURSORS = {
+    "a list instead of a key": b64(b"[1, 2]"),
+    "an object": b64(b'{"a": 1}'),
+    "null": b64(b"null"),
+    "a boolean": b64(b"true"),
+    "a fraction": b64(b"1.5"),
+    "a number out of range": b64(b"1" + b"0" * 30),
+    "a NUL character": b64(b'"\\u0000"'),
+    "a lone surrogate": b64(b'"\\udc00"'),
+    "nested 5,000 deep": b64(b"[" * 5000 + b"]" * 5000),
+    "not base64": "!!!***",
+    "not UTF-8": b64(b"\xff\xfe"),
+}
+#: Lists keyed by an integer id, and lists keyed by a Device ID (text: "abc" is a position in that order).
+INT_KEYED = ["/api/v1/incidents/", "/api/v1/parties/", "/api/v1/cpl/", "/api/v1/devices/restriction/bulk-jobs/",
+             "/api/v1/devices/{device}/restriction-history/"]
+TEXT_KEYED = ["/api/v1/devices/", "/api/v1/reports/restricted-firmware/"]
+CURSOR_CASES = [
+    *[(url, name, cursor) for url in INT_KEYED
+      for name, cursor in {**CRAFTED_CURSORS, "text instead of a number": b64(b'"abc"')}.items()],
+    *[(url, name, cursor) for url in TEXT_KEYED
+      for name, cursor in {**CRAFTED_CURSORS, "a number instead of text": b64(b"12")}.items()],
+    ("/api/v1/devices/", "longer than a Device ID", b64(json.dumps("0" * 24).encode())),
+]
+#: Every HTML list is keyed by an id (or a time and an id).
+PAGE_CURSORS = {**CRAFTED_CURSORS, "text instead of a number": b64(b'"abc"')}
+
+
+@pytest.mark.parametrize(("url", "cursor"), [(url, cursor) for url, _name, cursor in CURSOR_CASES],
+                         ids=[f"{url}-{name}" for url, name, _cursor in CURSOR_CASES])
+def test_crafted_cursor_is_a_400_not_a_500(dcc_api, meters, url, cursor):
+    response = dcc_api.get(url.format(device=meters[0].device_id), {"cursor": cursor})
+
+    body = assert_error_shape(response, 400)
+    assert "cursor" in body["errors"]
+
+
+def test_the_next_link_still_pages(dcc_api):
+    first = dcc_api.get("/api/v1/parties/", {"limit": 1}).json()
+    second = dcc_api.get(first["next"])
+    assert second.status_code == 200 and second.json()["results"][0]["id"] > first["results"][0]["id"]
+
+
+@pytest.mark.parametrize("cursor", list(PAGE_CURSORS.values()), ids=list(PAGE_CURSORS))
+def test_crafted_cursor_on_the_incident_list_page_shows_the_first_page_with_a_message(page, incident, cursor):
+    response = page.get("/incidents/", {"cursor": cursor})
+
+    assert response.status_code == 200
+    assert "page link is not valid" in response.content.decode()
+    assert [row.pk for row in response.context["incidents"]] == [incident.pk]
+
+
+@pytest.mark.parametrize("cursor", list(PAGE_CURSORS.values()), ids=list(PAGE_CURSORS))
+def test_crafted_cursor_on_the_outbox_page_is_a_readable_400(dcc_page, cursor):
+    response = dcc_page.get("/admin-tools/outbox/", {"cursor": cursor})
+
+    assert response.status_code == 400 and "page link is not valid" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/gateway/", "/gateway/alerts/sat/", "/inventory/cpl/"])
+@pytest.mark.parametrize("cursor", [
+    *PAGE_CURSORS.values(),
+    b64(json.dumps(["9999-12-31T23:59:59-23:59", 1]).encode()),  # past the end of the calendar in UTC
+    b64(json.dumps(["2026-01-01T00:00:00+00:00", 1, 2]).encode()),
+    b64(json.dumps(["2026-01-01T00:00:00+00:00", "1"]).encode()),
+    b64(json.dumps(["2026-01-01", 1]).encode()),  # no time zone
+], ids=[*PAGE_CURSORS, "far future", "three parts", "text id", "naive time"])
+def test_crafted_cursor_on_other_list_pages_is_a_message_not_a_500(dcc_page, url, cursor):
+    response = dcc_page.get(url, {"cursor": cursor})
+
+    assert response.status_code == 200
+    text = response.content.decode().lower()
+    assert "page link" in text or "page cursor" in text
 
 
 # --- 3c. JSON nested too deeply ----------------------------------------------------------------
