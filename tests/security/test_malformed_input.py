@@ -347,6 +347,20 @@ def test_crafted_cursor_on_other_list_pages_is_a_message_not_a_500(dcc_page, url
     assert "page link" in text or "page cursor" in text
 
 
+# --- 3b. NUL in references and filters ----------------------------------------------------------------
+
+def test_nul_in_an_incident_reference_is_not_found_not_a_500(api, page, incident):
+    assert_error_shape(api.get("/api/v1/incidents/INC%00/"), 404)
+    assert_error_shape(api.post("/api/v1/incidents/INC%00/close/", {}, format="json"), 404)
+    assert page.get("/incidents/INC%00/").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["raised_by", "assigned_to"])
+def test_nul_in_an_incident_filter_is_a_400_naming_the_filter(api, incident, name):
+    body = assert_error_shape(api.get("/api/v1/incidents/", {name: "SUPA\x00"}), 400)
+    assert name in body["errors"]
+
+
 # --- 3c. JSON nested too deeply ----------------------------------------------------------------
 
 @pytest.mark.parametrize("url", ["/api/v1/devices/restriction/bulk/", "/api/v1/devices/restriction/bulk-jobs/",
