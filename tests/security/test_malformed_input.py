@@ -9,6 +9,7 @@ and the one check for text PostgreSQL cannot store (``portal.text``).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 
 import pytest
@@ -16,6 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
+from gateway.choices import Channel
+from gateway.models import ServiceRequestLog
 from incidents import services as incident_services
 from incidents.models import Incident, IncidentBulkJob, IncidentNote
 from incidents.services import BULK_MAX_ROWS as INCIDENT_BULK_MAX_ROWS
@@ -438,6 +441,25 @@ def test_an_install_code_csv_with_classic_mac_line_endings_is_read(api, supplier
                         {"file": upload("ids.csv", f"device_id\r{device.device_id}\r".encode())}, format="multipart")
 
     assert response.status_code == 200 and [r["ok"] for r in response.json()["results"]] == [True]
+
+
+# --- 3e. gateway log dates at the end of the calendar --------------------------------------------
+
+@pytest.mark.parametrize("url", ["/gateway/", "/gateway/alerts/sat/"])
+@pytest.mark.parametrize("query", [{"date_to": "9999-12-31"}, {"date_from": "9999-12-31"},
+                                   {"date_from": "0001-01-01"}])
+def test_gateway_log_dates_beyond_any_log_are_a_form_error(dcc_page, dcc_party, url, query):
+    ServiceRequestLog.objects.create(
+        request_id="r-1", requested_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC), party=dcc_party, srv="8.2",
+        srv_category="inventory", device_id="00-DB-12-00-00-00-00-01", command_variant=8, response_code="I0",
+        restricted_at_request=False, csp_region="North", channel=Channel.JSON,
+    )
+
+    response = dcc_page.get(url, query)
+
+    assert response.status_code == 200
+    field = next(iter(query))
+    assert response.context["form"].errors[field]
 
 
 # --- 3f. oversized bodies ------------------------------------------------------------------------
