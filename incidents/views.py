@@ -27,7 +27,7 @@ from incidents.forms import (
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound
 from portal.eui64 import is_device_id, normalise_device_id
-from portal.pagination import encode_cursor, keyset_page
+from portal.pagination import encode_cursor, keyset_page, parse_after
 
 PAGE_SIZE = 50
 
@@ -257,10 +257,10 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     rows = []
     next_url = None
     if job.is_finished:
-        after = request.GET.get("after")
+        after = parse_after(request.GET.get("after"))
         queryset = selectors.bulk_job_rows(job)
-        if after and after.isdigit():
-            queryset = queryset.filter(row_number__gt=int(after))
+        if after is not None:
+            queryset = queryset.filter(row_number__gt=after)
         rows = list(queryset[:PAGE_SIZE + 1])
         if len(rows) > PAGE_SIZE:
             rows = rows[:PAGE_SIZE]

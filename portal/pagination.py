@@ -106,6 +106,14 @@ def _model_field(model: type[models.Model], path: str) -> models.Field:
     raise FieldDoesNotExist(path)
 
 
+def parse_after(raw: str | None) -> int | None:
+    """A results page's ``?after=<row number>``, or None (the first page) when it is not one: ``str.isdigit``
+    also accepts "\u00b2" and other digits ``int`` refuses, and a 5,000-digit number is too long for ``int``."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        return int(raw)
+    return None
+
+
 def parse_limit(raw: str | None, default: int = DEFAULT_LIMIT) -> int:
     if raw in (None, ""):
         return default

@@ -492,3 +492,17 @@ def test_an_oversized_form_post_to_a_page_is_a_readable_html_400(page, settings)
     response = page.post("/incidents/install-code-requests/new/", {"device_id": "x" * 2000})
 
     assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+
+
+# --- 3g. neighbours: result-page links with digits that are not ASCII ------------------------------
+
+@pytest.mark.parametrize("after", ["\u00b2", "9" * 5000, "\u0661\u0662"])
+def test_a_results_page_link_with_odd_digits_shows_the_first_page(page, supplier, supplier_user, after):
+    restriction_job = RestrictionBulkJob.objects.create(party=supplier, user=supplier_user, rows=[], total_rows=0,
+                                                        status="done")
+    incident_job = IncidentBulkJob.objects.create(party=supplier, user=supplier_user, device_ids=[], total_rows=0,
+                                                  status="done")
+
+    for url in (f"/inventory/restrictions/bulk/{restriction_job.pk}/",
+                f"/incidents/install-code-requests/bulk/{incident_job.pk}/"):
+        assert page.get(url, {"after": after}).status_code == 200, url
