@@ -1,6 +1,8 @@
 """Gateway page forms: log filters and the DCC's allow-list edits."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 
 from gateway.choices import AllowList, ResponseCode
@@ -10,13 +12,26 @@ from portal.eui64 import EUI64_EXAMPLE, normalise_device_id
 from portal.models import Party
 
 RESTRICTED_CHOICES = [("", "Any"), ("true", "Restricted"), ("false", "Not restricted")]
+#: The days a log filter may name. A day is searched as [its midnight, the next midnight), so the last day of
+#: the calendar (9999-12-31) has no end to search to; and the log holds nothing from before DCC go-live.
+LOG_DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+
+
+class LogDateField(forms.DateField):
+    """A day within ``LOG_DATE_RANGE``; outside it, a form error rather than an overflow."""
+
+    def validate(self, value: dt.date | None) -> None:
+        super().validate(value)
+        earliest, latest = LOG_DATE_RANGE
+        if value is not None and not earliest <= value <= latest:
+            raise forms.ValidationError(f"Choose a day from {earliest:%d %b %Y} to {latest:%d %b %Y}.", code="out_of_range")
 
 
 class _LogFilterBase(forms.Form):
     device_id = forms.CharField(label="Device ID", required=False, max_length=40,
                                 widget=forms.TextInput(attrs={"placeholder": EUI64_EXAMPLE}))
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = LogDateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = LogDateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     restricted = forms.ChoiceField(label="Restricted at the time", required=False, choices=RESTRICTED_CHOICES)
 
     def clean_device_id(self) -> str:

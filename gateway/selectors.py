@@ -99,9 +99,8 @@ def _cursor_decode(cursor: str | None) -> tuple[dt.datetime, int] | None:
     if not cursor:
         return None
     try:
-        at, pk = decode_cursor(cursor)
-        return dt.datetime.fromisoformat(at), int(pk)
-    except (DRFValidationError, ValueError, TypeError) as error:
+        return decode_cursor(cursor, (dt.datetime, int))
+    except DRFValidationError as error:
         raise ValidationFailed("Invalid page cursor: use the 'Older' link of the previous page.",
                                code="invalid_cursor") from error
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from django import forms
 
 from incidents.choices import IncidentState
+from incidents.services import BULK_UPLOAD_TOO_LARGE
+from portal.csv_upload import MAX_UPLOAD_MB, upload_too_large
 from portal.eui64 import EUI64_EXAMPLE
 from portal.models import Party
 
@@ -50,9 +52,16 @@ class ReassignForm(forms.Form):
 class BulkUploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file", help_text=f"A header row with a device_id column, then one Device ID per row "
-                                    f"(e.g. {EUI64_EXAMPLE}). Up to 100,000 rows.",
+                                    f"(e.g. {EUI64_EXAMPLE}). Up to 100,000 rows and {MAX_UPLOAD_MB} MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        refusal = upload_too_large(upload.size, advice=BULK_UPLOAD_TOO_LARGE)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return upload
 
 
 STATE_FILTER_CHOICES = [("", "Any state"), ("open", "Open (not closed)"), *IncidentState.choices]

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from incidents.choices import AWAITING_RESPONSE_STATES, IncidentState
 from incidents.models import Incident, IncidentBulkJob, IncidentBulkRow, IncidentEvent, IncidentNote
-from portal.errors import NotFound
+from portal.errors import NotFound, ValidationFailed
 from portal.models import DCC_PARTY_CODE, Party, User
+from portal.text import unstorable_reason
 
 SERVICE_DESK = "dcc_service_desk"
 
@@ -64,6 +65,13 @@ class IncidentFilters:
 
 
 def incident_list(*, user: User, filters: IncidentFilters) -> QuerySet[Incident]:
+    """The incidents ``user`` may see that match ``filters``. A filter holding text no column can hold
+    (NUL, a lone surrogate) raises ``ValidationFailed`` naming it: the database would refuse the query."""
+    for name in ("queue", "state", "assigned_to", "raised_by", "device_id"):
+        reason = unstorable_reason(getattr(filters, name))
+        if reason:
+            raise ValidationFailed(f"The {name} filter {reason}: no incident can match it.", code="bad_characters",
+                                   errors={name: [f"Remove the character: the filter {reason}."]})
     queryset = incidents_visible_to(user)
     party = user.party
     if filters.queue == "raised" and party is not None:
@@ -92,8 +100,10 @@ def incident_list(*, user: User, filters: IncidentFilters) -> QuerySet[Incident]
 
 
 def incident_get(*, user: User, reference: str) -> Incident:
-    incident = incidents_visible_to(user).select_related("raised_by_user", "closed_by").filter(
-        reference=(reference or "").strip().upper()).first()
+    """One incident ``user`` may see, or ``NotFound``; a reference no incident can have (NUL) is not looked up."""
+    reference = reference or ""
+    incident = None if unstorable_reason(reference) else incidents_visible_to(user).select_related(
+        "raised_by_user", "closed_by").filter(reference=reference.strip().upper()).first()
     if incident is None:
         raise NotFound(f"No incident {reference} that you can see.")
     return incident

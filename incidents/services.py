@@ -6,8 +6,6 @@ contain an install code: they carry the reference, the Device ID and a link to t
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 from collections import defaultdict
@@ -42,12 +40,13 @@ from inventory.choices import DeviceStatus
 from inventory.models import Device
 from portal.choices import JobStatus, OutboxKind
 from portal.crypto import decrypt_text, encrypt_text, reencrypt_text
+from portal.csv_upload import csv_records
 from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import Party, User
 from portal.selectors import dcc_party
 from portal.services import outbox_enqueue
-from portal.text import contains_nul
+from portal.text import refuse_unstorable
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +61,8 @@ INSTALL_CODE_FORMAT = "6 to 16 bytes written as 12 to 32 hexadecimal characters 
 #: Device ID has dashes): refuse it so a code is never stored in clear.
 _CODE_IN_TEXT = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,16}(?![0-9A-Fa-f])")
 BULK_MAX_ROWS = 100_000
+#: How an upload over ``portal.csv_upload.MAX_UPLOAD_BYTES`` is refused (page and REST), before it is read.
+BULK_UPLOAD_TOO_LARGE = f"At most {BULK_MAX_ROWS:,} rows can be raised at once. Nothing was raised."
 #: Browser uploads up to this many rows are processed in the request; larger ones run as a Celery job.
 BULK_INLINE_MAX_ROWS = 500
 BULK_CHUNK_ROWS = 10_000
@@ -303,6 +304,7 @@ def incident_add_note(*, incident: Incident, actor: User, body: str, install_cod
     if party.pk not in (incident.raised_by_id, incident.assigned_party_id) and not party.is_dcc:
         raise PermissionDenied("Only the raising party, the assigned party and the DCC service desk can add notes.")
     body = (body or "").strip()
+    refuse_unstorable(body, subject="The note", field="body")
     code = None
     if install_code not in (None, ""):
         if party.pk != incident.assigned_party_id or party.is_dcc:
@@ -360,6 +362,7 @@ def incident_answer_not_installing_supplier(*, incident: Incident, actor: User, 
                                code="not_the_assignee")
     if incident.state != IncidentState.ASSIGNED:
         raise Conflict(f"Incident {incident.reference} is {incident.get_state_display()}; it cannot be answered now.")
+    refuse_unstorable(body, subject="The comment", field="body")
     now = timezone.now()
     previous = incident.state
     service_desk = dcc_party()
@@ -420,6 +423,7 @@ def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Inci
     else:
         raise PermissionDenied("Only the party that raised the incident can close it.", code="not_the_raiser")
     _require_open(incident)
+    refuse_unstorable(reason, subject="The reason", field="reason")
     previous = incident.state
     incident.state = IncidentState.CLOSED
     incident.closed_at, incident.closed_by, incident.closure_kind = timezone.now(), actor, kind
@@ -560,37 +564,26 @@ class BulkRowResult:
     assigned_party_id: int | None = None
 
 
-def _utf8_lines(data: bytes) -> Iterable[str]:
-    """Decode line by line (no second copy of a large upload); a file that is not UTF-8 is refused whole."""
-    for number, line in enumerate(io.BytesIO(data)):
-        try:
-            yield line.decode("utf-8-sig" if number == 0 else "utf-8")
-        except UnicodeDecodeError as error:
-            raise ValidationFailed(
-                "The file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again. Nothing was raised.",
-                code="bad_encoding", errors={"file": [f"Line {number + 1} is not UTF-8."]},
-            ) from error
-
-
 def parse_device_id_csv(data: bytes | str) -> list[str]:
     """The ``device_id`` column of an uploaded CSV, in order (header required, BOM and blank lines tolerated).
 
-    Reading stops past ``BULK_MAX_ROWS`` rows: a larger file is refused before it is held in memory."""
-    lines = _utf8_lines(data) if isinstance(data, bytes) else io.StringIO(data.lstrip("\ufeff"))
-    reader = csv.reader(lines)
-    header = next(reader, None)
-    columns = [column.strip().lower() for column in header or []]
+    Reading stops past ``BULK_MAX_ROWS`` lines after the header, blank ones included (they raise nothing,
+    but reading them is not free): a larger file is refused before it is all read. The upload's size was
+    checked before (``BULK_UPLOAD_TOO_LARGE``)."""
+    records = csv_records(data, unchanged="Nothing was raised.")
+    columns = [column.strip().lower() for column in next(records, None) or []]
     if "device_id" not in columns:
         raise ValidationFailed("The CSV needs a header row with a 'device_id' column.", code="csv_no_device_id",
                                errors={"file": ["Missing the 'device_id' column."]})
     index = columns.index("device_id")
     device_ids = []
-    for row in reader:
+    for count, row in enumerate(records, start=1):
+        if count > BULK_MAX_ROWS:
+            raise ValidationFailed(f"At most {BULK_MAX_ROWS:,} rows can be raised at once; split the file.",
+                                   code="too_many_rows",
+                                   errors={"file": [f"More than {BULK_MAX_ROWS:,} rows (blank lines count too)."]})
         if not any(cell.strip() for cell in row):
             continue
-        if len(device_ids) == BULK_MAX_ROWS:
-            raise ValidationFailed(f"At most {BULK_MAX_ROWS:,} rows can be raised at once; split the file.",
-                                   code="too_many_rows", errors={"file": [f"More than {BULK_MAX_ROWS:,} rows."]})
         device_ids.append(row[index].strip() if index < len(row) else "")
     return device_ids
 
@@ -602,11 +595,7 @@ def _check_bulk_size(device_ids: list) -> None:
         raise ValidationFailed(f"At most {BULK_MAX_ROWS:,} rows can be raised at once; split the file.",
                                code="too_many_rows", errors={"device_ids": [f"{len(device_ids):,} rows given."]})
     for number, device_id in enumerate(device_ids, start=1):
-        if contains_nul(device_id):
-            raise ValidationFailed(
-                f"Row {number} contains a NUL character (\\u0000), which cannot be stored: remove it. Nothing was raised.",
-                code="bad_characters", errors={"device_ids": [f"Row {number} contains a NUL character."]},
-            )
+        refuse_unstorable(device_id, subject=f"Row {number}", field="device_ids", unchanged="Nothing was raised.")
 
 
 def _bulk_raise_rows(*, device_ids: list[str], actor: User, party: Party, channel: IncidentChannel,

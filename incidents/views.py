@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import ValidationError as CursorError
 
 from incidents import selectors, services
 from incidents.choices import IncidentChannel
@@ -26,7 +27,7 @@ from incidents.forms import (
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound
 from portal.eui64 import is_device_id, normalise_device_id
-from portal.pagination import decode_cursor, encode_cursor, keyset_page
+from portal.pagination import encode_cursor, keyset_page, parse_after
 
 PAGE_SIZE = 50
 
@@ -57,13 +58,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.IncidentFilters(queue=queue, state=data.get("state") or "", device_id=device_id,
                                         overdue=overdue)
     cursor = request.GET.get("cursor") or None
+    incidents = selectors.incident_list(user=request.user, filters=filters)
     try:
-        if cursor:
-            decode_cursor(cursor)
-    except Exception:  # a hand-edited cursor: start again from the first page
+        rows, next_key = keyset_page(incidents, field="id", cursor=cursor, limit=PAGE_SIZE, descending=True)
+    except CursorError:  # a hand-edited or truncated link: start again from the first page
+        messages.error(request, "This page link is not valid: showing the first page.")
         cursor = None
-    rows, next_key = keyset_page(selectors.incident_list(user=request.user, filters=filters), field="id",
-                                 cursor=cursor, limit=PAGE_SIZE, descending=True)
+        rows, next_key = keyset_page(incidents, field="id", cursor=None, limit=PAGE_SIZE, descending=True)
     kept = {key: value for key, value in request.GET.items() if key != "cursor" and value}
     kept["queue"] = queue
     next_url = f"?{urlencode({**kept, 'cursor': encode_cursor(next_key)})}" if next_key is not None else None
@@ -256,10 +257,10 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     rows = []
     next_url = None
     if job.is_finished:
-        after = request.GET.get("after")
+        after = parse_after(request.GET.get("after"))
         queryset = selectors.bulk_job_rows(job)
-        if after and after.isdigit():
-            queryset = queryset.filter(row_number__gt=int(after))
+        if after is not None:
+            queryset = queryset.filter(row_number__gt=after)
         rows = list(queryset[:PAGE_SIZE + 1])
         if len(rows) > PAGE_SIZE:
             rows = rows[:PAGE_SIZE]

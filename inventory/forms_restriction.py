@@ -5,11 +5,10 @@ from django import forms
 
 from inventory.services.restriction import BULK_COLUMNS, REASON_CHOICES
 from portal.choices import SUPPLIER_ROLES
+from portal.csv_upload import upload_too_large
 from portal.models import Party
 
 OTHER_REASON = ""
-#: About 100,000 rows of device ID, flag and a short reason.
-MAX_UPLOAD_BYTES = 12 * 1024 * 1024
 
 
 class RestrictionForm(forms.Form):
@@ -49,8 +48,9 @@ class RestrictionBulkUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 12 MB: split it into smaller files. Nothing was changed.")
+        refusal = upload_too_large(upload.size, advice="Nothing was changed.")
+        if refusal:
+            raise forms.ValidationError(refusal)
         return upload
 
 

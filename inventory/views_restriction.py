@@ -32,6 +32,7 @@ from inventory.services.restriction_jobs import (
 from inventory.services.supplier_change import supplier_change
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.pagination import parse_after
 
 RESULTS_PAGE_SIZE = 100
 BULK_RESULT_COLUMNS = ["row", "device_id", "restricted", "ok", "code", "detail", "change_ids"]
@@ -127,9 +128,9 @@ def restriction_bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     rows, next_url = [], None
     if job.is_finished:
         queryset = restriction_bulk_job_results(job)
-        after = request.GET.get("after", "")
-        if after.isdigit():
-            queryset = queryset.filter(row_number__gt=int(after))
+        after = parse_after(request.GET.get("after"))
+        if after is not None:
+            queryset = queryset.filter(row_number__gt=after)
         if request.GET.get("outcome") == "refused":
             queryset = queryset.filter(ok=False)
         rows = list(queryset[:RESULTS_PAGE_SIZE + 1])

@@ -6,6 +6,8 @@ from rest_framework import serializers
 
 from incidents.models import Incident, IncidentEvent, IncidentNote
 from incidents.selectors import SERVICE_DESK
+from incidents.services import BULK_UPLOAD_TOO_LARGE
+from portal.csv_upload import MAX_UPLOAD_MB, upload_too_large
 
 
 class IncidentSerializer(serializers.ModelSerializer):
@@ -59,7 +61,14 @@ class RaiseRequestSerializer(serializers.Serializer):
 
 class BulkRequestSerializer(serializers.Serializer):
     device_ids = serializers.ListField(child=serializers.CharField(allow_blank=True), allow_empty=False, required=False)
-    file = serializers.FileField(required=False, help_text="Alternatively a CSV with a 'device_id' column.")
+    file = serializers.FileField(required=False, help_text="Alternatively a CSV with a 'device_id' column "
+                                                           f"(up to {MAX_UPLOAD_MB} MB).")
+
+    def validate_file(self, upload):
+        refusal = upload_too_large(upload.size, advice=BULK_UPLOAD_TOO_LARGE)
+        if refusal:
+            raise serializers.ValidationError(refusal)
+        return upload
 
     def validate(self, attrs):
         if not attrs.get("device_ids") and not attrs.get("file"):

@@ -9,8 +9,6 @@ CSP will be told, or nothing happened.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -28,9 +26,11 @@ from inventory.choices import (
 from inventory.models import Device, RestrictionChange
 from inventory.selectors import DeviceLookup
 from portal.choices import OutboxKind, PartyRole
+from portal.csv_upload import csv_records
 from portal.errors import Conflict, DomainError, PermissionDenied, RuleRefused, ValidationFailed
 from portal.models import OutboxMessage, Party, User
 from portal.services import outbox_enqueue
+from portal.text import refuse_unstorable
 
 #: Meters a supplier may restrict. A GPF follows its GSME (R169-1) and is never set on its own.
 RESTRICTABLE_TYPES = frozenset({DeviceType.ESME, DeviceType.GSME})
@@ -104,11 +104,7 @@ def restriction_set(
                 "A reason is required to set or clear Restricted mode.",
                 code="reason_required", errors={"reason": ["Give the reason for the change."]},
             )
-        if "\x00" in reason:
-            raise ValidationFailed(
-                "The reason contains a NUL character, which cannot be stored: remove it.",
-                code="bad_characters", errors={"reason": ["Remove the NUL (\\u0000) character."]},
-            )
+        refuse_unstorable(reason, subject="The reason", field="reason", unchanged="")
         _check_device_kind(locked)
         _check_not_a_no_op(device=locked, restricted=restricted)
         if restricted:
@@ -334,19 +330,12 @@ class BulkRowResult:
 def restriction_bulk_parse_csv(data: bytes) -> list[dict[str, str]]:
     """Read a bulk upload into rows, or raise ``ValidationFailed`` for the file as a whole.
 
-    The file must be UTF-8 (a byte-order mark is allowed), start with a header naming the columns
-    in ``BULK_COLUMNS`` and have at most ``BULK_JOB_MAX_ROWS`` rows. Row content is checked row by row
-    by ``restriction_bulk_apply``.
+    The file must be UTF-8 (a byte-order mark allowed; any line ending), start with a header naming the
+    columns in ``BULK_COLUMNS`` and have at most ``BULK_JOB_MAX_ROWS`` lines after it (blank lines count:
+    they are skipped, but not for free). Row content is checked row by row by ``restriction_bulk_apply``.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ValidationFailed(
-            "The file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again. Nothing was changed.",
-            code="bad_encoding",
-        ) from error
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in (reader.fieldnames or []) if name is not None]
+    records = csv_records(data, unchanged="Nothing was changed.")
+    header = [name.strip().lower() for name in next(records, None) or []]
     expected = ", ".join(BULK_COLUMNS)
     if not header:
         raise ValidationFailed(f"The file is empty: it needs a header row ({expected}). Nothing was changed.",
@@ -363,18 +352,19 @@ def restriction_bulk_parse_csv(data: bytes) -> list[dict[str, str]]:
             f"The header row must name the columns {expected} ({'; '.join(problems)}). Nothing was changed.",
             code="bad_columns",
         )
-    reader.fieldnames = header
     rows = []
-    for raw in reader:
-        if len(rows) >= BULK_JOB_MAX_ROWS:
+    for count, record in enumerate(records, start=1):
+        if count > BULK_JOB_MAX_ROWS:
             raise ValidationFailed(
                 f"The file has more than {BULK_JOB_MAX_ROWS:,} rows: split it into smaller files. Nothing was changed.",
                 code="too_many_rows",
             )
-        if None in raw:
-            raw.pop(None)  # extra cells beyond the header: reported as a malformed row below
-            raw["__extra__"] = "yes"
-        rows.append({key: (value or "").strip() for key, value in raw.items()})
+        if not record:
+            continue  # a blank line
+        row = {name: (record[index] if index < len(record) else "").strip() for index, name in enumerate(header)}
+        if len(record) > len(header):
+            row["__extra__"] = "yes"  # extra cells beyond the header: reported as a malformed row
+        rows.append(row)
     if not rows:
         raise ValidationFailed("The file has a header but no rows. Nothing was changed.", code="no_rows")
     return rows

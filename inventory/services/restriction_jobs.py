@@ -21,7 +21,7 @@ from inventory.services.restriction import BULK_JOB_MAX_ROWS, restriction_bulk_a
 from portal.choices import JobStatus
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.models import User
-from portal.text import contains_nul
+from portal.text import refuse_unstorable
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ def restriction_bulk_job_submit(*, rows: list[dict], actor: User, channel: Restr
     """Record a bulk change as a job; small ones are applied now, large ones are queued for a worker.
 
     Only a supplier may submit (R169-1: only the Responsible Supplier changes Restricted, which each
-    row then checks for its own meter). Raises ``ValidationFailed`` for an empty or oversized list.
+    row then checks for its own meter). Raises ``ValidationFailed`` for an empty or oversized list, or
+    for a row holding text that cannot be stored (NUL, a lone surrogate): nothing is recorded then.
     """
     party = actor.party
     if party is None or not party.is_supplier:
@@ -50,11 +51,7 @@ def restriction_bulk_job_submit(*, rows: list[dict], actor: User, channel: Restr
             code="too_many_rows",
         )
     for number, row in enumerate(rows, start=1):
-        if contains_nul(row):
-            raise ValidationFailed(
-                f"Row {number} contains a NUL character (\\u0000), which cannot be stored: remove it. "
-                "Nothing was changed.", code="bad_characters",
-            )
+        refuse_unstorable(row, subject=f"Row {number}")  # the rows are stored whole (jsonb) before any is applied
     with transaction.atomic():
         job = RestrictionBulkJob.objects.create(
             party=party, user=actor, channel=channel, file_name=file_name[:200], request_id=request_id[:64],

@@ -65,7 +65,7 @@ class RestrictedFirmwareReportView(APIView):
         devices = sorted(report.rows, key=lambda row: row["device_id"])
         cursor = request.query_params.get("cursor")
         if cursor:
-            after = decode_cursor(cursor)
+            after = decode_cursor(cursor, str)  # a Device ID: the report is in Device ID order
             devices = [row for row in devices if row["device_id"] > after]
         page, more = devices[:limit], len(devices) > limit
         next_url = replace_query_param(
