@@ -36,6 +36,7 @@ from incidents.models import (
     IncidentNote,
     format_reference,
 )
+from incidents.secrecy import refuse_install_code_in_text
 from incidents.selectors import overdue_q
 from incidents.working_days import add_working_days
 from inventory.choices import DeviceStatus
@@ -58,9 +59,6 @@ RAISABLE_DEVICE_STATUSES = (DeviceStatus.PENDING, DeviceStatus.WHITELISTED, Devi
 #: DUIS SRV 8.11 ``InstallCode`` is ``xs:hexBinary`` of 6 to 16 octets: 12 to 32 hex characters, even.
 INSTALL_CODE_PATTERN = re.compile(r"^(?:[0-9A-F]{2}){6,16}$")
 INSTALL_CODE_FORMAT = "6 to 16 bytes written as 12 to 32 hexadecimal characters (the SRV 8.11 InstallCode format)"
-#: A run of 24-32 hex characters in free text is probably a pasted install code (an MPAN has 13 digits, a
-#: Device ID has dashes): refuse it so a code is never stored in clear.
-_CODE_IN_TEXT = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,16}(?![0-9A-Fa-f])")
 BULK_MAX_ROWS = 100_000
 #: Browser uploads up to this many rows are processed in the request; larger ones run as a Celery job.
 BULK_INLINE_MAX_ROWS = 500
@@ -337,12 +335,8 @@ def incident_add_note(*, incident: Incident, actor: User, body: str, install_cod
         code = normalise_install_code(install_code)
     if not body and code is None:
         raise ValidationFailed("Write a note or supply an install code.", errors={"body": ["A note is required."]})
-    if _CODE_IN_TEXT.search(body):
-        raise ValidationFailed(
-            "The note looks like it contains an install code. Put the code in the install code field, where it is "
-            "stored encrypted and shown only to the two parties.", code="install_code_in_note",
-            errors={"body": ["Do not write install codes in the note text."]},
-        )
+    refuse_install_code_in_text(body, field="body", label="The note", device_id=incident.device.device_id,
+                                code="install_code_in_note")
     now = timezone.now()
     note = IncidentNote.objects.create(
         incident=incident, author=actor, party=party, body=body,
@@ -385,6 +379,9 @@ def incident_answer_not_installing_supplier(*, incident: Incident, actor: User, 
                                code="not_the_assignee")
     if incident.state != IncidentState.ASSIGNED:
         raise Conflict(f"Incident {incident.reference} is {incident.get_state_display()}; it cannot be answered now.")
+    body = (body or "").strip()
+    refuse_install_code_in_text(body, field="body", label="The comment", device_id=incident.device.device_id,
+                                code="install_code_in_note")
     now = timezone.now()
     previous = incident.state
     service_desk = dcc_party()
@@ -393,9 +390,8 @@ def incident_answer_not_installing_supplier(*, incident: Incident, actor: User, 
     incident.assigned_party = service_desk
     _touch(incident, *fields)
     note = None
-    if body.strip():
-        note = IncidentNote.objects.create(incident=incident, author=actor, party=party, body=body.strip(),
-                                           created_at=now)
+    if body:
+        note = IncidentNote.objects.create(incident=incident, author=actor, party=party, body=body, created_at=now)
     _record(incident, IncidentEventKind.NOT_INSTALLING, actor=actor, party=party, from_state=previous,
             to_state=incident.state, assigned_party=service_desk, note=note,
             detail=f"{party.code} is not the installing supplier; back to the DCC service desk queue.")
@@ -445,12 +441,14 @@ def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Inci
     else:
         raise PermissionDenied("Only the party that raised the incident can close it.", code="not_the_raiser")
     _require_open(incident)
+    reason = (reason or "").strip()
+    refuse_install_code_in_text(reason, field="reason", label="The reason", device_id=incident.device.device_id)
     previous = incident.state
     incident.state = IncidentState.CLOSED
     incident.closed_at, incident.closed_by, incident.closure_kind = timezone.now(), actor, kind
     _touch(incident, "state", "closed_at", "closed_by", "closure_kind")
     _record(incident, IncidentEventKind.CLOSED, actor=actor, party=party, from_state=previous,
-            to_state=incident.state, detail=f"{ClosureKind(kind).label}. {reason.strip()}".strip())
+            to_state=incident.state, detail=f"{ClosureKind(kind).label}. {reason}".strip())
     _email_creator(incident, actor_party=party, what="the DCC service desk closed it administratively")
     return incident
 
