@@ -163,9 +163,15 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ssi-noreply@dcc.example"
 
 # --- Secrets at rest -----------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first (MultiFernet: encrypt with the first, decrypt with any).
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEYS", default=["m3Jm0b3lHq2P7QpWq0m5yq6c2mXgGqk9v2Yp0Xy0o0A="]
-)
+# Unset (a demo or development installation): the installation's own key, generated on first start into
+# .local/field-encryption.key (or FIELD_ENCRYPTION_KEY_FILE), mode 0600, and reused. The source holds no
+# key. Production settings refuse to start without the variable.
+if os.environ.get("FIELD_ENCRYPTION_KEYS"):
+    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
+else:
+    from portal.embedded import local_field_encryption_key
+
+    FIELD_ENCRYPTION_KEYS = [local_field_encryption_key(os.environ.get("FIELD_ENCRYPTION_KEY_FILE"))]
 
 # --- REST API -------------------------------------------------------------------------------
 API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=8 * 1024 * 1024)
