@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.middleware.RequestIdMiddleware",
+    # Cache-Control: no-store, private on every response to a signed-in user or an API token.
+    "portal.middleware.NoStoreForAuthenticatedMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
