@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from portal.models import Party
 from portal.services import api_token_issue
 from tests.factories import NetworkOperatorFactory, SupplierFactory, UserFactory
+
+#: ``pytest --hypothesis-profile=long``: the property tests that read the profile (the form fuzzing,
+#: tests/security/test_form_fuzzing.py) run this many examples per case instead of their small default.
+hypothesis_settings.register_profile("long", max_examples=100, deadline=None)
 
 
 @pytest.fixture(autouse=True)
