@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from incidents.models import (
     IncidentNote,
     format_reference,
 )
+from incidents.secrecy import refuse_install_code_in_text
 from incidents.selectors import overdue_q
 from incidents.working_days import add_working_days
 from inventory.choices import DeviceStatus
@@ -57,9 +58,6 @@ RAISABLE_DEVICE_STATUSES = (DeviceStatus.PENDING, DeviceStatus.WHITELISTED, Devi
 #: DUIS SRV 8.11 ``InstallCode`` is ``xs:hexBinary`` of 6 to 16 octets: 12 to 32 hex characters, even.
 INSTALL_CODE_PATTERN = re.compile(r"^(?:[0-9A-F]{2}){6,16}$")
 INSTALL_CODE_FORMAT = "6 to 16 bytes written as 12 to 32 hexadecimal characters (the SRV 8.11 InstallCode format)"
-#: A run of 24-32 hex characters in free text is probably a pasted install code (an MPAN has 13 digits, a
-#: Device ID has dashes): refuse it so a code is never stored in clear.
-_CODE_IN_TEXT = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,16}(?![0-9A-Fa-f])")
 BULK_MAX_ROWS = 100_000
 #: How an upload over ``portal.csv_upload.MAX_UPLOAD_BYTES`` is refused (page and REST), before it is read.
 BULK_UPLOAD_TOO_LARGE = f"At most {BULK_MAX_ROWS:,} rows can be raised at once. Nothing was raised."
@@ -240,9 +238,11 @@ def incident_raise_install_code_request(*, device_id: str, actor: User,
         raise ValidationFailed("The Device ID is required.", code="device_id_required",
                                errors={"device_id": ["The Device ID is required."]})
     canonical = normalise_device_id(device_id)
-    # Locking the device row serialises raises for one device, so duplicates cannot race.
+    # Locking the device row serialises single raises for one device. NO KEY: the lock must not conflict
+    # with the FOR KEY SHARE that a concurrent bulk raise's deferred foreign-key check takes on the same row
+    # at its commit (that would deadlock); a bulk raise racing this one is settled by the unique index below.
     device = (
-        Device.objects.select_for_update(of=("self",)).select_related("prenotifying_supplier")
+        Device.objects.select_for_update(of=("self",), no_key=True).select_related("prenotifying_supplier")
         .filter(device_id=canonical).first()
     )
     if device is None:
@@ -252,11 +252,7 @@ def incident_raise_install_code_request(*, device_id: str, actor: User,
                                  prenotifier_id=device.prenotifying_supplier_id, party=party)
     if refusal is not None:
         raise refusal
-    existing = (
-        Incident.objects.select_related("device", "raised_by", "assigned_party")
-        .filter(device=device, raised_by=party, type=IncidentType.INSTALL_CODE_REQUEST)
-        .exclude(state=IncidentState.CLOSED).first()
-    )
+    existing = _open_request(device=device, party=party)
     if existing is not None:
         return existing, False
     if device.status not in RAISABLE_DEVICE_STATUSES:
@@ -265,18 +261,45 @@ def incident_raise_install_code_request(*, device_id: str, actor: User,
     service_desk = dcc_party()
     assignee = _assignee_for(prenotifier=device.prenotifying_supplier, requester=party, service_desk=service_desk)
     now = timezone.now()
-    incident = Incident.objects.create(
-        reference=format_reference(_next_reference_numbers(1)[0]), type=IncidentType.INSTALL_CODE_REQUEST,
-        state=_state_for_assignee(assignee.pk, service_desk.pk), channel=channel, device=device,
-        raised_by=party, raised_by_user=actor, assigned_party=assignee,
-        due_by=_due_by_from(timezone.localdate(now)), created_at=now, updated_at=now,
-    )
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                reference=format_reference(_next_reference_numbers(1)[0]), type=IncidentType.INSTALL_CODE_REQUEST,
+                state=_state_for_assignee(assignee.pk, service_desk.pk), channel=channel, device=device,
+                raised_by=party, raised_by_user=actor, assigned_party=assignee,
+                due_by=_due_by_from(timezone.localdate(now)), created_at=now, updated_at=now,
+            )
+    except IntegrityError as error:
+        # A concurrent bulk raise committed a request for this device first (the index waited for it):
+        # answer with that one, as for any second request.
+        existing = _open_request(device=device, party=party) if _is_open_request_conflict(error) else None
+        if existing is None:
+            raise
+        return existing, False
     _record(incident, IncidentEventKind.CREATED, actor=actor, party=party, to_state=IncidentState.NEW,
             detail=f"Raised through {IncidentChannel(channel).label} for device {canonical}.")
     _record(incident, IncidentEventKind.ASSIGNED, actor=actor, party=party, from_state=IncidentState.NEW,
             to_state=incident.state, assigned_party=assignee, detail=_assignment_reason(device, party, assignee))
     _email_assignee(incident)
     return incident, True
+
+
+#: The partial unique index that allows one open request per device, raising party and type.
+OPEN_REQUEST_CONSTRAINT = "incident_one_open_per_device_and_raiser"
+
+
+def _open_request(*, device: Device, party: Party) -> Incident | None:
+    """The party's open install-code request for the device, if any (a new statement: sees committed rows)."""
+    return (
+        Incident.objects.select_related("device", "raised_by", "assigned_party")
+        .filter(device=device, raised_by=party, type=IncidentType.INSTALL_CODE_REQUEST)
+        .exclude(state=IncidentState.CLOSED).first()
+    )
+
+
+def _is_open_request_conflict(error: IntegrityError) -> bool:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == OPEN_REQUEST_CONSTRAINT
 
 
 def _assignment_reason(device: Device, requester: Party, assignee: Party) -> str:
@@ -314,12 +337,8 @@ def incident_add_note(*, incident: Incident, actor: User, body: str, install_cod
         code = normalise_install_code(install_code)
     if not body and code is None:
         raise ValidationFailed("Write a note or supply an install code.", errors={"body": ["A note is required."]})
-    if _CODE_IN_TEXT.search(body):
-        raise ValidationFailed(
-            "The note looks like it contains an install code. Put the code in the install code field, where it is "
-            "stored encrypted and shown only to the two parties.", code="install_code_in_note",
-            errors={"body": ["Do not write install codes in the note text."]},
-        )
+    refuse_install_code_in_text(body, field="body", label="The note", device_id=incident.device.device_id,
+                                code="install_code_in_note")
     now = timezone.now()
     note = IncidentNote.objects.create(
         incident=incident, author=actor, party=party, body=body,
@@ -362,7 +381,10 @@ def incident_answer_not_installing_supplier(*, incident: Incident, actor: User, 
                                code="not_the_assignee")
     if incident.state != IncidentState.ASSIGNED:
         raise Conflict(f"Incident {incident.reference} is {incident.get_state_display()}; it cannot be answered now.")
+    body = (body or "").strip()
     refuse_unstorable(body, subject="The comment", field="body")
+    refuse_install_code_in_text(body, field="body", label="The comment", device_id=incident.device.device_id,
+                                code="install_code_in_note")
     now = timezone.now()
     previous = incident.state
     service_desk = dcc_party()
@@ -371,9 +393,8 @@ def incident_answer_not_installing_supplier(*, incident: Incident, actor: User, 
     incident.assigned_party = service_desk
     _touch(incident, *fields)
     note = None
-    if body.strip():
-        note = IncidentNote.objects.create(incident=incident, author=actor, party=party, body=body.strip(),
-                                           created_at=now)
+    if body:
+        note = IncidentNote.objects.create(incident=incident, author=actor, party=party, body=body, created_at=now)
     _record(incident, IncidentEventKind.NOT_INSTALLING, actor=actor, party=party, from_state=previous,
             to_state=incident.state, assigned_party=service_desk, note=note,
             detail=f"{party.code} is not the installing supplier; back to the DCC service desk queue.")
@@ -423,13 +444,15 @@ def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Inci
     else:
         raise PermissionDenied("Only the party that raised the incident can close it.", code="not_the_raiser")
     _require_open(incident)
+    reason = (reason or "").strip()
     refuse_unstorable(reason, subject="The reason", field="reason")
+    refuse_install_code_in_text(reason, field="reason", label="The reason", device_id=incident.device.device_id)
     previous = incident.state
     incident.state = IncidentState.CLOSED
     incident.closed_at, incident.closed_by, incident.closure_kind = timezone.now(), actor, kind
     _touch(incident, "state", "closed_at", "closed_by", "closure_kind")
     _record(incident, IncidentEventKind.CLOSED, actor=actor, party=party, from_state=previous,
-            to_state=incident.state, detail=f"{ClosureKind(kind).label}. {reason.strip()}".strip())
+            to_state=incident.state, detail=f"{ClosureKind(kind).label}. {reason}".strip())
     _email_creator(incident, actor_party=party, what="the DCC service desk closed it administratively")
     return incident
 
@@ -673,11 +696,14 @@ def _bulk_raise_rows(*, device_ids: list[str], actor: User, party: Party, channe
         numbers = _next_reference_numbers(len(to_create))
         for (_device_pk, result, _assignee_id), number in zip(to_create, numbers, strict=True):
             result.reference = format_reference(number)
-        _insert_incidents_with_history(
+        inserted = _insert_incidents_with_history(
             rows=[(result.reference, _state_for_assignee(assignee_id, service_desk.pk), device_pk, assignee_id)
                   for device_pk, result, assignee_id in to_create],
             actor=actor, party=party, channel=channel,
         )
+        lost = {device_pk: result for device_pk, result, _assignee_id in to_create if device_pk not in inserted}
+        if lost:
+            _answer_with_concurrent_requests(lost, party=party)
     # Rows repeating a device within the file point at the request created for its first row.
     for result in results:
         if result.ok and result.existing and not result.reference and result.device_id in created_in_file:
@@ -685,9 +711,34 @@ def _bulk_raise_rows(*, device_ids: list[str], actor: User, party: Party, channe
     return results
 
 
+def _answer_with_concurrent_requests(lost: dict[int, BulkRowResult], *, party: Party) -> None:
+    """Rows whose insert found an open request that a concurrent raise committed first: answer with it.
+
+    ``lost`` maps device pks to their results. The read is a new statement, so it sees that commit.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT device_id, reference, assigned_party_id FROM {Incident._meta.db_table} "
+            "WHERE raised_by_id = %s AND type = %s AND state <> %s AND device_id = ANY(%s)",
+            [party.pk, IncidentType.INSTALL_CODE_REQUEST, IncidentState.CLOSED, list(lost)],
+        )
+        found = {device_pk: (reference, assignee_id) for device_pk, reference, assignee_id in cursor.fetchall()}
+    for device_pk, result in lost.items():
+        if device_pk in found:
+            result.existing = True
+            result.reference, result.assigned_party_id = found[device_pk]
+        else:  # the concurrent request was closed again in the meantime
+            result.ok, result.reference, result.assigned_party_id = False, "", None
+            result.error = "Another request for this device was being raised or closed at the same time: try again."
+
+
 #: From this many rows a bulk insert refreshes the tables' statistics before its commit.
 BULK_ANALYZE_THRESHOLD = 5_000
 
+# ON CONFLICT names the partial unique index ``incident_one_open_per_device_and_raiser`` (columns and
+# predicate): a device whose open request a concurrent raise holds is skipped, after waiting for that
+# transaction, instead of failing the whole statement. Rows go in device order, so two bulk raises
+# over the same devices wait for each other instead of deadlocking.
 _BULK_INSERT_SQL = """
 WITH new_incidents AS (
     INSERT INTO {incident} (reference, type, state, channel, device_id, raised_by_id, raised_by_user_id,
@@ -696,29 +747,36 @@ WITH new_incidents AS (
            row.assigned_party_id, %(due_by)s, %(now)s, %(now)s, false, false, ''
     FROM unnest(%(references)s::text[], %(states)s::text[], %(devices)s::bigint[], %(assignees)s::bigint[])
          AS row(reference, state, device_id, assigned_party_id)
-    RETURNING id, state, assigned_party_id
+    ORDER BY row.device_id
+    ON CONFLICT (device_id, raised_by_id, type) WHERE state <> '{closed}' DO NOTHING
+    RETURNING id, device_id, state, assigned_party_id
+), new_events AS (
+    INSERT INTO {event} (incident_id, kind, at, actor_id, party_id, from_state, to_state, assigned_party_id, detail)
+    SELECT new_incidents.id, step.kind, %(now)s, %(actor)s, %(party)s,
+           CASE WHEN step.n = 1 THEN '' ELSE %(new)s END,
+           CASE WHEN step.n = 1 THEN %(new)s ELSE new_incidents.state END,
+           CASE WHEN step.n = 1 THEN NULL ELSE new_incidents.assigned_party_id END,
+           CASE WHEN step.n = 1 THEN %(created_detail)s ELSE %(assigned_detail)s END
+    FROM new_incidents CROSS JOIN (VALUES (1, %(created)s), (2, %(assigned)s)) AS step(n, kind)
+    ORDER BY new_incidents.id, step.n
 )
-INSERT INTO {event} (incident_id, kind, at, actor_id, party_id, from_state, to_state, assigned_party_id, detail)
-SELECT new_incidents.id, step.kind, %(now)s, %(actor)s, %(party)s,
-       CASE WHEN step.n = 1 THEN '' ELSE %(new)s END,
-       CASE WHEN step.n = 1 THEN %(new)s ELSE new_incidents.state END,
-       CASE WHEN step.n = 1 THEN NULL ELSE new_incidents.assigned_party_id END,
-       CASE WHEN step.n = 1 THEN %(created_detail)s ELSE %(assigned_detail)s END
-FROM new_incidents CROSS JOIN (VALUES (1, %(created)s), (2, %(assigned)s)) AS step(n, kind)
-ORDER BY new_incidents.id, step.n
+SELECT device_id FROM new_incidents
 """
 
 
 def _insert_incidents_with_history(*, rows: list[tuple[str, str, int, int]], actor: User, party: Party,
-                                   channel: IncidentChannel) -> None:
+                                   channel: IncidentChannel) -> set[int]:
     """Insert incidents and their "raised" and "assigned" history rows in ONE set-based statement.
 
     ``rows`` are ``(reference, state, device pk, assignee pk)``. A data-modifying CTE feeds the new
     incident ids straight into the history insert, so 100,000 requests need no per-row Python model
     objects or parameters (Django's ``bulk_create`` spent most of its time preparing values).
+    Returns the device pks inserted: a device missing from it already had an open request, committed
+    by a concurrent raise while this one ran.
     """
     now = timezone.now()
-    sql = _BULK_INSERT_SQL.format(incident=Incident._meta.db_table, event=IncidentEvent._meta.db_table)
+    sql = _BULK_INSERT_SQL.format(incident=Incident._meta.db_table, event=IncidentEvent._meta.db_table,
+                                  closed=IncidentState.CLOSED.value)
     with connection.cursor() as cursor:
         cursor.execute(sql, {
             "type": IncidentType.INSTALL_CODE_REQUEST.value, "channel": IncidentChannel(channel).value,
@@ -730,10 +788,12 @@ def _insert_incidents_with_history(*, rows: list[tuple[str, str, int, int]], act
             "created_detail": f"Raised through {IncidentChannel(channel).label}.",
             "assigned_detail": "Assigned automatically to the pre-notifying supplier (or the service desk).",
         })
+        inserted = {row[0] for row in cursor.fetchall()}
         if len(rows) >= BULK_ANALYZE_THRESHOLD:
             # The deferred foreign-key checks run at COMMIT with plans this connection cached while the
             # tables were small (sequential scans): refreshing the statistics invalidates those plans.
             cursor.execute(f"ANALYZE {Incident._meta.db_table}, {IncidentEvent._meta.db_table}")
+    return inserted
 
 
 def _email_bulk_summaries(*, party: Party, created: Iterable[tuple[int, str, str]], label: str) -> None:

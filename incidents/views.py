@@ -25,7 +25,7 @@ from incidents.forms import (
     ReassignForm,
 )
 from portal.csv_safety import EchoWriter, spreadsheet_safe
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.eui64 import is_device_id, normalise_device_id
 from portal.pagination import encode_cursor, keyset_page, parse_after
 
@@ -137,6 +137,13 @@ def _after_action(request: HttpRequest, incident, success: str, error: DomainErr
     return redirect("incidents:incident-detail", reference=incident.reference)
 
 
+def _form_error(form, outcome: str) -> ValidationFailed:
+    """An invalid form is refused whole (nothing is done with the rest of it), with the fields' messages."""
+    problems = " ".join(f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
+                        for name, errors in form.errors.items())
+    return ValidationFailed(f"{outcome}: {problems}")
+
+
 @login_required
 @require_POST
 def incident_note(request: HttpRequest, reference: str) -> HttpResponse:
@@ -161,7 +168,9 @@ def incident_note(request: HttpRequest, reference: str) -> HttpResponse:
 def incident_not_installing(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = NotInstallingForm(request.POST)
-    body = form.cleaned_data["body"] if form.is_valid() else ""
+    if not form.is_valid():
+        return _after_action(request, incident, "", _form_error(form, "The answer was not recorded"))
+    body = form.cleaned_data["body"]
     try:
         services.incident_answer_not_installing_supplier(incident=incident, actor=request.user, body=body)
     except DomainError as error:
@@ -175,7 +184,9 @@ def incident_not_installing(request: HttpRequest, reference: str) -> HttpRespons
 def incident_close(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = CloseForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        return _after_action(request, incident, "", _form_error(form, f"{incident.reference} was not closed"))
+    reason = form.cleaned_data["reason"]
     try:
         services.incident_close(incident=incident, actor=request.user, reason=reason)
     except DomainError as error:

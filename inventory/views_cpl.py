@@ -56,7 +56,8 @@ def cpl_list(request: HttpRequest) -> HttpResponse:
 def cpl_add(request: HttpRequest) -> HttpResponse:
     if not _is_dcc(request):
         return _dcc_only(request)
-    form = CPLEntryAddForm(request.POST or None)
+    # Bound for every POST, even an empty one (``request.POST or None`` left an empty POST unbound: a 500).
+    form = CPLEntryAddForm(request.POST if request.method == "POST" else None)
     status = 400 if form.is_bound and not form.is_valid() else 200
     if request.method == "POST" and status == 200:
         try:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -46,10 +46,16 @@ def _visible_device(request: HttpRequest, device_id: str) -> Device:
 
 
 def _back(request: HttpRequest, device: Device) -> HttpResponse:
-    """Return to the page the form was posted from (the device page), else the restriction page."""
+    """Return to the page the form was posted from (the device page), else the restriction page.
+
+    ``next`` must be a path on this site (``/...``): anything else - another host, a bare word that
+    ``redirect()`` would look up as a view name, control characters - falls back to the restriction page.
+    """
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
+    if (target.startswith("/") and target.isprintable()
+            and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure())):
+        return HttpResponseRedirect(target)
     return redirect("inventory:restriction-device", device_id=device.device_id)
 
 

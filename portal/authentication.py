@@ -1,4 +1,5 @@
-"""``Authorization: Token <key>`` authentication against hashed per-user API tokens."""
+"""``Authorization: Token <key>`` authentication against hashed per-user API tokens, and the username
+django-axes records for a failed login."""
 from __future__ import annotations
 
 from django.utils import timezone
@@ -42,3 +43,26 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey", "in": "header", "name": "Authorization",
             "description": "Per-user API token issued in the portal: `Token <key>`.",
         }
+
+
+#: django-axes keeps the username of a failed login in a ``varchar(255)`` column.
+AXES_USERNAME_MAX_LENGTH = 255
+
+
+def axes_username(request, credentials: dict | None = None) -> str | None:
+    """The username django-axes counts a failed login against (``AXES_USERNAME_CALLABLE``).
+
+    As axes itself reads it (the credentials, else the posted form), but cut to the column it is stored
+    in and without NUL: Django's login form does not limit the username's length, so a longer one
+    reached axes' insert and failed with a 500. No account has such a name (usernames are at most 150
+    characters), so counting it under its first 255 characters loses nothing.
+    """
+    if credentials:
+        username = credentials.get("username")
+    elif request is not None:
+        username = getattr(request, "data", request.POST).get("username")
+    else:
+        username = None
+    if username is None:
+        return None
+    return str(username).replace("\x00", "")[:AXES_USERNAME_MAX_LENGTH]

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.middleware.RequestIdMiddleware",
+    # Cache-Control: no-store, private on every response to a signed-in user or an API token.
+    "portal.middleware.NoStoreForAuthenticatedMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -114,6 +116,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# The username as axes reads it, cut to the 255 characters its table holds (a longer one was a 500).
+AXES_USERNAME_CALLABLE = "portal.authentication.axes_username"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -163,9 +167,15 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ssi-noreply@dcc.example"
 
 # --- Secrets at rest -----------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first (MultiFernet: encrypt with the first, decrypt with any).
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEYS", default=["m3Jm0b3lHq2P7QpWq0m5yq6c2mXgGqk9v2Yp0Xy0o0A="]
-)
+# Unset (a demo or development installation): the installation's own key, generated on first start into
+# .local/field-encryption.key (or FIELD_ENCRYPTION_KEY_FILE), mode 0600, and reused. The source holds no
+# key. Production settings refuse to start without the variable.
+if os.environ.get("FIELD_ENCRYPTION_KEYS"):
+    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
+else:
+    from portal.embedded import local_field_encryption_key
+
+    FIELD_ENCRYPTION_KEYS = [local_field_encryption_key(os.environ.get("FIELD_ENCRYPTION_KEY_FILE"))]
 
 # --- REST API -------------------------------------------------------------------------------
 API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=8 * 1024 * 1024)

@@ -9,7 +9,9 @@ from portal.models import Party
 from portal.services import api_token_issue
 from tests.factories import NetworkOperatorFactory, SupplierFactory, UserFactory
 
-#: ``--hypothesis-profile=long``: the long property and model-based runs (minutes, not part of ``make test``).
+#: ``pytest --hypothesis-profile=long``: the long property and model-based runs (minutes, not part of ``make
+#: test``): the form fuzzing (tests/security/test_form_fuzzing.py) and the model-based test
+#: (tests/security/test_model_based.py) read it instead of their small defaults.
 hypothesis_settings.register_profile("long", max_examples=300, stateful_step_count=50, deadline=None)
 
 
