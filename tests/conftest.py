@@ -64,15 +64,25 @@ def api_client_for(make_user):
 def pytest_collection_modifyitems(items):
     """Restore migration-seeded rows (DCC/CSP parties, SRV and alert catalogues, allow-lists) after a
     transactional test: those tests end with a flush that empties every table. Serialized rollback
-    reloads the snapshot taken when the test database was created."""
+    reloads the snapshot taken when the test database was created.
+
+    pytest-django takes that snapshot only if a test of the session asks for it, and for a test with a
+    ``django_db`` marker it reads the wish from the marker, not from the fixture names: so the marker
+    says it too. Otherwise a pytest-xdist worker that happens to get only marked transactional tests
+    would never take the snapshot and would leave every later test without the seeded rows."""
     for item in items:
         marker = item.get_closest_marker("django_db")
         names = getattr(item, "fixturenames", [])
         transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
             name in names for name in ("transactional_db", "live_server", "celery_worker_process")
         )
-        if transactional and "django_db_serialized_rollback" not in names:
+        if not transactional:
+            continue
+        if "django_db_serialized_rollback" not in names:
             names.append("django_db_serialized_rollback")
+        if marker is not None and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+                            append=False)
 
 
 from tests.services import celery_worker_process, csp_endpoint, redis_url, smtp_sink  # noqa: E402,F401
