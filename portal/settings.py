@@ -235,9 +235,12 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"expected_refusals": {"()": "portal.log_filters.ExpectedRefusalsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # A 403 page is logged as one line ("Forbidden (Permission denied): /path"), without a traceback.
+        "django.request": {"filters": ["expected_refusals"]},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
         # At DEBUG the template engine logs whole contexts on a missing variable: never let it.
