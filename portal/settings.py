@@ -164,6 +164,9 @@ EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env("EMAIL_PORT")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ssi-noreply@dcc.example")
+# The demo's mail catcher and CSP endpoint (portal.demo_mailbox) and their pages: on only in the launcher's demo
+# mode (``make demo``), which starts both servers; off, the pages answer 404 and the servers refuse to start.
+DEMO_MAILBOX_ENABLED = env.bool("DEMO_MAILBOX_ENABLED", default=False)
 
 # --- Secrets at rest -----------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first (MultiFernet: encrypt with the first, decrypt with any).
