@@ -9,6 +9,17 @@ from portal.services import api_token_issue
 from tests.factories import NetworkOperatorFactory, SupplierFactory, UserFactory
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """The suite's own connections do not wait for the WAL flush at commit (``synchronous_commit=off``): a
+    crash could lose the last commits of a test database, which nobody keeps, and the flushes of the
+    transactional tests get quicker. Still one test database per xdist worker (the parallel suffix)."""
+    from django.conf import settings
+
+    options = settings.DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory) -> None:
     """Files the portal writes (device extracts) go to a fresh folder per test, never the checkout's."""
