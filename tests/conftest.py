@@ -72,6 +72,12 @@ def api_client_for(make_user):
     return _client
 
 
+def _uses_test_database(item) -> bool:
+    names = getattr(item, "fixturenames", [])
+    return item.get_closest_marker("django_db") is not None or any(
+        name in names for name in ("db", "transactional_db", "live_server"))
+
+
 def pytest_collection_modifyitems(items):
     """Restore migration-seeded rows (DCC/CSP parties, SRV and alert catalogues, allow-lists) after a
     transactional test: those tests end with a flush that empties every table. Serialized rollback
@@ -81,6 +87,11 @@ def pytest_collection_modifyitems(items):
     ``django_db`` marker it reads the wish from the marker, not from the fixture names: so the marker
     says it too. Otherwise a pytest-xdist worker that happens to get only marked transactional tests
     would never take the snapshot and would leave every later test without the seeded rows."""
+    # pytest-django runs the tests that use no database last; the slowest of them (the benchmark smoke run, the
+    # production-settings subprocesses) then made a tail where one xdist process worked and the other waited.
+    # They touch no test database, so they go first; the database tests keep pytest-django's order (plain,
+    # then transactional: a transactional test's flush must not come before a test that needs the seeded rows).
+    items.sort(key=lambda item: 1 if _uses_test_database(item) else 0)
     for item in items:
         marker = item.get_closest_marker("django_db")
         names = getattr(item, "fixturenames", [])
