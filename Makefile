@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEVICES ?= 5000
+# pytest-xdist processes for `make test` (auto: one per core); each has its own test database and Redis.
+PYTEST_WORKERS ?= auto
 
 .PHONY: install install-test demo test lint bench
 
@@ -21,10 +23,11 @@ install-test: $(BIN)/python
 demo: install
 	$(BIN)/python -m portal.launch --demo-devices $(DEVICES)
 
-## Run the whole test suite (unit, integration with a real worker/SMTP, browser e2e).
+## Run the whole test suite (unit, integration with a real worker/SMTP, browser e2e), in parallel.
+## Embedded PostgreSQL/Redis unless DATABASE_URL / REDIS_URL are set. Quicker loop: see README.
 test: install-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## National-scale benchmark (docs/performance.md): every figure beside a reference from the same run.
 ## Needs its own database, dropped and rebuilt: make bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench

@@ -6,6 +6,7 @@ contain ``bench``: pointing it at ``portal`` or a test database by mistake must 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +19,17 @@ import psycopg
 from psycopg import sql
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def psql_program() -> str:
+    """``psql`` from PATH, else the one pgserver ships (a machine with only the embedded server has no other)."""
+    found = shutil.which("psql")
+    if found:
+        return found
+    from pgserver import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / "psql")
+
 MANAGE = [sys.executable, str(PROJECT_DIR / "manage.py")]
 COPY_CHUNK = 1 << 16
 
@@ -98,7 +110,7 @@ class BenchDatabase:
 
     def psql(self, *commands: str) -> float:
         """Run ``psql -c <command>`` for each command in one session; return its wall-clock seconds."""
-        arguments = ["psql", self.url, "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+        arguments = [psql_program(), self.url, "-X", "-q", "-v", "ON_ERROR_STOP=1"]
         for command in commands:
             arguments += ["-c", command]
         started = time.perf_counter()
@@ -113,7 +125,7 @@ class BenchDatabase:
         download; returns (data rows, seconds)."""
         command = f"\\copy ({' '.join(select.split())}) TO STDOUT WITH (FORMAT csv, HEADER)"
         started = time.perf_counter()
-        process = subprocess.Popen(["psql", self.url, "-X", "-q", "-c", command], stdout=subprocess.PIPE)
+        process = subprocess.Popen([psql_program(), self.url, "-X", "-q", "-c", command], stdout=subprocess.PIPE)
         lines = count_lines(iter(lambda: process.stdout.read(COPY_CHUNK), b""))
         process.wait()
         elapsed = time.perf_counter() - started

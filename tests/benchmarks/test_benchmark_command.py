@@ -2,17 +2,17 @@
 starts gunicorn, and prints every row of the table beside its reference. No timing is asserted."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from django.db import connection
 from psycopg import sql
 
 from benchmarks.database import BenchDatabase, BenchmarkError
+from portal.dbenv import database_url
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -50,16 +50,14 @@ def test_benchmark_refuses_a_database_it_would_destroy():
 
 
 @pytest.fixture
-def scratch_bench_url():
-    """A database of its own on the test server, named after this run's test database, dropped afterwards."""
-    server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
-        pytest.skip("needs DATABASE_URL (a PostgreSQL server the benchmark can create its database on)")
-    name = f"{os.environ.get('TEST_DATABASE_NAME', 'test_portal')}_smoke_bench"
-    url = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+def scratch_bench_url(django_db_setup):
+    """A database of its own on the test server (``DATABASE_URL``'s or the embedded one), named after this
+    process's test database (one per xdist worker), dropped afterwards."""
+    name = f"{connection.settings_dict['NAME']}_smoke_bench"
+    url = database_url(connection.settings_dict, name=name)
     yield url
-    with psycopg.connect(urlunsplit(urlsplit(server_url)._replace(path="/postgres")), autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with psycopg.connect(database_url(connection.settings_dict, name="postgres"), autocommit=True) as maintenance:
+        maintenance.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.mark.integration

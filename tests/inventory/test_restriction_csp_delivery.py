@@ -48,6 +48,9 @@ def test_real_worker_delivers_the_notification_to_the_csp_endpoint_and_retries_a
     assert body["change_ids"] == [change.pk for change in result.changes]
     message = result.notification
     assert csp_endpoint.idempotency_keys == [f"outbox-{message.pk}"]
+    # The endpoint records the body before it answers, and the worker commits its outcome after the answer.
+    wait_for(lambda: OutboxMessage.objects.get(pk=message.pk).status != OutboxStatus.PENDING,
+             message="the worker's commit after the send")
     message.refresh_from_db()
     assert (message.status, message.party, message.attempts) == (OutboxStatus.DELIVERED, csp, 1)
 

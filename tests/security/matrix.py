@@ -28,6 +28,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from portal.models import CaughtEmail
 from tests.security.conftest import ROLES, World
 
 DUIS_82 = (Path(__file__).resolve().parent.parent / "gateway" / "data" / "8.2_READ_INVENTORY_REQUEST_DUIS.XML")
@@ -93,6 +94,11 @@ def _extract_job(world: World, role: str, obj: str):
     return world.other_extract_job if obj == "other" or role == "anon" else world.own_extract_job[role]
 
 
+def _caught_email():
+    """An email the demo's mail catcher caught (the world has none of its own)."""
+    return CaughtEmail.objects.first() or CaughtEmail.objects.create(subject="Matrix", recipients="ops@secis.example")
+
+
 def _csv(name: str, text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
 
@@ -128,6 +134,9 @@ PATHS = {
     "api-token-revoke": lambda w, r, o: reverse(
         "api-token-revoke", args=[(w.other_token if o == "other" or r == "anon" else w.tokens[r]).pk]),
     "outbox-list": lambda w, r, o: reverse("outbox-list"),
+    "demo-mailbox": lambda w, r, o: reverse("demo-mailbox"),
+    "demo-mailbox-message": lambda w, r, o: reverse("demo-mailbox-message", args=[_caught_email().pk]),
+    "demo-csp-notifications": lambda w, r, o: reverse("demo-csp-notifications"),
     "api-schema": lambda w, r, o: reverse("api-schema"),
     "api-docs": lambda w, r, o: reverse("api-docs"),
     "duis": lambda w, r, o: reverse("duis"),

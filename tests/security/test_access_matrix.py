@@ -57,6 +57,16 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     "outbox-list": [
         ("GET",  "-",          "403     403     403     403     403     403     403     403     200     login"),
     ],
+    # The demo's mailbox pages, as `make demo` serves them (DEMO_MAILBOX_ENABLED; off they are 404 for everyone).
+    "demo-mailbox": [
+        ("GET",  "-",          "403     403     403     403     403     403     403     403     200     login"),
+    ],
+    "demo-mailbox-message": [
+        ("GET",  "-",          "403     403     403     403     403     403     403     403     200     login"),
+    ],
+    "demo-csp-notifications": [
+        ("GET",  "-",          "403     403     403     403     403     403     403     200     200     login"),
+    ],
     "api-schema": [
         ("GET",  "-",          "200     200     200     200     200     200     200     200     200     200"),
     ],
@@ -345,6 +355,13 @@ LIST_ROUTES = {"inventory:device-list", "api-device-list", "api-device-extract",
                "api-incident-list", "api-restriction-bulk", "inventory:restriction-bulk", "inventory:extract-download",
                "inventory:extract-list", "api-restriction-bulk-jobs", "inventory:restriction-bulk-job",
                "inventory:restriction-bulk-results", "api-restriction-bulk-job-results"}
+
+
+@pytest.fixture(autouse=True)
+def _demo_mailbox_on(settings):
+    """The demo mailbox pages are judged as ``make demo`` serves them; off (production), they answer 404 to
+    everyone (``tests/portal/test_demo_mailbox.py``)."""
+    settings.DEMO_MAILBOX_ENABLED = True
 
 
 def served_routes(resolver: URLResolver | None = None, namespace: str = "", prefix: str = "") -> dict[str, str]:

