@@ -21,12 +21,13 @@ install-test: $(BIN)/python
 ## Run the portal (web + Celery worker + beat) with demo data; embedded PostgreSQL/Redis unless
 ## DATABASE_URL / REDIS_URL are set.
 demo: install
-	$(BIN)/python -m portal.launch --demo-devices $(DEVICES)
+	$(BIN)/python -m config.launch --demo-devices $(DEVICES)
 
 ## Run the whole test suite (unit, integration with a real worker/SMTP, browser e2e), in parallel.
 ## Embedded PostgreSQL/Redis unless DATABASE_URL / REDIS_URL are set. Quicker loop: see README.
 test: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## National-scale benchmark (docs/performance.md): every figure beside a reference from the same run.
@@ -37,3 +38,4 @@ bench: install-test
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports

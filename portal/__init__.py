@@ -1,4 +1,2 @@
-"""The portal project package: settings, URLs, the Celery app, parties, users and shared UI."""
-from portal.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The bottom layer: parties, users, API tokens, domain errors, the outbox, the audit chain, pagination,
+jobs and shared UI pieces. It imports no other app of the portal (checked by import-linter)."""

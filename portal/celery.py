@@ -1,10 +1,4 @@
-"""The Celery app ``portal`` (``celery -A portal worker`` / ``celery -A portal beat``)."""
-import os
+"""``celery -A portal`` (the operations contract) finds the app here; it lives in ``config.celery``."""
+from config.celery import app
 
-from celery import Celery
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-
-app = Celery("portal")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+__all__ = ["app"]

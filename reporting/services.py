@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from incidents.working_days import is_working_day
 from portal.errors import PermissionDenied, RuleRefused
+from portal.jobs import task_enqueue_on_commit
 from portal.models import User
 from reporting import queries
 from reporting.choices import RebuildStatus, ReportKind, SnapshotTrigger
@@ -116,10 +117,8 @@ def report_rebuild_request(*, kind: str, month: dt.date, actor: User) -> ReportR
             f"{month:%Y-%m} is not finished yet: only past months are stored; the page shows it live.",
             code="month_not_finished",
         )
-    from reporting.tasks import report_rebuild
-
     job = ReportRebuildJob.objects.create(kind=kind, month=month, requested_by=actor, party=party, step="Queued")
-    transaction.on_commit(lambda: report_rebuild.delay(job.pk))
+    task_enqueue_on_commit("reporting.tasks.report_rebuild_job_run_task", job.pk)
     return job
 
 

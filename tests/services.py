@@ -25,7 +25,7 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 from kombu import pools as kombu_pools
 
-from portal.celery import app as celery_app
+from config.celery import app as celery_app
 from portal.dbenv import subprocess_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from portal.celery import app
+from config.celery import app
 
 
 def test_every_beat_task_is_registered():

@@ -1,9 +1,9 @@
-"""The launcher's plan (``portal.launch.build_plan``): what ``make demo`` runs, and what it does not outside demo mode."""
+"""The launcher's plan (``config.launch.build_plan``): what ``make demo`` runs, and what it does not outside demo mode."""
 from __future__ import annotations
 
 import socket
 
-from portal import launch
+from config import launch
 
 ENV = {"DATABASE_URL": "postgres://postgres@/postgres?host=%2Ftmp%2Fpg", "REDIS_URL": "redis+socket:///tmp/r.sock"}
 

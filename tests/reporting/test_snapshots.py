@@ -94,7 +94,7 @@ def test_dcc_rebuild_runs_on_a_real_worker_and_stores_a_new_version(
 
 
 def test_beat_schedules_the_monthly_snapshot_task(settings):
-    from portal.celery import app
+    from config.celery import app
 
     app.loader.import_default_modules()
     entry = settings.CELERY_BEAT_SCHEDULE["reporting-monthly-snapshots"]

@@ -28,11 +28,11 @@ from aiosmtpd.controller import Controller
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from incidents.services import incident_raise_install_code_request
 from inventory.choices import CSPRegion, DeviceStatus, RestrictionChannel
 from inventory.models import RestrictionChange
 from inventory.services.restriction import restriction_set
-from portal.celery import app as celery_app
 from portal.choices import OutboxKind, OutboxStatus
 from portal.dbenv import subprocess_env
 from portal.embedded import redis_server_executable

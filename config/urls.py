@@ -1,10 +1,11 @@
-"""Top-level URLs. Each app owns its own ``urls.py`` (pages) and ``api/urls.py`` (REST)."""
+"""Top-level URLs (``ROOT_URLCONF``). Each app owns its own ``urls.py`` (pages) and ``api/urls.py`` (REST)."""
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config import home
 from portal import views, views_demo_mailbox, views_outbox
 
 api_v1 = [
@@ -23,7 +24,7 @@ SWAGGER_UI_INLINE_STYLE = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='
 api_docs = csp_update({"style-src": [SWAGGER_UI_INLINE_STYLE]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/api-tokens/", views.api_tokens, name="api-tokens"),

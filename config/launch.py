@@ -1,4 +1,4 @@
-"""Run the whole portal on one machine: ``python -m portal.launch [--demo-devices N]``.
+"""Run the whole portal on one machine: ``python -m config.launch [--demo-devices N]``.
 
 Owns the embedded PostgreSQL and Redis when ``DATABASE_URL`` / ``REDIS_URL`` are unset, applies
 migrations, collects the static files, loads demo data, then starts and supervises gunicorn (web),
