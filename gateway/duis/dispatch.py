@@ -11,12 +11,27 @@ Which Device ID a request is about:
 """
 from __future__ import annotations
 
+from django.db import transaction
+
 from gateway import catalogue
 from gateway.catalogue_data import CREATE_SCHEDULE_SRV
+from gateway.checks import Refusal
 from gateway.choices import Channel, ResponseCode
-from gateway.duis.messages import SR, DuisRequest, add_inventory, parse_request, response_envelope, serialise
+from gateway.duis.admission import duis_request_admit, originator_counter_advance
+from gateway.duis.messages import (
+    SR,
+    DuisRefused,
+    DuisRequest,
+    add_inventory,
+    error_document,
+    parse_document,
+    request_from,
+    request_validate,
+    response_envelope,
+)
+from gateway.duis.security import response_sign
 from gateway.selectors import inventory_read
-from gateway.services import service_request_submit
+from gateway.services import service_request_refusal_log, service_request_submit
 from portal.models import Party
 
 READ_INVENTORY_SRV = "8.2"
@@ -49,17 +64,50 @@ def _read_inventory_criteria(body) -> dict:
 
 
 def duis_request_handle(*, data: bytes, party: Party, user) -> bytes:
-    """Parse, decide (and log) a DUIS request; return the DUIS response document."""
-    request = parse_request(data)
-    device_id, *also_device_ids = _device_ids_for(request)
-    outcome = service_request_submit(
-        party=party, user=user, srv=request.srv, device_id=device_id,
-        command_variant=request.command_variant, channel=Channel.DUIS, body=request.body,
-        request_id=request.request_id, also_device_ids=also_device_ids,
-    )
+    """Parse, admit (``gateway.duis.admission``), decide and log a DUIS request; return the DSP-signed answer.
+
+    Unreadable input (not XML, a DTD, not ``sr:Request``) raises ``ValidationFailed`` (400, JSON: there is no
+    request to answer); everything else is answered with a signed DUIS document, errors included."""
+    root = parse_document(data)
+    try:
+        request_validate(root)
+    except DuisRefused as refused:
+        header = refused.header
+        service_request_refusal_log(
+            party=party, user=user, srv=header.srv, device_id=None, command_variant=None, channel=Channel.DUIS,
+            request_id=header.request_id, code=refused.code, reason=refused.reason)
+        return response_sign(error_document(header=header, response_code=refused.code))
+    request = request_from(root)
+    admitted = duis_request_admit(data=data, root=root, request=request, party=party)
+    if isinstance(admitted, Refusal):
+        return _refused(request, admitted, party=party, user=user)
+    request = admitted.request
+    with transaction.atomic():
+        replay = originator_counter_advance(originator=request.originator, counter=request.counter)
+        if replay is not None:
+            return _refused(request, replay, party=party, user=user)
+        device_id, *also_device_ids = _device_ids_for(request)
+        outcome = service_request_submit(
+            party=party, user=user, srv=request.srv, device_id=device_id,
+            command_variant=request.command_variant, channel=Channel.DUIS, body=request.body,
+            request_id=request.request_id, also_device_ids=also_device_ids, roles=[admitted.identity.role],
+        )
     root, message = response_envelope(request=request, response_code=outcome.response_code)
     if request.srv == READ_INVENTORY_SRV and outcome.response_code == ResponseCode.SUCCESS:
         devices = inventory_read(**_read_inventory_criteria(request.body))
         if devices:
             add_inventory(message, devices)
-    return serialise(root)
+    return response_sign(root)
+
+
+def _refused(request: DuisRequest, refusal: Refusal, *, party: Party, user) -> bytes:
+    """Log a request refused before the decision and answer it with a signed DUIS error document."""
+    try:
+        device_id = _device_ids_for(request)[0]
+    except (AttributeError, IndexError):
+        device_id = ""
+    service_request_refusal_log(
+        party=party, user=user, srv=request.srv, device_id=device_id, command_variant=request.command_variant,
+        channel=Channel.DUIS, request_id=request.request_id, code=refusal.code, reason=refusal.reason)
+    root, _message = response_envelope(request=request, response_code=refusal.code)
+    return response_sign(root)
