@@ -35,6 +35,14 @@ NETWORK_OPERATOR_USER_ID = boxed.TEST_NETWORK_OPERATOR_USER_ID
 DSP_USER_ID = boxed.DSP_USER_ID
 
 
+def _der_to_pem(der: bytes) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_der_private_key(der, password=None)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
 def _unavailable(reason: str):
     if os.environ.get("CI"):
         pytest.fail(f"The DCC Boxed signing tool is needed in CI: {reason}", pytrace=False)
@@ -77,12 +85,20 @@ class BoxedTool:
         if as_user_id:
             compact = as_user_id.replace("-", "")
             prefix = "dsp-xml-sign" if as_user_id == DSP_USER_ID else "xml-sign"
-            extra = (str(self.keys / f"{prefix}-{compact}-ds.pem"), str(self.keys / f"{prefix}-{compact}-ds.key"))
+            extra = (str(self.keys / f"{prefix}-{compact}-ds.pem"),
+                     str(self._pem_key(self.keys / f"{prefix}-{compact}-ds.key")))
         elif identity is not None:
             extra = (str(identity.certificate_path), str(identity.key_path))
         code, signed = self._run("sign", data, *extra)
         assert code == "SUCCESS", f"the DCC Boxed tool refused to sign ({code}): {data[:300]!r}"
         return signed
+
+    def _pem_key(self, der_path: Path) -> Path:
+        """The tool reads a key given on its command line as PKCS#8 PEM (its bundled keys are DER)."""
+        pem_path = self.folder / (der_path.name + ".pem")
+        if not pem_path.exists():
+            pem_path.write_bytes(_der_to_pem(der_path.read_bytes()))
+        return pem_path
 
     def validate(self, data: bytes) -> bool:
         """The tool's own check of a DSP-signed answer (DUIS 5.1 XSD first, then the DSP's signature)."""
@@ -154,7 +170,7 @@ def demo_identity(folder: Path, user_id: str, **certificate) -> DemoIdentity:
     compact = user_id.replace("-", "")
     cert_path, key_path = folder / f"{compact}.pem", folder / f"{compact}.key"
     cert_path.write_text(pem)
-    key_path.write_bytes(der)
+    key_path.write_bytes(_der_to_pem(der))
     return DemoIdentity(user_id=user_id, certificate_pem=pem, certificate_path=cert_path, key_path=key_path)
 
 
