@@ -11,7 +11,6 @@ from lxml import etree
 from gateway.duis.schema import DUIS_54_MP169, duis_schema, mp169_schema, mp169_schema_bytes
 from gateway.models import ServiceRequestLog
 from tests.factories import DeviceFactory, HubFactory
-from tests.gateway.duis_client import *  # noqa: F403 (fixtures)
 from tests.gateway.duis_client import DuisSender
 from tests.gateway.helpers import duis
 

@@ -19,7 +19,6 @@ from gateway.identities import duis_identity_revoke
 from gateway.models import DuisCounter, ServiceRequestLog
 from inventory.models import Device
 from tests.factories import CPLEntryFactory, DeviceFactory, HubFactory, UserFactory
-from tests.gateway.duis_client import *  # noqa: F403 (fixtures)
 from tests.gateway.duis_client import (
     NETWORK_OPERATOR_USER_ID,
     SUPPLIER_USER_ID,
