@@ -14,6 +14,7 @@ they are skipped with the reason.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -112,17 +113,27 @@ class BoxedTool:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+_shared: BoxedTool | None = None
+
+
+def shared_boxed_tool() -> BoxedTool:
+    """The session's one running tool (started on first use; fails in CI, skips elsewhere, when unavailable)."""
+    global _shared
+    if _shared is None:
+        if shutil.which("java") is None:
+            _unavailable("java is not on PATH")
+        try:
+            jar = boxed.boxed_jar()
+        except boxed.BoxedToolUnavailable as error:
+            _unavailable(str(error))
+        _shared = BoxedTool(jar)
+        atexit.register(_shared.close)
+    return _shared
+
+
 @pytest.fixture(scope="session")
 def boxed_tool():
-    if shutil.which("java") is None:
-        _unavailable("java is not on PATH")
-    try:
-        jar = boxed.boxed_jar()
-    except boxed.BoxedToolUnavailable as error:
-        _unavailable(str(error))
-    tool = BoxedTool(jar)
-    yield tool
-    tool.close()
+    return shared_boxed_tool()
 
 
 def originator_replaced(data: bytes, user_id: str) -> bytes:
