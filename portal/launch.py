@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run([*manage, "migrate", "--no-input"], env=env, check=True, cwd=BASE_DIR)
     if args.demo_devices:
         subprocess.run([*manage, "demo_data", "--devices", str(args.demo_devices)], env=env, check=True, cwd=BASE_DIR)
+        # DUIS User IDs and certificates for the demo parties (DCC Boxed test identities for HRTH and ENNW).
+        subprocess.run([*manage, "duis_demo_identities"], env=env, check=True, cwd=BASE_DIR)
 
     children = {
         "web": subprocess.Popen(
