@@ -18,7 +18,7 @@ from portal.errors import ValidationFailed
 SR = f"{{{SR_NS}}}"
 SCHEMA_VERSION = "5.4"
 MAX_MESSAGE_BYTES = 12 * 1024 * 1024  # a firmware image may be up to 10 MB of base64
-#: The answer to a request that is XML but not valid DUIS (see docs/decisions/0007-duis-security-codes.md).
+#: The answer to a request that is XML but not valid DUIS (see docs/decisions/0004-duis-security-response-codes.md).
 MALFORMED_CODE = "E100"
 
 

@@ -192,7 +192,7 @@ def test_wrong_namespace_is_400_with_a_clear_message(client):
 
 def test_schema_invalid_request_is_a_duis_error_document(client):
     """Was 400 JSON: issue 16 answers a request that can be read as far as its header with a DSP-signed DUIS
-    error document (E100, docs/decisions/0007), logged as refused."""
+    error document (E100, docs/decisions/0004), logged as refused."""
     data = duis("4.1.1").replace(b"<sr:CommandVariant>1</sr:CommandVariant>", b"")
     document = answer(post(client, data, sign=False))
     assert code_of(document) == "E100" and valid_54(document)
