@@ -35,6 +35,10 @@ class ServiceReferenceVariant(models.Model):
     accepted_statuses = ArrayField(
         models.CharField(max_length=24), default=list, help_text="SMI statuses that accept the SRV (else E5).",
     )
+    device_types = ArrayField(
+        models.CharField(max_length=8), default=list, blank=True,
+        help_text="Device types the SRV applies to (else E11); empty: not checked.",
+    )
     category = models.CharField(max_length=16, choices=SrvCategory.choices)
     success_code = models.CharField(max_length=4, choices=ResponseCode.choices)
 

@@ -9,7 +9,9 @@ Decision order of ``service_request_submit`` (the first failing check answers):
 2. SRVs addressed to a device (``ServiceReferenceVariant.targets_device``): the device is in the SMI, else **E19**;
 3. the caller's party has a DUIS role eligible for the SRV, else **E2**;
 3a. the party may address this device (``party_may_address_device``): a supplier only devices it is the
-   Responsible Supplier for, a network operator only devices on its network, else **E4**;
+   Responsible Supplier for (and a hub whose SMS holds one of them: the gas supplier of a dual-fuel premises),
+   a network operator only devices on its network, else **E4**;
+3b. the device's type is one the SRV applies to (``device_types``, where reviewed), else **E11**;
 4. the device's SMI status is one the SRV accepts (``accepted_statuses``), else **E5**;
 5. device checks registered by other features (``gateway.checks``);
 6. the command variant is one the SRV allows, else **E12**;
@@ -48,8 +50,10 @@ from gateway.models import (
     ServiceReferenceVariant,
     ServiceRequestLog,
 )
+from inventory.choices import DeviceType
 from inventory.models import Device
 from inventory.selectors import csp_regions_of
+from inventory.services.devices import party_has_part_in_sms
 from portal.choices import NETWORK_OPERATOR_ROLES, SUPPLIER_ROLES, PartyRole
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.eui64 import normalise_device_id
@@ -123,6 +127,10 @@ def party_may_address_device(*, party: Any, device: Any, entry: ServiceReference
         return True
     if roles & SUPPLIER_ROLES and party.pk == device.responsible_supplier_id:
         return True
+    if roles & SUPPLIER_ROLES and getattr(device, "device_type", None) == DeviceType.CHF and isinstance(device, Device):
+        # A hub serves every supplier of its premises: at a dual-fuel premises with two suppliers, the gas
+        # supplier (the Responsible Supplier of a device joined to the hub) may address the shared CHF too.
+        return party_has_part_in_sms(party=party, hub=device)
     return bool(roles & NETWORK_OPERATOR_ROLES and party.pk == device.network_operator_id)
 
 
@@ -159,6 +167,13 @@ def service_request_decide(*, entry: ServiceReferenceVariant, judged: ServiceRef
                     f"Your party is not the Responsible Supplier or network operator of device {device.device_id}: "
                     f"it may not send SRV {checked.srv} to it.",
                 )
+        device_type = getattr(device, "device_type", None)
+        if judged.device_types and device_type is not None and device_type not in judged.device_types:
+            return Refusal(
+                ResponseCode.DEVICE_TYPE,
+                f"SRV {judged.srv} ({judged.name}) applies to {' or '.join(judged.device_types)}; device "
+                f"{device.device_id} is a {device_type}.",
+            )
         if device.status not in judged.accepted_statuses:
             return Refusal(
                 ResponseCode.DEVICE_STATUS,

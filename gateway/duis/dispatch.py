@@ -30,6 +30,7 @@ from gateway.duis.messages import (
     response_envelope,
 )
 from gateway.duis.security import response_sign
+from gateway.duis.validation import duis_request_refusal
 from gateway.selectors import inventory_read
 from gateway.services import service_request_refusal_log, service_request_submit
 from portal.models import Party
@@ -78,6 +79,9 @@ def duis_request_handle(*, data: bytes, party: Party, user) -> bytes:
             request_id=header.request_id, code=refused.code, reason=refused.reason)
         return response_sign(error_document(header=header, response_code=refused.code))
     request = request_from(root)
+    mismatch = duis_request_refusal(request)
+    if mismatch is not None:
+        return _refused(request, mismatch, party=party, user=user)
     admitted = duis_request_admit(data=data, root=root, request=request, party=party)
     if isinstance(admitted, Refusal):
         return _refused(request, admitted, party=party, user=user)

@@ -17,7 +17,9 @@ from portal.errors import ValidationFailed
 
 SR = f"{{{SR_NS}}}"
 SCHEMA_VERSION = "5.4"
-MAX_MESSAGE_BYTES = 12 * 1024 * 1024  # a firmware image may be up to 10 MB of base64
+#: The whole-message cap, checked before parsing (what bounds memory). A firmware image may be 10,240,000 octets
+#: (the schema's FirmwareImage maxLength), i.e. 13.65 MB of base64, and a DeviceIDList up to 1.2 MB.
+MAX_MESSAGE_BYTES = 15 * 1024 * 1024
 #: The answer to a request that is XML but not valid DUIS (see docs/decisions/0004-duis-security-response-codes.md).
 MALFORMED_CODE = "E100"
 
