@@ -40,7 +40,7 @@ class ServiceReferenceVariant(models.Model):
         help_text="Device types the SRV applies to (else E11); empty: not checked.",
     )
     category = models.CharField(max_length=16, choices=SrvCategory.choices)
-    success_code = models.CharField(max_length=4, choices=ResponseCode.choices)
+    success_code = models.CharField(max_length=8, choices=ResponseCode.choices)
 
     class Meta:
         verbose_name = "service reference variant"

@@ -203,13 +203,15 @@ def service_request_decide(*, entry: ServiceReferenceVariant, judged: ServiceRef
 def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str | None, command_variant: Any,
                            channel: str, body: Any = None, request_id: str | None = None,
                            also_device_ids: Sequence[str] = (), roles: Sequence[str] | None = None,
-                           ) -> ServiceRequestOutcome:
+                           answer_refusal: Refusal | None = None) -> ServiceRequestOutcome:
     """Decide a service request, log it and return the DUIS response code with a human reason.
 
     ``also_device_ids``: the other devices one request is sent to (the ``DeviceIDList`` of 11.1/11.4
     firmware distribution). Each is judged like ``device_id``; the first refusal answers the request,
     so a list cannot carry a device the sender may not address behind one it may. ``roles``: the roles the
-    party acts in (DUIS: its originator User ID's role); default all its roles.
+    party acts in (DUIS: its originator User ID's role); default all its roles. ``answer_refusal``: what
+    answers the request if every check accepts it, because the answer itself cannot be given (8.2 Read
+    Inventory of a device the SMI does not hold).
     """
     entry = _clean_srv(srv)
     variant = _clean_command_variant(command_variant)
@@ -235,6 +237,8 @@ def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str 
     else:
         refusal = service_request_decide(entry=entry, judged=judged, device=None, device_id=device_id, party=party,
                                          command_variant=variant, body=body, roles=roles)
+    if refusal is None and answer_refusal is not None:
+        refusal = answer_refusal
     request_id = request_id or str(uuid.uuid4())
     handler = body_handler_for(entry.srv) if refusal is None and body is not None else None
 

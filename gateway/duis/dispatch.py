@@ -91,17 +91,33 @@ def duis_request_handle(*, data: bytes, party: Party, user) -> bytes:
         if replay is not None:
             return _refused(request, replay, party=party, user=user)
         device_id, *also_device_ids = _device_ids_for(request)
+        devices, not_found = None, None
+        if request.srv == READ_INVENTORY_SRV:
+            devices, not_found = _read_inventory(request)
         outcome = service_request_submit(
             party=party, user=user, srv=request.srv, device_id=device_id,
             command_variant=request.command_variant, channel=Channel.DUIS, body=request.body,
             request_id=request.request_id, also_device_ids=also_device_ids, roles=[admitted.identity.role],
+            answer_refusal=not_found,
         )
     root, message = response_envelope(request=request, response_code=outcome.response_code)
-    if request.srv == READ_INVENTORY_SRV and outcome.response_code == ResponseCode.SUCCESS:
-        devices = inventory_read(**_read_inventory_criteria(request.body))
-        if devices:
-            add_inventory(message, devices)
+    if devices and outcome.response_code == ResponseCode.SUCCESS:
+        add_inventory(message, devices)
     return response_sign(root)
+
+
+def _read_inventory(request: DuisRequest) -> tuple[list, Refusal | None]:
+    """8.2's devices, or the refusal when the SMI holds none: the DSP answers an unknown device with an error,
+    not an empty success."""
+    criteria = _read_inventory_criteria(request.body)
+    devices = inventory_read(**criteria)
+    if devices:
+        return devices, None
+    if "device_id" in criteria:
+        return [], Refusal(ResponseCode.INVENTORY_DEVICE_NOT_FOUND,
+                           f"Read Inventory: device {criteria['device_id']} is not in the SMI.")
+    return [], Refusal(ResponseCode.INVENTORY_NOTHING_FOUND, "Read Inventory: no device in the SMI matches "
+                       + ", ".join(f"{key} {value}" for key, value in criteria.items() if value) + ".")
 
 
 def _refused(request: DuisRequest, refusal: Refusal, *, party: Party, user) -> bytes:

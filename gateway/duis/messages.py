@@ -185,19 +185,39 @@ def error_document(*, header: DuisHeader, response_code: str) -> etree._Element:
     return root
 
 
+#: Type 2 devices (no SMI status of their own in the DSP's answer): the IHD and the CAD.
+TYPE_2_DEVICES = frozenset({"IHD", "CAD"})
+
+
+def technical_version(device) -> str:
+    """``sr:SMETSCHTSVersion`` as the DSP writes it: the CPL row's technical specification version when the CPL
+    knows it, else the family's: ``CHTS V1.4`` for a hub and its GPF (CHTS), ``SMETS V5.0`` for a SMETS2+
+    device, ``SMETS1`` for a SMETS1 one."""
+    known = (device.cpl_entry.technical_version or "").strip()
+    if known:
+        return known[:20]
+    if device.smets_version == "SMETS1":
+        return "SMETS1"
+    return "CHTS V1.4" if device.device_type in ("CHF", "GPF") else "SMETS V5.0"
+
+
 def add_inventory(message: etree._Element, devices) -> None:
-    """Append ``sr:DSPInventory`` with one ``sr:Device`` per device, in the schema's element order, and
-    ``sr:Restricted`` true as the last child of a restricted device's ``sr:Device`` (MP169, R169-7)."""
+    """Append ``sr:DSPInventory`` with one ``sr:Device`` per device, in the schema's element order, as the DSP
+    answers it: manufacturer and model as their hex identifiers (the CPL's names where it has none), the
+    technical version in the DSP's form, GBCS version and HAN variant where the CPL knows them, no status for
+    Type 2 devices (IHD, CAD); and ``sr:Restricted`` true as the last child of a restricted device (MP169,
+    R169-7)."""
     inventory = _sub(message, "DSPInventory")
     for device in devices:
         node = _sub(inventory, "Device")
         cpl = device.cpl_entry
         _sub(node, "DeviceID", device.device_id)
         _sub(node, "DeviceType", device.device_type)
-        _sub(node, "DeviceStatus", device.status)
-        _sub(node, "DeviceManufacturer", cpl.manufacturer[:30])
-        _sub(node, "DeviceModel", cpl.model[:30])
-        _sub(node, "SMETSCHTSVersion", device.smets_version)
+        if device.device_type not in TYPE_2_DEVICES:
+            _sub(node, "DeviceStatus", device.status)
+        _sub(node, "DeviceManufacturer", (cpl.manufacturer_id or cpl.manufacturer)[:30])
+        _sub(node, "DeviceModel", (cpl.model_id or cpl.model)[:30])
+        _sub(node, "SMETSCHTSVersion", technical_version(device))
         if cpl.firmware_version:
             _sub(node, "DeviceFirmwareVersion", cpl.firmware_version[:8])
             _sub(node, "DeviceFirmwareVersionStatus", cpl.status)
@@ -213,6 +233,10 @@ def add_inventory(message: etree._Element, devices) -> None:
             _sub(prop, "PostCode", device.postcode)
             _sub(prop, "AddressIdentifier", device.address_identifier[:30])
         _sub(node, "CSPRegion", device.csp_region)
+        if cpl.gbcs_version:
+            _sub(node, "DeviceGBCSVersion", cpl.gbcs_version)
+        if cpl.han_variant:
+            _sub(node, "HANVariant", cpl.han_variant)
         if device.restricted:
             _sub(node, "Restricted", "true")
 

@@ -102,14 +102,16 @@ def test_read_inventory_by_mpxn_uprn_and_property_filter(client, supplier, crite
     DeviceFactory(responsible_supplier=supplier, uprn="77009999")  # another premises
     document = answer(post(client, _read_inventory(criterion)))
     found = {d.findtext(f"{SR}DeviceID"): d for d in document.iter(f"{SR}Device")}
-    expected = {meter.device_id} if "MPxN" in criterion else {hub.device_id, meter.device_id}
-    assert set(found) == expected
+    # Issue 16: by MPxN the DSP answers the meter's whole SMS (its hub too), as by DeviceID; it was the meter alone.
+    assert set(found) == {hub.device_id, meter.device_id}
     assert etree.QName(found[meter.device_id][-1]).localname == "Restricted"
 
 
-def test_read_inventory_of_an_unknown_device_is_success_without_inventory(client):
+def test_read_inventory_of_an_unknown_device_is_a_duis_error_without_inventory(client):
+    """Was I0 with no sr:DSPInventory: issue 16 answers as the DSP does, with an error (E080201)."""
     document = answer(post(client, duis("8.2")))
-    assert code_of(document) == "I0" and document.find(f".//{SR}DSPInventory") is None and valid_54(document)
+    assert code_of(document) == "E080201" and document.find(f".//{SR}DSPInventory") is None and valid_54(document)
+    assert ServiceRequestLog.objects.get().response_code == "E080201"
 
 
 def test_real_4_1_1_is_acknowledged_for_a_normal_device_valid_against_54(client, supplier):

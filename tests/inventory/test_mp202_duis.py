@@ -144,7 +144,11 @@ def test_ppmid_smets_versioning_table_through_duis_8_2_and_the_devices_api(
     assert (ppmid.smets_version, ppmid.cpl_entry, ppmid.hub.device_id) == (resulting, dual_mode_ppmid[resulting], HUB)
     read_inventory = sample("8.2_READ_INVENTORY_REQUEST_DUIS.XML", {f"<sr:DeviceID>{HUB}<": f"<sr:DeviceID>{DEVICE}<"})
     inventory = client.duis.post(read_inventory)
-    assert etree.fromstring(inventory.content).findtext(f".//{SR}Device/{SR}SMETSCHTSVersion") == resulting
+    # 8.2 writes the technical version as the DSP does (issue 16): SMETS1, or "SMETS V5.0" for SMETS2+.
+    dsp_form = {S1: "SMETS1", S2: "SMETS V5.0"}[resulting]
+    device_node = next(d for d in etree.fromstring(inventory.content).iter(f"{SR}Device")
+                       if d.findtext(f"{SR}DeviceID") == DEVICE)
+    assert device_node.findtext(f"{SR}SMETSCHTSVersion") == dsp_form
     assert client.get(f"/api/v1/devices/{DEVICE}/").json()["smets_version"] == resulting
 
 
