@@ -18,6 +18,8 @@ class ResponseCode(models.TextChoices):
     UNABLE_TO_COMMUNICATE = "E20", "E20 Communications failure: unable to communicate with the device"
     NO_RESPONSE = "E21", "E21 Communications failure: no response received from the device"
     RESTRICTED = "E72", "E72 Device use is Restricted (MP169)"
+    SCHEDULE_NOT_FOUND = "E050201", "E050201 Read Schedule: no schedule of yours with that DSPScheduleID or DeviceID"
+    SCHEDULE_NOT_DELETED = "E050301", "E050301 Delete Schedule: no schedule of yours with that DSPScheduleID or DeviceID"
     INVENTORY_DEVICE_NOT_FOUND = "E080201", "E080201 Read Inventory: no device with that Device ID in the SMI"
     INVENTORY_NOTHING_FOUND = "E080202", "E080202 Read Inventory: no device matches the MPxN, UPRN or address"
     MALFORMED = "E100", "E100 Request is not valid DUIS (schema, schema version or header and body disagree)"

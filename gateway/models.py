@@ -292,3 +292,40 @@ class DuisCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.originator}: {self.last_counter}"
+
+
+class DspSchedule(models.Model):
+    """A DSP schedule (SRV 5.1 Create Schedule): the DSP sends ``scheduled_srv`` to ``device`` at
+    ``frequency`` from ``start_date``. Its id is the ``DSPScheduleID`` the User reads (5.2) and deletes (5.3)
+    it by. Removed, never deleted: ``removed_at`` with the reason (a User's 5.3, or MP169 R169-13 when the device
+    becomes Restricted and the scheduled SRV is not on the allow-list)."""
+
+    class Removal(models.TextChoices):
+        DELETED = "deleted", "Deleted by the User (5.3)"
+        RESTRICTED = "restricted", "Device became Restricted (MP169)"
+
+    device = models.ForeignKey("inventory.Device", on_delete=models.PROTECT, related_name="dsp_schedules")
+    scheduled_srv = models.CharField("scheduled SRV", max_length=10)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="dsp_schedules")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    request_id = models.CharField(max_length=100, blank=True)
+    frequency = models.CharField(max_length=12, help_text="DUIS ScheduleFrequency: Daily, Weekly, ... Yearly.")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    details_xml = models.TextField(help_text="The schedule as created (sr:CreateSchedule), echoed by 5.2.")
+    created_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removal_reason = models.CharField(max_length=12, choices=Removal.choices, blank=True)
+
+    class Meta:
+        verbose_name = "DSP schedule"
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["device", "scheduled_srv"], name="dsp_schedule_device_idx",
+                         condition=models.Q(removed_at__isnull=True)),
+            models.Index(fields=["party", "device"], name="dsp_schedule_party_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Schedule {self.pk}: {self.scheduled_srv} on {self.device_id} ({self.frequency})"

@@ -12,6 +12,7 @@ Which Device ID a request is about:
 from __future__ import annotations
 
 from django.db import transaction
+from lxml import etree
 
 from gateway import catalogue
 from gateway.catalogue_data import CREATE_SCHEDULE_SRV
@@ -31,11 +32,14 @@ from gateway.duis.messages import (
 )
 from gateway.duis.security import response_sign
 from gateway.duis.validation import duis_request_refusal
+from gateway.schedules import dsp_schedule_create, dsp_schedules_delete, dsp_schedules_of, schedules_read_element
 from gateway.selectors import inventory_read
 from gateway.services import service_request_refusal_log, service_request_submit
 from portal.models import Party
 
 READ_INVENTORY_SRV = "8.2"
+READ_SCHEDULE_SRV = "5.2"
+DELETE_SCHEDULE_SRV = "5.3"
 FIRMWARE_LIST_SRVS = frozenset({"11.1", "11.4"})
 
 
@@ -91,19 +95,50 @@ def duis_request_handle(*, data: bytes, party: Party, user) -> bytes:
         if replay is not None:
             return _refused(request, replay, party=party, user=user)
         device_id, *also_device_ids = _device_ids_for(request)
-        devices, not_found = None, None
+        devices, schedules, not_found = None, None, None
         if request.srv == READ_INVENTORY_SRV:
             devices, not_found = _read_inventory(request)
+        elif request.srv in (READ_SCHEDULE_SRV, DELETE_SCHEDULE_SRV):
+            schedules, not_found = _schedules(request, party)
         outcome = service_request_submit(
             party=party, user=user, srv=request.srv, device_id=device_id,
             command_variant=request.command_variant, channel=Channel.DUIS, body=request.body,
             request_id=request.request_id, also_device_ids=also_device_ids, roles=[admitted.identity.role],
             answer_refusal=not_found,
         )
+        accepted = outcome.response_code == ResponseCode.SUCCESS
+        created = None
+        if accepted and request.srv == CREATE_SCHEDULE_SRV:
+            created = dsp_schedule_create(party=party, user=user, device=outcome.device, body=request.body,
+                                          request_id=request.request_id)
+        elif accepted and request.srv == DELETE_SCHEDULE_SRV:
+            dsp_schedules_delete(party=party, **_schedule_criteria(request.body))
     root, message = response_envelope(request=request, response_code=outcome.response_code)
-    if devices and outcome.response_code == ResponseCode.SUCCESS:
+    if devices and accepted:
         add_inventory(message, devices)
+    elif created is not None:
+        etree.SubElement(message, f"{SR}DSPScheduleID").text = str(created.pk)
+    elif schedules and accepted and request.srv == READ_SCHEDULE_SRV:
+        message.append(schedules_read_element(schedules))
     return response_sign(root)
+
+
+def _schedule_criteria(body) -> dict:
+    schedule_id = body.findtext(f"{SR}DSPScheduleID")
+    if schedule_id is not None:
+        return {"schedule_id": int(schedule_id)}
+    return {"device_id": body.findtext(f"{SR}DeviceID", "").strip()}
+
+
+def _schedules(request: DuisRequest, party: Party) -> tuple[list, Refusal | None]:
+    """5.2 / 5.3: the party's schedules the body names, or the refusal when it names none of them."""
+    criteria = _schedule_criteria(request.body)
+    schedules = list(dsp_schedules_of(party=party, **criteria))
+    if schedules:
+        return schedules, None
+    named = f"DSPScheduleID {criteria['schedule_id']}" if "schedule_id" in criteria else f"device {criteria['device_id']}"
+    code = ResponseCode.SCHEDULE_NOT_FOUND if request.srv == READ_SCHEDULE_SRV else ResponseCode.SCHEDULE_NOT_DELETED
+    return [], Refusal(code, f"You have no live DSP schedule for {named}.")
 
 
 def _read_inventory(request: DuisRequest) -> tuple[list, Refusal | None]:
