@@ -45,7 +45,9 @@ DSP_SCHEDULABLE_SRVS = frozenset({
 #: Where the copied matrix and the portal's rule disagreed: one rule, here (suppliers pre-notify: IS ES GS, the
 #: roles of ``portal.choices.SUPPLIER_ROLES`` that ``prenotify_refusal`` checks).
 ELIGIBLE_ROLES_OVERRIDES = {"12.2": ["IS", "ES", "GS"]}
-NON_DEVICE_SRVS_TARGETING_DEVICES = frozenset({CREATE_SCHEDULE_SRV, "11.1", "11.4"})
+#: 8.3 Decommission Device and 8.4 Update Inventory name the device they change in their body's DeviceID.
+INVENTORY_CHANGE_SRVS = frozenset({"8.3", "8.4"})
+NON_DEVICE_SRVS_TARGETING_DEVICES = frozenset({CREATE_SCHEDULE_SRV, "11.1", "11.4"}) | INVENTORY_CHANGE_SRVS
 CREDENTIAL_SRV_PREFIXES = ("6.15.", "6.24.")
 CREDENTIAL_SRVS = frozenset({"6.17", "6.21", "6.23"})
 
@@ -124,6 +126,8 @@ SRV_BODY_ELEMENTS = {
 COMMISSIONING_STATUSES = ["Whitelisted", "InstalledNotCommissioned", "Commissioned"]
 PRE_COMMISSIONING_STATUSES = ["InstalledNotCommissioned", "Commissioned"]
 COMMISSIONED_ONLY = ["Commissioned"]
+ALL_STATUSES = ("Pending", "Whitelisted", "InstalledNotCommissioned", "Commissioned", "Decommissioned", "Withdrawn",
+                "Suspended", "Recovery", "Recovered")
 
 
 def _yes(value: str) -> bool:
@@ -135,6 +139,10 @@ def accepted_statuses(srv: str, *, targets_device: bool) -> list[str]:
         return []
     if srv == CREATE_SCHEDULE_SRV:
         return COMMISSIONED_ONLY
+    if srv == "8.3":  # a device not yet gone may be decommissioned
+        return [status for status in ALL_STATUSES if status not in ("Decommissioned", "Withdrawn")]
+    if srv == "8.4":  # which change a status allows is the lifecycle service's rule
+        return list(ALL_STATUSES)
     if srv.startswith("8."):
         return COMMISSIONING_STATUSES
     if srv.startswith("11.") or srv.startswith(CREDENTIAL_SRV_PREFIXES) or srv in CREDENTIAL_SRVS:
@@ -170,7 +178,8 @@ def srv_rows() -> list[dict]:
                 "accepted_statuses": accepted_statuses(srv, targets_device=targets_device),
                 "device_types": SRV_DEVICE_TYPES.get(srv, []),
                 "category": category,
-                "success_code": "I99" if targets_device and srv != CREATE_SCHEDULE_SRV else "I0",
+                "success_code": "I0" if not targets_device or srv == CREATE_SCHEDULE_SRV or srv in INVENTORY_CHANGE_SRVS
+                else "I99",
             })
     return rows
 

@@ -7,7 +7,8 @@ Which Device ID a request is about:
 * 11.1 / 11.4 firmware: the first Device ID of ``sr:DeviceIDList`` is logged; every device of the list
   is judged (the gateway answers one code per request: the first refusal, in list order);
 * other device SRVs: the RequestID's target (its middle EUI-64), as DUIS addresses them;
-* non-device SRVs: the body's ``sr:DeviceID`` when it has one (12.2, 8.2 by DeviceID), for the log.
+* non-device SRVs: the body's ``sr:DeviceID`` when it has one: judged for 8.3 Decommission and 8.4 Update
+  Inventory (the device they change), for the log only otherwise (12.2, 8.2 by DeviceID).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def _device_ids_for(request: DuisRequest) -> list[str]:
     if request.srv in FIRMWARE_LIST_SRVS:
         listed = [item.strip() for item in request.body.findtext(f"{SR}DeviceIDList", "").split(",")]
         return [item for item in listed if item] or [""]
-    if entry is not None and entry.targets_device:
+    if entry is not None and entry.targets_device and not entry.non_device:
         return [request.target_eui]
     return [request.body.findtext(f"{SR}DeviceID", "").strip()]
 
