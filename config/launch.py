@@ -77,6 +77,8 @@ def build_plan(args: argparse.Namespace, env: dict[str, str], *, python: str = s
     plan.setup.append([*manage, "collectstatic", "--no-input", "--verbosity", "0"])
     if args.demo_devices:
         plan.setup.append([*manage, "demo_data", "--devices", str(args.demo_devices)])
+        # DUIS User IDs and certificates for the demo parties (DCC Boxed test identities for HRTH and ENNW).
+        plan.setup.append([*manage, "duis_demo_identities"])
     if demo_mailbox:
         smtp_port = smtp_port or port_or_free(DEMO_SMTP_PORT)
         csp_port = csp_port or port_or_free(DEMO_CSP_PORT)

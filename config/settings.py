@@ -260,3 +260,11 @@ LOGGING = {
         "django.template": {"level": "INFO"},
     },
 }
+
+# --- DUIS security (gateway.duis.security, gateway.duis.boxed) ---------------------------------
+# The DSP's XML-signing key and certificate (paths, PEM or DER). Unset: the public DCC Boxed test DSP
+# 90-B3-D5-1F-30-00-00-02 from the DCC Boxed tool (demo and tests only; production sets both).
+DUIS_DSP_SIGNING_KEY = env("DUIS_DSP_SIGNING_KEY", default="")
+DUIS_DSP_CERTIFICATE = env("DUIS_DSP_CERTIFICATE", default="")
+# Where the DCC Boxed tool (npm @smartdcc/duis-sign-wrap) is cached; default <checkout>/.local/dccboxed.
+DUIS_BOXED_DIR = env("DUIS_BOXED_DIR", default="")

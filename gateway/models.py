@@ -35,8 +35,12 @@ class ServiceReferenceVariant(models.Model):
     accepted_statuses = ArrayField(
         models.CharField(max_length=24), default=list, help_text="SMI statuses that accept the SRV (else E5).",
     )
+    device_types = ArrayField(
+        models.CharField(max_length=8), default=list, blank=True,
+        help_text="Device types the SRV applies to (else E11); empty: not checked.",
+    )
     category = models.CharField(max_length=16, choices=SrvCategory.choices)
-    success_code = models.CharField(max_length=4, choices=ResponseCode.choices)
+    success_code = models.CharField(max_length=8, choices=ResponseCode.choices)
 
     class Meta:
         verbose_name = "service reference variant"
@@ -203,3 +207,125 @@ class DiagnosticsLogEntry(AlertLogEntry):
             models.Index(fields=["received_at", "id"], name="diag_log_time_idx"),
             models.Index(fields=["device_id", "received_at"], name="diag_log_device_idx"),
         ]
+
+
+# --- DUIS security (RD-1..RD-3) ------------------------------------------------------------------------
+
+class DuisIdentity(models.Model):
+    """A DUIS User ID (EUI-64) a party holds for one User Role, with its XML-signing certificate (RD-1).
+
+    Maintained by the DCC (``gateway.services_identities``). A request's RequestID names its originator: it must
+    be an active identity of the calling party, and the request is verified against this certificate (RD-2).
+    A revoked or expired identity signs nothing the gateway accepts. At most one active row per User ID; a
+    revoked row stays for the audit trail and the log's history.
+    """
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="duis_identities")
+    user_id = models.CharField("User ID", max_length=23, help_text="EUI-64, e.g. 90-B3-D5-1F-30-01-00-00.")
+    role = models.CharField(max_length=3, help_text="The DUIS User Role this User ID acts in (IS, ES, GS, ED, GT, OU, RSA).")
+    certificate_pem = models.TextField("certificate (PEM)")
+    serial = models.CharField("certificate serial", max_length=60, help_text="Decimal, as X509SerialNumber.")
+    issuer = models.CharField("certificate issuer", max_length=250)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = "DUIS identity"
+        verbose_name_plural = "DUIS identities"
+        ordering = ["party", "user_id", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user_id"], condition=models.Q(revoked_at__isnull=True),
+                                    name="duis_identity_one_active_per_user_id"),
+        ]
+        indexes = [models.Index(fields=["party", "user_id"], name="duis_identity_party_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.role}) of {self.party_id}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and self.not_after > timezone.now() >= self.not_before
+
+
+class DuisIdentityChange(models.Model):
+    """Audit of the DCC's register and revoke of DUIS identities. Append-only (trigger) and hash-chained."""
+
+    class Action(models.TextChoices):
+        REGISTER = "register", "Registered"
+        REVOKE = "revoke", "Revoked"
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor_party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    identity = models.ForeignKey(DuisIdentity, on_delete=models.PROTECT, related_name="changes")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="duis_identity_changes")
+    user_id = models.CharField("User ID", max_length=23)
+    role = models.CharField(max_length=3)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    serial = models.CharField("certificate serial", max_length=60)
+    reason = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = "DUIS identity change"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["party", "-at"], name="duis_identity_change_party_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DuisCounter(models.Model):
+    """Anti-replay (RD-3): the highest RequestID counter accepted from one originator User ID. Advanced by one
+    atomic ``INSERT ... ON CONFLICT DO UPDATE ... WHERE last_counter < new`` in the request's transaction."""
+
+    originator = models.CharField("originator User ID", max_length=23, primary_key=True)
+    last_counter = models.DecimalField(max_digits=20, decimal_places=0, help_text="DUIS counters are 64-bit unsigned.")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "DUIS originator counter"
+
+    def __str__(self) -> str:
+        return f"{self.originator}: {self.last_counter}"
+
+
+class DspSchedule(models.Model):
+    """A DSP schedule (SRV 5.1 Create Schedule): the DSP sends ``scheduled_srv`` to ``device`` at
+    ``frequency`` from ``start_date``. Its id is the ``DSPScheduleID`` the User reads (5.2) and deletes (5.3)
+    it by. Removed, never deleted: ``removed_at`` with the reason (a User's 5.3, or MP169 R169-13 when the device
+    becomes Restricted and the scheduled SRV is not on the allow-list)."""
+
+    class Removal(models.TextChoices):
+        DELETED = "deleted", "Deleted by the User (5.3)"
+        RESTRICTED = "restricted", "Device became Restricted (MP169)"
+
+    device = models.ForeignKey("inventory.Device", on_delete=models.PROTECT, related_name="dsp_schedules")
+    scheduled_srv = models.CharField("scheduled SRV", max_length=10)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="dsp_schedules")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    request_id = models.CharField(max_length=100, blank=True)
+    frequency = models.CharField(max_length=12, help_text="DUIS ScheduleFrequency: Daily, Weekly, ... Yearly.")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    details_xml = models.TextField(help_text="The schedule as created (sr:CreateSchedule), echoed by 5.2.")
+    created_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removal_reason = models.CharField(max_length=12, choices=Removal.choices, blank=True)
+
+    class Meta:
+        verbose_name = "DSP schedule"
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["device", "scheduled_srv"], name="dsp_schedule_device_idx",
+                         condition=models.Q(removed_at__isnull=True)),
+            models.Index(fields=["party", "device"], name="dsp_schedule_party_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Schedule {self.pk}: {self.scheduled_srv} on {self.device_id} ({self.frequency})"

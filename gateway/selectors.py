@@ -31,6 +31,7 @@ from gateway.models import (
     ServiceReferenceVariant,
     ServiceRequestLog,
 )
+from inventory.choices import DeviceType
 from inventory.models import Device
 from inventory.postcodes import normalise_postcode
 from inventory.selectors import csp_regions_of
@@ -44,13 +45,22 @@ READ_INVENTORY_LIMIT = 17  # sr:DSPInventory holds at most 17 sr:Device
 
 def inventory_read(*, device_id: str = "", mpxn: str = "", uprn: str = "", postcode: str = "",
                    address_identifier: str = "") -> list[Device]:
-    """SRV 8.2 Read Inventory: devices matching one DUIS criterion (DeviceID, MPxN, UPRN or PropertyFilter)."""
+    """SRV 8.2 Read Inventory: devices matching one DUIS criterion (DeviceID, MPxN, UPRN or PropertyFilter).
+
+    By DeviceID or MPxN the DSP answers with the devices of the whole SMS the matching devices belong to (the
+    hub and every device joined to it); a device joined to no hub is answered alone. UPRN and PropertyFilter
+    name a premises, whose devices all match already."""
     devices = Device.objects.select_related("cpl_entry").order_by("device_id")
-    if device_id:
-        devices = devices.filter(device_id=normalise_device_id(device_id))
-    elif mpxn:
-        devices = devices.filter(mpxn=mpxn)
-    elif uprn:
+    if device_id or mpxn:
+        found = list(devices.filter(device_id=normalise_device_id(device_id)) if device_id
+                     else devices.filter(mpxn=mpxn)[:READ_INVENTORY_LIMIT])
+        hubs = {d.pk if d.device_type == DeviceType.CHF else d.hub_id for d in found} - {None}
+        if not hubs:
+            return found
+        sms = devices.filter(Q(pk__in=hubs) | Q(hub_id__in=hubs))
+        merged = {d.pk: d for d in [*found, *sms[:READ_INVENTORY_LIMIT]]}
+        return sorted(merged.values(), key=lambda d: d.device_id)
+    if uprn:
         devices = devices.filter(uprn=uprn.lstrip("0") or uprn)
     elif postcode and address_identifier:
         # Stored postcodes are normalised, so an exact match uses the postcode index (iexact would scan).

@@ -9,7 +9,9 @@ Decision order of ``service_request_submit`` (the first failing check answers):
 2. SRVs addressed to a device (``ServiceReferenceVariant.targets_device``): the device is in the SMI, else **E19**;
 3. the caller's party has a DUIS role eligible for the SRV, else **E2**;
 3a. the party may address this device (``party_may_address_device``): a supplier only devices it is the
-   Responsible Supplier for, a network operator only devices on its network, else **E4**;
+   Responsible Supplier for (and a hub whose SMS holds one of them: the gas supplier of a dual-fuel premises),
+   a network operator only devices on its network, else **E4**;
+3b. the device's type is one the SRV applies to (``device_types``, where reviewed), else **E11**;
 4. the device's SMI status is one the SRV accepts (``accepted_statuses``), else **E5**;
 5. device checks registered by other features (``gateway.checks``);
 6. the command variant is one the SRV allows, else **E12**;
@@ -36,7 +38,7 @@ from django.utils import timezone
 from gateway import catalogue
 from gateway.catalogue_data import CREATE_SCHEDULE_SRV, DSP_SCHEDULABLE_SRVS
 from gateway.checks import Refusal, device_checks_run
-from gateway.choices import AlertLogName, AllowList, ResponseCode
+from gateway.choices import AlertLogName, AllowList, ResponseCode, SrvCategory
 from gateway.duis.handlers import body_handler_for
 from gateway.models import (
     AlertCode,
@@ -48,8 +50,10 @@ from gateway.models import (
     ServiceReferenceVariant,
     ServiceRequestLog,
 )
+from inventory.choices import DeviceType
 from inventory.models import Device
 from inventory.selectors import csp_regions_of
+from inventory.services.devices import party_has_part_in_sms
 from portal.choices import NETWORK_OPERATOR_ROLES, SUPPLIER_ROLES, PartyRole
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.eui64 import normalise_device_id
@@ -112,50 +116,64 @@ def _scheduled_srv(body: Any) -> ServiceReferenceVariant:
     return entry
 
 
-def party_may_address_device(*, party: Any, device: Any, entry: ServiceReferenceVariant) -> bool:
+def party_may_address_device(*, party: Any, device: Any, entry: ServiceReferenceVariant,
+                             roles: Sequence[str] | None = None) -> bool:
     """DUIS access control for a device SRV (E4). A supplier role addresses only devices whose Responsible
     Supplier it is, a network-operator role only devices on its network. Other Users and Registered Supplier
-    Agents are bounded by SRV eligibility (E2) alone: the SMI does not hold their appointments."""
-    roles = set(party.roles) & set(entry.eligible_roles)
+    Agents are bounded by SRV eligibility (E2) alone: the SMI does not hold their appointments. ``roles``: the
+    roles the party acts in (a DUIS request acts in its originator User ID's one role); default all its roles."""
+    roles = set(party.roles if roles is None else roles) & set(entry.eligible_roles)
     if roles & {PartyRole.OTHER_USER, PartyRole.REGISTERED_SUPPLIER_AGENT}:
         return True
     if roles & SUPPLIER_ROLES and party.pk == device.responsible_supplier_id:
         return True
+    if roles & SUPPLIER_ROLES and getattr(device, "device_type", None) == DeviceType.CHF and isinstance(device, Device):
+        # A hub serves every supplier of its premises: at a dual-fuel premises with two suppliers, the gas
+        # supplier (the Responsible Supplier of a device joined to the hub) may address the shared CHF too.
+        return party_has_part_in_sms(party=party, hub=device)
     return bool(roles & NETWORK_OPERATOR_ROLES and party.pk == device.network_operator_id)
 
 
 def service_request_decide(*, entry: ServiceReferenceVariant, judged: ServiceReferenceVariant, device: Any,
                            device_id: str, party: Any, command_variant: int, body: Any = None,
-                           run_device_checks: bool = True) -> Refusal | None:
+                           run_device_checks: bool = True, roles: Sequence[str] | None = None) -> Refusal | None:
     """The rules, without I/O: the first refusal in the documented order, or None (accepted).
 
     ``device`` is None for an unknown device (or a non-device SRV), else an object with ``device_id``,
     ``status``, ``responsible_supplier_id``, ``network_operator_id``, ``restricted`` and
     ``srv_allowed`` (whether ``judged`` is on the allow-list). The traffic
     generator calls this with the device's state at the simulated time (``run_device_checks=False``: the
-    registered checks expect a real ``Device``).
+    registered checks expect a real ``Device``). ``roles``: the roles the party acts in (default all its roles).
     """
+    acting = list(party.roles if roles is None else roles)
     if entry.targets_device and device is None:
         return Refusal(ResponseCode.UNKNOWN_DEVICE, f"Device {device_id} is not in the SMI.")
     # 5.1 Create Schedule carries another SRV: the caller must be allowed both to schedule and to send what it
     # schedules, so a schedule cannot smuggle an SRV the caller could not send directly (E2, E4).
     authorised = (entry,) if judged.srv == entry.srv else (entry, judged)
     for checked in authorised:
-        if not set(party.roles) & set(checked.eligible_roles):
-            roles = ", ".join(checked.eligible_roles) or "none (DCC only)"
+        if not set(acting) & set(checked.eligible_roles):
+            eligible = ", ".join(checked.eligible_roles) or "none (DCC only)"
             what = f"SRV {checked.srv}" if checked is entry else f"a schedule of SRV {checked.srv}"
             return Refusal(
                 ResponseCode.ROLE_NOT_ALLOWED,
-                f"Your party's roles ({', '.join(party.roles)}) may not send {what}; eligible roles: {roles}.",
+                f"Your party's roles ({', '.join(acting)}) may not send {what}; eligible roles: {eligible}.",
             )
     if device is not None:
         for checked in authorised:
-            if not party_may_address_device(party=party, device=device, entry=checked):
+            if not party_may_address_device(party=party, device=device, entry=checked, roles=acting):
                 return Refusal(
                     ResponseCode.NOT_AUTHORISED_FOR_DEVICE,
                     f"Your party is not the Responsible Supplier or network operator of device {device.device_id}: "
                     f"it may not send SRV {checked.srv} to it.",
                 )
+        device_type = getattr(device, "device_type", None)
+        if judged.device_types and device_type is not None and device_type not in judged.device_types:
+            return Refusal(
+                ResponseCode.DEVICE_TYPE,
+                f"SRV {judged.srv} ({judged.name}) applies to {' or '.join(judged.device_types)}; device "
+                f"{device.device_id} is a {device_type}.",
+            )
         if device.status not in judged.accepted_statuses:
             return Refusal(
                 ResponseCode.DEVICE_STATUS,
@@ -184,12 +202,16 @@ def service_request_decide(*, entry: ServiceReferenceVariant, judged: ServiceRef
 
 def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str | None, command_variant: Any,
                            channel: str, body: Any = None, request_id: str | None = None,
-                           also_device_ids: Sequence[str] = ()) -> ServiceRequestOutcome:
+                           also_device_ids: Sequence[str] = (), roles: Sequence[str] | None = None,
+                           answer_refusal: Refusal | None = None) -> ServiceRequestOutcome:
     """Decide a service request, log it and return the DUIS response code with a human reason.
 
     ``also_device_ids``: the other devices one request is sent to (the ``DeviceIDList`` of 11.1/11.4
     firmware distribution). Each is judged like ``device_id``; the first refusal answers the request,
-    so a list cannot carry a device the sender may not address behind one it may.
+    so a list cannot carry a device the sender may not address behind one it may. ``roles``: the roles the
+    party acts in (DUIS: its originator User ID's role); default all its roles. ``answer_refusal``: what
+    answers the request if every check accepts it, because the answer itself cannot be given (8.2 Read
+    Inventory of a device the SMI does not hold).
     """
     entry = _clean_srv(srv)
     variant = _clean_command_variant(command_variant)
@@ -211,10 +233,12 @@ def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str 
                 break
             refusal = service_request_decide(
                 entry=entry, judged=judged, device=devices.get(judged_id), device_id=judged_id, party=party,
-                command_variant=variant, body=body)
+                command_variant=variant, body=body, roles=roles)
     else:
         refusal = service_request_decide(entry=entry, judged=judged, device=None, device_id=device_id, party=party,
-                                         command_variant=variant, body=body)
+                                         command_variant=variant, body=body, roles=roles)
+    if refusal is None and answer_refusal is not None:
+        refusal = answer_refusal
     request_id = request_id or str(uuid.uuid4())
     handler = body_handler_for(entry.srv) if refusal is None and body is not None else None
 
@@ -237,6 +261,25 @@ def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str 
             log = _log(refusal if isinstance(refusal, Refusal) else None)
     return ServiceRequestOutcome(
         request_id=request_id, response_code=log.response_code, detail=log.detail, srv=entry, device=device, log=log,
+    )
+
+
+def service_request_refusal_log(*, party: Party, user: Any, srv: str | None, device_id: str | None,
+                                 command_variant: Any, channel: str, request_id: str | None, code: str,
+                                 reason: str) -> ServiceRequestLog:
+    """Log a request refused before the decision (DUIS security: E1 originator, E3 signature, E13 replay, or a
+    malformed request): nothing else is done. The SRV and Device ID are logged as sent when they can be read."""
+    entry = catalogue.srv_get(str(srv or "").strip())
+    try:
+        device_id = normalise_device_id(device_id) if device_id else ""
+    except ValidationFailed:
+        device_id = ""
+    variant = command_variant if isinstance(command_variant, int) and 0 <= command_variant < 32768 else None
+    return ServiceRequestLog.objects.create(
+        request_id=(request_id or str(uuid.uuid4()))[:100], requested_at=timezone.now(), party=party,
+        user=user if getattr(user, "pk", None) else None, srv=entry.srv if entry else str(srv or "")[:10],
+        srv_category=entry.category if entry else SrvCategory.NON_DEVICE, device_id=device_id,
+        command_variant=variant, response_code=code, detail=reason[:250], channel=channel,
     )
 
 

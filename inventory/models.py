@@ -38,6 +38,15 @@ class CPLEntry(models.Model):
     smets_version = models.CharField("SMETS version", max_length=8, choices=SmetsVersion.choices)
     status = models.CharField(max_length=10, choices=CPLStatus.choices, default=CPLStatus.ACTIVE)
     added_on = models.DateField(default=timezone.localdate)
+    # What the DSP answers in DUIS (8.2 Read Inventory); the names above stay for pages and REST.
+    manufacturer_id = models.CharField(
+        "manufacturer identifier", max_length=4, blank=True, help_text="Hex, as DUIS carries it (e.g. 106C).")
+    model_id = models.CharField("model identifier", max_length=8, blank=True, help_text="Hex (e.g. 433100AC).")
+    technical_version = models.CharField(
+        "SMETS/CHTS version", max_length=20, blank=True,
+        help_text="The technical specification version, as DUIS writes it (e.g. SMETS V5.0, CHTS V1.4).")
+    gbcs_version = models.CharField("GBCS version", max_length=10, blank=True)
+    han_variant = models.CharField("HAN variant", max_length=20, blank=True, help_text="For a hub, e.g. 2.4GHz.")
 
     class Meta:
         verbose_name = "CPL entry"

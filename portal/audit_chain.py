@@ -34,6 +34,7 @@ AUDITED_TABLES = (
     "inventory_supplierchange",
     "inventory_cplchange",
     "gateway_allowlistchange",
+    "gateway_duisidentitychange",
     "incidents_incidentevent",
 )
 

@@ -29,3 +29,29 @@ class AlertSerializer(serializers.Serializer):
 class AlertResultSerializer(serializers.Serializer):
     delivered = serializers.BooleanField()
     log = serializers.ChoiceField(choices=["sat", "diagnostics"])
+
+
+class DuisIdentityRegisterSerializer(serializers.Serializer):
+    user_id = serializers.CharField(max_length=40, help_text="The DUIS User ID (EUI-64), e.g. 90-B3-D5-1F-30-01-00-00.")
+    role = serializers.CharField(max_length=3, help_text="The DUIS User Role it acts in: IS, ES, GS, ED, GT, OU, RSA.")
+    certificate_pem = serializers.CharField(
+        max_length=20000, trim_whitespace=False,
+        help_text="The XML-signing certificate (PEM) whose subject x500UniqueIdentifier is the User ID.")
+    reason = serializers.CharField(max_length=250, required=False, allow_blank=True)
+
+
+class DuisIdentityRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=250, required=False, allow_blank=True)
+
+
+class DuisIdentitySerializer(serializers.Serializer):
+    user_id = serializers.CharField()
+    role = serializers.CharField()
+    certificate_pem = serializers.CharField()
+    serial = serializers.CharField(help_text="Certificate serial number, decimal (as X509SerialNumber).")
+    issuer = serializers.CharField()
+    not_before = serializers.DateTimeField()
+    not_after = serializers.DateTimeField()
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)

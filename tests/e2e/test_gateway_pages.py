@@ -19,6 +19,7 @@ from inventory.choices import CSPRegion
 from portal.models import Party
 from tests.e2e.conftest import screenshot
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory
+from tests.gateway.duis_client import *  # noqa: F403 (fixtures: the real DUIS client)
 from tests.gateway.helpers import duis
 
 pytestmark = pytest.mark.e2e
@@ -33,14 +34,16 @@ def suppliers():
 
 
 @pytest.fixture
-def traffic(suppliers, api_client_for):
+def traffic(suppliers, duis_sender, demo_identities):
     """Four 4.1.1 requests decided by the gateway: one accepted (real DUIS XML), two E4 (another supplier's
     meter), one E72 (a restricted meter). Supplier A's meter is in the North, Supplier B's in the South."""
     supa, supb = suppliers
     north = DeviceFactory(device_id=NORTH_METER, responsible_supplier=supa, csp_region=CSPRegion.NORTH)
     south = DeviceFactory(responsible_supplier=supb, csp_region=CSPRegion.SOUTH, restricted=True,
                           restricted_since=timezone.now())
-    response = api_client_for(supa).post("/duis/", data=duis("4.1.1"), content_type="application/xml")
+    # Signed by the DCC Boxed tool with Supplier A's own User ID (issue 16: unsigned DUIS is refused).
+    identity = demo_identities(supa, "90-B3-D5-1F-30-0A-00-01", "IS")
+    response = duis_sender(supa).post(duis("4.1.1"), identity=identity)
     assert response.status_code == 200 and b"I99" in response.content
 
     def submit(party, device):

@@ -46,3 +46,12 @@ def gateway_only(monkeypatch):
 
     monkeypatch.setattr(handlers, "_handlers", {})
     monkeypatch.setattr(checks, "_checks", [])
+
+
+from tests.gateway.duis_client import (  # noqa: E402,F401 (fixtures: the real DUIS client and the test identities)
+    boxed_tool,
+    demo_identities,
+    duis_identities,
+    duis_sender,
+    identity_registrar,
+)

@@ -1,5 +1,9 @@
 """POST /duis/: the real DUIS reference requests, 8.2 Read Inventory with MP169's Restricted, schema-valid
-answers (DUIS 5.4 and the portal's MP169 extension), hostile XML refused."""
+answers (DUIS 5.4 and the portal's MP169 extension), hostile XML refused.
+
+Since issue 16 (DUIS as the DCC runs it) every request here is signed by the real client, the DCC Boxed tool,
+for the test supplier User ID that party HRTH holds (``tests.gateway.duis_client``), and every answer is
+DSP-signed; the security checks themselves are in ``test_duis_security.py``."""
 import pytest
 from django.utils import timezone
 from lxml import etree
@@ -7,6 +11,7 @@ from lxml import etree
 from gateway.duis.schema import DUIS_54_MP169, duis_schema, mp169_schema, mp169_schema_bytes
 from gateway.models import ServiceRequestLog
 from tests.factories import DeviceFactory, HubFactory
+from tests.gateway.duis_client import DuisSender
 from tests.gateway.helpers import duis
 
 SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
@@ -14,8 +19,9 @@ TARGET = "00-DB-12-34-56-78-90-A0"
 HUB = "00-DB-12-34-56-78-90-A2"
 
 
-def post(client, data: bytes):
-    return client.post("/duis/", data=data, content_type="application/xml")
+def post(client: DuisSender, data: bytes, *, sign: bool = True):
+    """Every request goes through the one signing helper; unreadable input cannot be signed (``sign=False``)."""
+    return client.post(data, sign=sign)
 
 
 def answer(response) -> etree._Element:
@@ -35,8 +41,14 @@ def valid_54(document) -> bool:
 
 
 @pytest.fixture
-def client(api_client_for, supplier):
-    return api_client_for(supplier)
+def supplier(duis_identities):
+    """HRTH: the party holding the DCC Boxed test supplier User ID the reference requests are sent from."""
+    return duis_identities[0]
+
+
+@pytest.fixture
+def client(duis_sender, supplier):
+    return duis_sender(supplier)
 
 
 @pytest.fixture
@@ -90,14 +102,16 @@ def test_read_inventory_by_mpxn_uprn_and_property_filter(client, supplier, crite
     DeviceFactory(responsible_supplier=supplier, uprn="77009999")  # another premises
     document = answer(post(client, _read_inventory(criterion)))
     found = {d.findtext(f"{SR}DeviceID"): d for d in document.iter(f"{SR}Device")}
-    expected = {meter.device_id} if "MPxN" in criterion else {hub.device_id, meter.device_id}
-    assert set(found) == expected
+    # Issue 16: by MPxN the DSP answers the meter's whole SMS (its hub too), as by DeviceID; it was the meter alone.
+    assert set(found) == {hub.device_id, meter.device_id}
     assert etree.QName(found[meter.device_id][-1]).localname == "Restricted"
 
 
-def test_read_inventory_of_an_unknown_device_is_success_without_inventory(client):
+def test_read_inventory_of_an_unknown_device_is_a_duis_error_without_inventory(client):
+    """Was I0 with no sr:DSPInventory: issue 16 answers as the DSP does, with an error (E080201)."""
     document = answer(post(client, duis("8.2")))
-    assert code_of(document) == "I0" and document.find(f".//{SR}DSPInventory") is None and valid_54(document)
+    assert code_of(document) == "E080201" and document.find(f".//{SR}DSPInventory") is None and valid_54(document)
+    assert ServiceRequestLog.objects.get().response_code == "E080201"
 
 
 def test_real_4_1_1_is_acknowledged_for_a_normal_device_valid_against_54(client, supplier):
@@ -105,9 +119,13 @@ def test_real_4_1_1_is_acknowledged_for_a_normal_device_valid_against_54(client,
     document = answer(post(client, duis("4.1.1")))
     assert code_of(document) == "I99" and valid_54(document)
     assert document.findtext(f".//{SR}ServiceReferenceVariant") == "4.1.1"
-    assert document.findtext(f"{SR}Header/{SR}RequestID") == "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1000"
+    # The signing tool sets the counter to the current milliseconds (the sample's ":1000" would be a replay now):
+    # the answer echoes the RequestID as sent.
+    sent = etree.fromstring(client.last_sent).findtext(f"{SR}Header/{SR}RequestID")
+    assert sent.startswith("90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:")
+    assert document.findtext(f"{SR}Header/{SR}RequestID") == sent
     row = ServiceRequestLog.objects.get()
-    assert (row.channel, row.device_id, row.request_id.endswith(":1000")) == ("duis", TARGET, True)
+    assert (row.channel, row.device_id, row.request_id) == ("duis", TARGET, sent)
 
 
 def test_real_4_1_1_to_a_restricted_device_is_e72(client, restricted_target):
@@ -169,26 +187,31 @@ def test_unknown_device_in_duis_is_e19(client):
 
 def test_wrong_namespace_is_400_with_a_clear_message(client):
     data = duis("4.1.1").replace(b"http://www.dccinterface.co.uk/ServiceUserGateway", b"urn:other")
-    response = post(client, data)
+    response = post(client, data, sign=False)
     assert response.status_code == 400 and "namespace" in response.json()["detail"]
     assert not ServiceRequestLog.objects.exists()
 
 
-def test_schema_invalid_request_is_400(client):
+def test_schema_invalid_request_is_a_duis_error_document(client):
+    """Was 400 JSON: issue 16 answers a request that can be read as far as its header with a DSP-signed DUIS
+    error document (E100, docs/decisions/0004), logged as refused."""
     data = duis("4.1.1").replace(b"<sr:CommandVariant>1</sr:CommandVariant>", b"")
-    response = post(client, data)
-    assert response.status_code == 400 and "DUIS 5.4 schema" in response.json()["detail"]
+    document = answer(post(client, data, sign=False))
+    assert code_of(document) == "E100" and valid_54(document)
+    assert document.findtext(f"{SR}Header/{SR}RequestID").endswith(":1000")
+    row = ServiceRequestLog.objects.get()
+    assert row.response_code == "E100" and "DUIS 5.4 schema" in row.detail
 
 
 def test_not_xml_is_400(client):
-    response = post(client, b"{not xml")
+    response = post(client, b"{not xml", sign=False)
     assert response.status_code == 400 and "well-formed" in response.json()["detail"]
 
 
 def test_external_entity_is_refused_without_reading_the_file(client):
     data = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
             + duis("4.1.1").split(b"?>", 1)[1].replace(b"<sr:RequestID>", b"<sr:RequestID>&xxe;"))
-    response = post(client, data)
+    response = post(client, data, sign=False)
     assert response.status_code == 400 and b"root:" not in response.content
     assert response.json()["code"] == "dtd_forbidden"
 
@@ -197,7 +220,7 @@ def test_billion_laughs_is_refused_without_expansion(client):
     entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     data = (f'<?xml version="1.0"?><!DOCTYPE sr:Request [<!ENTITY l0 "lol">{entities}]>'
             '<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway">&l9;</sr:Request>').encode()
-    response = post(client, data)
+    response = post(client, data, sign=False)
     assert response.status_code == 400 and b"lollol" not in response.content
 
 

@@ -1,6 +1,9 @@
 """MP202 through the gateway: the real DUIS 12.2 and 8.11 requests pre-notify and join through the body-handler
 registry, the seed's four-row table end to end (DUIS, 8.2 Read Inventory, devices API), and the SRV 11.4 firmware
-gate through ``POST /api/v1/service-requests/`` and ``POST /duis/``."""
+gate through ``POST /api/v1/service-requests/`` and ``POST /duis/``.
+
+Since issue 16 every DUIS request is signed by the real client (the DCC Boxed tool, ``tests.gateway.duis_client``)
+for the test supplier User ID that party HRTH holds, so ``supplier`` here is HRTH."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,6 +24,8 @@ from inventory import duis_handlers
 from inventory.choices import CPLStatus, DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import CPLEntry, Device
 from tests.factories import CPLEntryFactory, DeviceFactory, HubFactory
+from tests.gateway.duis_client import *  # noqa: F403 (fixtures: the real DUIS client, the test identities)
+from tests.gateway.duis_client import DuisSender
 from tests.inventory.mp202_fixtures import *  # noqa: F403 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -75,15 +80,25 @@ def prenotification(smets_text: str = "SMETS V1.58", **fields: str) -> bytes:
     return sample("12.2_DEVICE_PRE_NOTIFICATION_REQUEST_DUIS.XML", replacements)
 
 
-def post_duis(client, data: bytes) -> str:
-    response = client.post("/duis/", data=data, content_type="application/xml")
+def post_duis(client, data: bytes, **signing) -> str:
+    """Send a DUIS request signed by the DCC Boxed tool through the client's API token."""
+    response = client.duis.post(data, **signing)
     assert response.status_code == 200, response.content
     return etree.fromstring(response.content).findtext(f"{SR}Header/{SR}ResponseCode")
 
 
 @pytest.fixture
-def client(api_client_for, supplier):
-    return api_client_for(supplier)
+def supplier(duis_identities):
+    """HRTH, which holds the test supplier User ID the reference requests are sent from."""
+    return duis_identities[0]
+
+
+@pytest.fixture
+def client(api_client_for, supplier, boxed_tool):
+    """A REST client of the supplier that also sends signed DUIS (``client.duis``)."""
+    api = api_client_for(supplier)
+    api.duis = DuisSender(api, boxed_tool)
+    return api
 
 
 def test_real_12_2_sample_prenotifies_its_esme(client, supplier):
@@ -128,8 +143,12 @@ def test_ppmid_smets_versioning_table_through_duis_8_2_and_the_devices_api(
     ppmid = Device.objects.get(device_id=DEVICE)
     assert (ppmid.smets_version, ppmid.cpl_entry, ppmid.hub.device_id) == (resulting, dual_mode_ppmid[resulting], HUB)
     read_inventory = sample("8.2_READ_INVENTORY_REQUEST_DUIS.XML", {f"<sr:DeviceID>{HUB}<": f"<sr:DeviceID>{DEVICE}<"})
-    inventory = client.post("/duis/", content_type="application/xml", data=read_inventory)
-    assert etree.fromstring(inventory.content).findtext(f".//{SR}Device/{SR}SMETSCHTSVersion") == resulting
+    inventory = client.duis.post(read_inventory)
+    # 8.2 writes the technical version as the DSP does (issue 16): SMETS1, or "SMETS V5.0" for SMETS2+.
+    dsp_form = {S1: "SMETS1", S2: "SMETS V5.0"}[resulting]
+    device_node = next(d for d in etree.fromstring(inventory.content).iter(f"{SR}Device")
+                       if d.findtext(f"{SR}DeviceID") == DEVICE)
+    assert device_node.findtext(f"{SR}SMETSCHTSVersion") == dsp_form
     assert client.get(f"/api/v1/devices/{DEVICE}/").json()["smets_version"] == resulting
 
 
@@ -149,10 +168,15 @@ def test_8_11_of_a_device_not_in_the_smi_is_e19(client, supplier):
     assert post_duis(client, sample("CCS01_8.11_SUCCESS_REQUEST_DUIS.XML")) == "E19"
 
 
-def test_8_11_by_another_supplier_is_refused(api_client_for, other_supplier, supplier, dual_mode_ppmid, client):
+def test_8_11_by_another_supplier_is_refused(api_client_for, other_supplier, supplier, dual_mode_ppmid, client,
+                                            boxed_tool, demo_identities):
     assert post_duis(client, prenotification("SMETS1", ppmid=True)) == "I0"
     HubFactory(device_id=HUB, smets_version=S2, responsible_supplier=other_supplier)
-    assert post_duis(api_client_for(other_supplier), sample("CCS01_8.11_SUCCESS_REQUEST_DUIS.XML")) == "E2"
+    # The other supplier signs with its own User ID (a demo-CA certificate): only HRTH holds the test one.
+    theirs = demo_identities(other_supplier, "90-B3-D5-1F-30-0B-00-01", "IS")
+    other = api_client_for(other_supplier)
+    other.duis = DuisSender(other, boxed_tool)
+    assert post_duis(other, sample("CCS01_8.11_SUCCESS_REQUEST_DUIS.XML"), identity=theirs) == "E2"
     assert Device.objects.get(device_id=DEVICE).smets_version == S1
 
 

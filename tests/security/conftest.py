@@ -10,6 +10,7 @@ import datetime as dt
 import tempfile
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -68,6 +69,8 @@ class World:
     other_token: ApiToken | None = None
     cpl_entry: CPLEntry | None = None
     report_job: ReportRebuildJob | None = None
+    #: Each DUIS role's User ID with a demo-CA certificate and key (issue 16: DUIS requests are signed).
+    duis_identities: dict = field(default_factory=dict)
     last_month: str = ""
     _clients: dict = field(default_factory=dict)
 
@@ -107,6 +110,24 @@ def _incident(*, raiser: Party, installer: Party, raiser_user: User, installer_u
     return incident, note
 
 
+DUIS_MATRIX_USER_IDS = {role: f"90-B3-D5-1F-30-5E-00-{index:02X}" for index, role in enumerate(
+    ("IS", "GS", "ES", "ED", "GT", "OU", "RSA"), start=1)}
+
+
+def _duis_identities(world: World) -> None:
+    """A DUIS User ID per SEC role party, registered by the DCC with a demo-CA certificate (the CSP and the DCC
+    service desk hold none), so the matrix's DUIS rows send properly signed requests."""
+    from gateway.identities import duis_identity_register
+    from tests.gateway.duis_client import demo_identity
+
+    folder = Path(tempfile.mkdtemp(prefix="security-duis-"))
+    for role, user_id in DUIS_MATRIX_USER_IDS.items():
+        made = demo_identity(folder, user_id)
+        duis_identity_register(actor=world.users["DCC"], party=world.parties[role], user_id=user_id, role=role,
+                               certificate_pem=made.certificate_pem)
+        world.duis_identities[role] = made
+
+
 def build_world() -> World:
     world = World()
     dcc = Party.objects.get(code="DCC")
@@ -132,6 +153,7 @@ def build_world() -> World:
         client = Client()
         client.force_login(user)
         world.session_keys[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    _duis_identities(world)
     other_user = UserFactory(username="sec-x", party=other_supplier)
     installer_user = UserFactory(username="sec-y", party=installer)
     world.other_token, _key = ApiToken.issue(user=other_user, name="not yours")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,8 +110,25 @@ def _restriction_form(world: World, role: str, obj: str) -> dict:
 
 
 def _duis_82(world: World, role: str, obj: str) -> bytes:
+    """The real 8.2 request, signed by the DCC Boxed tool with the role's own User ID; the CSP and the DCC hold
+    none, so theirs is signed for the (unregistered here) test supplier User ID."""
+    from tests.gateway.duis_client import SUPPLIER_USER_ID, originator_replaced, shared_boxed_tool
+
     device_id = _device(world, role, obj).device_id
-    return DUIS_82.read_text(encoding="utf-8").replace(DUIS_82_DEVICE, f"<sr:DeviceID>{device_id}</sr:DeviceID>").encode()
+    data = DUIS_82.read_text(encoding="utf-8").replace(DUIS_82_DEVICE, f"<sr:DeviceID>{device_id}</sr:DeviceID>").encode()
+    identity = world.duis_identities.get(role)
+    if identity is None:
+        return shared_boxed_tool().sign(data, as_user_id=SUPPLIER_USER_ID) if role != "anon" else data
+    return shared_boxed_tool().sign(originator_replaced(data, identity.user_id), identity=identity)
+
+
+def _new_duis_identity() -> dict:
+    """A second User ID for the import supplier SECIS, with a demo-CA certificate for it."""
+    from gateway.duis.demo_ca import demo_certificate_issue
+
+    user_id = "90-B3-D5-1F-30-5E-01-01"
+    pem, _key = demo_certificate_issue(user_id=user_id, folder=Path(tempfile.mkdtemp(prefix="matrix-ca-")))
+    return {"user_id": user_id, "role": "IS", "certificate_pem": pem}
 
 
 def _prenotify(world: World, role: str, obj: str) -> dict:
@@ -183,6 +201,11 @@ PATHS = {
     "gateway:log-index": lambda w, r, o: reverse("gateway:log-index"),
     "gateway:alert-log": lambda w, r, o: reverse("gateway:alert-log", kwargs={"log": o}),
     "gateway:allow-lists": lambda w, r, o: reverse("gateway:allow-lists"),
+    "gateway:duis-identity-parties": lambda w, r, o: reverse("gateway:duis-identity-parties"),
+    "gateway:duis-identity-party": lambda w, r, o: reverse("gateway:duis-identity-party", args=["SECIS"]),
+    "api-duis-identities": lambda w, r, o: reverse("api-duis-identities", args=["SECIS"]),
+    "api-duis-identity-revoke": lambda w, r, o: reverse(
+        "api-duis-identity-revoke", args=["SECIS", w.duis_identities["IS"].user_id]),
     "api-service-request": lambda w, r, o: reverse("api-service-request"),
     "api-alert": lambda w, r, o: reverse("api-alert"),
     # incidents pages
@@ -251,6 +274,9 @@ BODIES = {
     ("api-cpl-list", "POST"): _cpl_add,
     ("api-cpl-status", "POST"): lambda w, r, o: {"status": "Withdrawn"},
     ("api-device-join", "POST"): lambda w, r, o: {"hub_id": w.hubs[_device(w, r, o).pk].device_id},
+    ("gateway:duis-identity-party", "POST"): lambda w, r, o: _new_duis_identity(),
+    ("api-duis-identities", "POST"): lambda w, r, o: _new_duis_identity(),
+    ("api-duis-identity-revoke", "POST"): lambda w, r, o: {"reason": "matrix"},
     ("gateway:allow-lists", "POST"): lambda w, r, o: {"allow_list": "srv", "item": "4.1.1", "allowed": "true",
                                                       "reason": "matrix"},
     ("api-service-request", "POST"): lambda w, r, o: {"srv": "4.1.1", "device_id": _device(w, r, o).device_id,

@@ -79,9 +79,11 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     "api-party-list": [
         ("GET",  "-",          "200     200     200     200     200     200     200     200     200     401"),
     ],
+    # Issue 16: each SEC role signs with its own User ID; the CSP and the DCC hold no DUIS User ID, so a signed
+    # request from them is E1 (was E2 before the originator was checked).
     "duis": [
-        ("POST", "own",        "200:I0  200:I0  200:I0  200:I0  200:I0  -       -       200:E2  200:E2  -"),
-        ("POST", "other",      "200:I0  200:I0  200:I0  200:I0  200:I0  200:I0  200:I0  200:E2  200:E2  401"),
+        ("POST", "own",        "200:I0  200:I0  200:I0  200:I0  200:I0  -       -       200:E1  200:E1  -"),
+        ("POST", "other",      "200:I0  200:I0  200:I0  200:I0  200:I0  200:I0  200:I0  200:E1  200:E1  401"),
         ("GET",  "-",          "405     405     405     405     405     405     405     405     405     401"),
     ],
     "inventory:device-list": [
@@ -206,6 +208,20 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     "gateway:alert-log": [
         ("GET",  "sat",        "200     200     200     200     200     200     200     200     200     login"),
         ("GET",  "diagnostics","403     403     403     403     403     403     403     200     200     login"),
+    ],
+    "gateway:duis-identity-parties": [
+        ("GET",  "-",          "403     403     403     403     403     403     403     403     200     login"),
+    ],
+    "gateway:duis-identity-party": [
+        ("GET",  "-",          "403     403     403     403     403     403     403     403     200     login"),
+        ("POST", "-",          "403     403     403     403     403     403     403     403     302     login"),
+    ],
+    "api-duis-identities": [
+        ("GET",  "-",          "403     403     403     403     403     403     403     403     200     401"),
+        ("POST", "-",          "403     403     403     403     403     403     403     403     201     401"),
+    ],
+    "api-duis-identity-revoke": [
+        ("POST", "-",          "403     403     403     403     403     403     403     403     200     401"),
     ],
     "gateway:allow-lists": [
         ("GET",  "-",          "403     403     403     403     403     403     403     403     200     login"),

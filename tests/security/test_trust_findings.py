@@ -18,6 +18,7 @@ from inventory.services.supplier_change import supplier_change
 from portal.errors import PermissionDenied
 from portal.models import OutboxMessage
 from tests.factories import DeviceFactory, NetworkOperatorFactory, OtherUserFactory, SupplierFactory, make_sms
+from tests.gateway.duis_client import *  # noqa: F403 (fixtures: the real DUIS client)
 from tests.gateway.helpers import duis
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +178,8 @@ CREATE_SCHEDULE_BODY = """<sr:CreateSchedule>
     </sr:CreateSchedule>"""
 
 
-def test_duis_create_schedule_from_an_other_user_is_judged_by_the_scheduled_srv(api_client_for, hrth):
+def test_duis_create_schedule_from_an_other_user_is_judged_by_the_scheduled_srv(
+        duis_sender, hrth, demo_identities):
     from lxml import etree
 
     clrs = OtherUserFactory(code="CLRS")
@@ -189,12 +191,16 @@ def test_duis_create_schedule_from_an_other_user_is_judged_by_the_scheduled_srv(
             "<sr:ServiceReferenceVariant>5.1</sr:ServiceReferenceVariant>",
         "<sr:ReadInstantaneousImportRegisters/>": CREATE_SCHEDULE_BODY.format(device_id=meter.device_id),
     })
-    response = api_client_for(clrs).post("/duis/", data=request, content_type="application/xml")
+    # Issue 16: CLRS signs with its own Other User User ID. The role check now belongs to the originator (RD-1):
+    # its User ID's role may not send (a schedule of) 4.6.1, so E1 where the unsigned request got E2.
+    identity = demo_identities(clrs, "90-B3-D5-1F-30-0C-00-01", "OU")
+    response = duis_sender(clrs).post(request, identity=identity)
     assert response.status_code == 200, response.content
     code = etree.fromstring(response.content).findtext(
         "{http://www.dccinterface.co.uk/ServiceUserGateway}Header/{http://www.dccinterface.co.uk/ServiceUserGateway}"
         "ResponseCode")
-    assert code == "E2"
+    assert code == "E1"
+    assert "a schedule of SRV 4.6.1" in ServiceRequestLog.objects.get(srv="5.1").detail
 
 
 # --- Medium: a pre-notifying or losing supplier keeps sight forever ---------------------------------
