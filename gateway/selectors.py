@@ -191,3 +191,10 @@ def alert_allow_list() -> list[tuple[AlertCode, bool]]:
 def allow_list_history(*, limit: int = 100) -> QuerySet[AllowListChange]:
     return AllowListChange.objects.select_related("actor", "party").order_by("-at", "-id")[:limit]
 
+
+def gateway_party_of(user: Any) -> Any:
+    """The SEC party a gateway request acts for (REST and DUIS), or ``PermissionDenied`` for a user of none."""
+    party = getattr(user, "party", None)
+    if party is None:
+        raise PermissionDenied("Your user acts for no SEC party, so it cannot use the gateway.")
+    return party

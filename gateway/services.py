@@ -17,7 +17,7 @@ Decision order of ``service_request_submit`` (the first failing check answers):
 6. the command variant is one the SRV allows, else **E12**;
 7. MP169: a restricted device takes only SRVs on the allow-list, else **E72**; 5.1 Create Schedule is
    judged by the SRV it schedules (R169-8);
-8. a body handler registered for the SRV (``gateway.duis.handlers``) may still refuse;
+8. a body handler registered for the SRV (``gateway.body_handlers``) may still refuse;
 9. accepted: **I99** (sent to the device) or **I0** (non-device SRVs the DCC answers itself, e.g. 8.2).
 
 Cost per decision: the catalogue is cached per process (reference data); the device and "is this SRV
@@ -36,10 +36,10 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from gateway import catalogue
+from gateway.body_handlers import body_handler_for
 from gateway.catalogue_data import CREATE_SCHEDULE_SRV, DSP_SCHEDULABLE_SRVS
 from gateway.checks import Refusal, device_checks_run
 from gateway.choices import AlertLogName, AllowList, ResponseCode, SrvCategory
-from gateway.duis.handlers import body_handler_for
 from gateway.models import (
     AlertCode,
     AllowListChange,

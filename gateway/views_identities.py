@@ -1,5 +1,5 @@
 """DCC pages for DUIS User IDs (RD-1): every party with its User IDs, and one party's identities with the
-register form, revoke buttons and the audit trail. Rules are in ``gateway.identities``."""
+register form, revoke buttons and the audit trail. Rules are in ``gateway.duis.identities``."""
 from __future__ import annotations
 
 from django import forms
@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from gateway.identities import (
+from gateway.duis.identities import (
     DUIS_USER_ROLES,
     duis_identities_of,
     duis_identity_edit_refusal,

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.body_handlers import register_body_handler
 from gateway.checks import Refusal, register_device_check
 from gateway.choices import ResponseCode
-from gateway.duis.handlers import register_body_handler
 from inventory.choices import SmetsVersion
 from inventory.models import Device
 from inventory.services.devices import device_join_hub, device_prenotify, ppmid_firmware_update_refusal

@@ -1,5 +1,5 @@
 """``/api/v1/parties/<code>/duis-identities/``: the DCC maintains parties' DUIS User IDs (API.md, RD-1). Thin
-translations to ``gateway.identities``; everyone but the DCC gets 403."""
+translations to ``gateway.duis.identities``; everyone but the DCC gets 403."""
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -10,7 +10,12 @@ from gateway.api.serializers import (
     DuisIdentityRevokeSerializer,
     DuisIdentitySerializer,
 )
-from gateway.identities import duis_identities_of, duis_identity_edit_refusal, duis_identity_register, duis_identity_revoke
+from gateway.duis.identities import (
+    duis_identities_of,
+    duis_identity_edit_refusal,
+    duis_identity_register,
+    duis_identity_revoke,
+)
 from portal.models import Party
 
 

@@ -10,15 +10,8 @@ from gateway.api.serializers import (
     ServiceRequestSerializer,
 )
 from gateway.choices import Channel
+from gateway.selectors import gateway_party_of
 from gateway.services import alert_receive, service_request_submit
-from portal.errors import PermissionDenied
-
-
-def _party(request):
-    party = getattr(request.user, "party", None)
-    if party is None:
-        raise PermissionDenied("Your user acts for no SEC party, so it cannot use the gateway.")
-    return party
 
 
 class ServiceRequestView(APIView):
@@ -30,7 +23,7 @@ class ServiceRequestView(APIView):
         data = body.validated_data
         scheduled = data.get("scheduled_srv")
         outcome = service_request_submit(
-            party=_party(request), user=request.user, srv=data["srv"], device_id=data.get("device_id"),
+            party=gateway_party_of(request.user), user=request.user, srv=data["srv"], device_id=data.get("device_id"),
             command_variant=data["command_variant"], channel=Channel.JSON,
             body={"scheduled_srv": scheduled} if scheduled else None,
         )
@@ -44,6 +37,6 @@ class AlertView(APIView):
     def post(self, request):
         body = AlertSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        outcome = alert_receive(party=_party(request), device_id=body.validated_data["device_id"],
+        outcome = alert_receive(party=gateway_party_of(request.user), device_id=body.validated_data["device_id"],
                                 alert_code=body.validated_data["alert_code"])
         return Response({"delivered": outcome.delivered, "log": outcome.log})

@@ -27,9 +27,9 @@ from gateway import catalogue
 from gateway.catalogue_data import CREATE_SCHEDULE_SRV
 from gateway.checks import Refusal
 from gateway.choices import ResponseCode
+from gateway.duis.identities import duis_identity_for_originator
 from gateway.duis.messages import SR, DuisRequest, duis_parser, request_from
 from gateway.duis.security import SignatureRefused, certificate_cached, request_signature_verify
-from gateway.identities import duis_identity_for_originator
 from gateway.models import DuisIdentity
 from portal.models import Party
 

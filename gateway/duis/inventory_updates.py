@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.body_handlers import register_body_handler
 from gateway.checks import Refusal
 from gateway.choices import ResponseCode
-from gateway.duis.handlers import register_body_handler
 from inventory.services.lifecycle import device_decommission, device_inventory_update
 from portal.errors import DomainError, PermissionDenied, ValidationFailed
 

@@ -4,9 +4,9 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.parsers import BaseParser
 from rest_framework.views import APIView
 
-from gateway.api.views import _party
 from gateway.duis.dispatch import duis_request_handle
 from gateway.duis.messages import MAX_MESSAGE_BYTES
+from gateway.selectors import gateway_party_of
 
 
 class RawXMLParser(BaseParser):
@@ -35,5 +35,5 @@ class DuisView(APIView):
     )
     def post(self, request):
         data = request.data if isinstance(request.data, bytes) else b""
-        answer = duis_request_handle(data=data, party=_party(request), user=request.user)
+        answer = duis_request_handle(data=data, party=gateway_party_of(request.user), user=request.user)
         return HttpResponse(answer, content_type="application/xml; charset=utf-8")

@@ -41,8 +41,8 @@ def dcc_user(dcc_party, make_user):
 def gateway_only(monkeypatch):
     """Run the gateway's own decision without the device checks and body handlers other features
     register (their SMI effects are tested with those features)."""
+    from gateway import body_handlers as handlers
     from gateway import checks
-    from gateway.duis import handlers
 
     monkeypatch.setattr(handlers, "_handlers", {})
     monkeypatch.setattr(checks, "_checks", [])

@@ -188,7 +188,7 @@ def demo_identity(folder: Path, user_id: str, **certificate) -> DemoIdentity:
 @pytest.fixture
 def identity_registrar(db, dcc_party):
     """Register a DUIS identity through the DCC's service (as the DCC service desk would)."""
-    from gateway.identities import duis_identity_register
+    from gateway.duis.identities import duis_identity_register
     from tests.factories import UserFactory
 
     desk = UserFactory(party=dcc_party, username="dcc-identities")

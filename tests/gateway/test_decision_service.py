@@ -1,9 +1,9 @@
 """The gateway's decision service: DUIS response codes, the order of checks, MP169 limits (R169-8)."""
 import pytest
 
+from gateway.body_handlers import register_body_handler, unregister_body_handler
 from gateway.checks import Refusal, register_device_check, unregister_device_check
 from gateway.choices import Channel
-from gateway.duis.handlers import register_body_handler, unregister_body_handler
 from gateway.models import ServiceRequestLog
 from gateway.services import allow_list_srv_set, service_request_submit
 from inventory.choices import DeviceStatus, DeviceType

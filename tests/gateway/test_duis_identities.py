@@ -9,7 +9,7 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from gateway.duis.demo_ca import demo_certificate_issue
-from gateway.identities import duis_identity_register, duis_identity_revoke
+from gateway.duis.identities import duis_identity_register, duis_identity_revoke
 from gateway.models import DuisIdentity, DuisIdentityChange
 from portal.audit_chain import verify_audit_chains
 from portal.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationFailed

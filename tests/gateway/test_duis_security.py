@@ -14,8 +14,8 @@ from lxml import etree
 
 from gateway.duis import boxed
 from gateway.duis.admission import originator_counter_advance
+from gateway.duis.identities import duis_identity_revoke
 from gateway.duis.schema import mp169_schema
-from gateway.identities import duis_identity_revoke
 from gateway.models import DuisCounter, ServiceRequestLog
 from inventory.models import Device
 from tests.factories import CPLEntryFactory, DeviceFactory, HubFactory, UserFactory

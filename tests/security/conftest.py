@@ -117,7 +117,7 @@ DUIS_MATRIX_USER_IDS = {role: f"90-B3-D5-1F-30-5E-00-{index:02X}" for index, rol
 def _duis_identities(world: World) -> None:
     """A DUIS User ID per SEC role party, registered by the DCC with a demo-CA certificate (the CSP and the DCC
     service desk hold none), so the matrix's DUIS rows send properly signed requests."""
-    from gateway.identities import duis_identity_register
+    from gateway.duis.identities import duis_identity_register
     from tests.gateway.duis_client import demo_identity
 
     folder = Path(tempfile.mkdtemp(prefix="security-duis-"))

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand
 
 from gateway.duis import boxed
 from gateway.duis.demo_ca import demo_ca_dir, demo_certificate_issue
-from gateway.identities import DUIS_USER_ROLES, duis_identity_register
+from gateway.duis.identities import DUIS_USER_ROLES, duis_identity_register
 from gateway.models import DuisIdentity
 from portal.models import DCC_PARTY_CODE, Party, User
 

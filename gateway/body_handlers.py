@@ -4,7 +4,7 @@
 The gateway itself only decides whether a request is accepted; what an accepted request's body does
 to the inventory belongs to the feature that owns it::
 
-    from gateway.duis.handlers import register_body_handler
+    from gateway.body_handlers import register_body_handler
 
     def device_prenotification(*, srv, body, party, user, device, request_id):
         ...  # e.g. create the Device from body's sr:DeviceID, sr:DeviceType ...
