@@ -27,11 +27,12 @@ def test_demo_mode_runs_the_mail_catcher_and_csp_endpoint_beside_web_worker_and_
     assert plan.env["DEMO_MAILBOX_ENABLED"] == "true"
     assert (plan.env["EMAIL_HOST"], plan.env["EMAIL_PORT"]) == ("127.0.0.1", "2525")
     assert plan.env["DATABASE_URL"] == ENV["DATABASE_URL"] and plan.env["REDIS_URL"] == ENV["REDIS_URL"]
-    # Static files are collected (no "No directory at" warning); the CSPs are pointed at the endpoint after
-    # demo_data, which resets their endpoints.
+    # Static files are collected (no "No directory at" warning); the demo parties get their DUIS User IDs
+    # (issue 16); the CSPs are pointed at the endpoint after demo_data, which resets their endpoints.
     assert _manage_commands(plan) == [
         ["migrate", "--no-input"], ["collectstatic", "--no-input", "--verbosity", "0"],
-        ["demo_data", "--devices", "500"], ["demo_mailbox", "point-csps", "--url", "http://127.0.0.1:8125"]]
+        ["demo_data", "--devices", "500"], ["duis_demo_identities"],
+        ["demo_mailbox", "point-csps", "--url", "http://127.0.0.1:8125"]]
 
 
 def test_without_demo_data_or_with_no_demo_mailbox_nothing_of_the_demo_runs():
