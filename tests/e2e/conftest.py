@@ -191,3 +191,12 @@ def axe_violations(browser, live_server) -> Iterator[Callable[..., list[dict]]]:
     yield _run
     for context in contexts.values():
         context.close()
+
+
+from tests.gateway.duis_client import (  # noqa: E402,F401 (fixtures: the real DUIS client, the test identities)
+    boxed_tool,
+    demo_identities,
+    duis_identities,
+    duis_sender,
+    identity_registrar,
+)

@@ -19,7 +19,6 @@ from inventory.choices import CSPRegion
 from portal.models import Party
 from tests.e2e.conftest import screenshot
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory
-from tests.gateway.duis_client import *  # noqa: F403 (fixtures: the real DUIS client)
 from tests.gateway.helpers import duis
 
 pytestmark = pytest.mark.e2e

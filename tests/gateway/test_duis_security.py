@@ -187,7 +187,7 @@ def test_a_refused_decision_still_consumes_its_counter(hrth, parties):
     assert code_of(hrth.post(signed, sign=False)) == "E13"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # restores the DCC party and catalogues after
 def test_concurrent_copies_of_one_request_are_accepted_once(parties, duis_sender, meter):
     sender = duis_sender(parties[0])
     signed = sender.tool.sign(duis("4.1.1"))
@@ -211,7 +211,7 @@ def test_concurrent_copies_of_one_request_are_accepted_once(parties, duis_sender
     assert ServiceRequestLog.objects.filter(response_code="I99").count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # restores the DCC party and catalogues after
 def test_counter_advance_is_race_safe_for_interleaved_counters(db):
     """Threads racing counters 1..40 of one originator: the final counter is the highest, and no counter is
     accepted after a higher one was (each accepted counter exceeds everything accepted before it)."""

@@ -37,3 +37,11 @@ def estate(supplier, other_supplier, network_operator):
     )
     return {"a": sms_a, "b_4g": sms_b_4g, "b_south": sms_b_south, "changed": changed, "gt": gas_transporter}
 
+
+from tests.gateway.duis_client import (  # noqa: E402,F401 (fixtures: the real DUIS client, the test identities)
+    boxed_tool,
+    demo_identities,
+    duis_identities,
+    duis_sender,
+    identity_registrar,
+)

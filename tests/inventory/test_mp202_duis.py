@@ -24,7 +24,6 @@ from inventory import duis_handlers
 from inventory.choices import CPLStatus, DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import CPLEntry, Device
 from tests.factories import CPLEntryFactory, DeviceFactory, HubFactory
-from tests.gateway.duis_client import *  # noqa: F403 (fixtures: the real DUIS client, the test identities)
 from tests.gateway.duis_client import DuisSender
 from tests.inventory.mp202_fixtures import *  # noqa: F403 (fixtures)
 

@@ -245,3 +245,12 @@ def world(security_world, db, settings) -> World:
     """The module's world inside this test's savepoint (and its extract files' folder)."""
     settings.MEDIA_ROOT = security_world.media_root
     return security_world
+
+
+from tests.gateway.duis_client import (  # noqa: E402,F401 (fixtures: the real DUIS client, the test identities)
+    boxed_tool,
+    demo_identities,
+    duis_identities,
+    duis_sender,
+    identity_registrar,
+)

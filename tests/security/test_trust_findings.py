@@ -18,7 +18,6 @@ from inventory.services.supplier_change import supplier_change
 from portal.errors import PermissionDenied
 from portal.models import OutboxMessage
 from tests.factories import DeviceFactory, NetworkOperatorFactory, OtherUserFactory, SupplierFactory, make_sms
-from tests.gateway.duis_client import *  # noqa: F403 (fixtures: the real DUIS client)
 from tests.gateway.helpers import duis
 
 pytestmark = pytest.mark.django_db
