@@ -18,7 +18,7 @@ from benchmarks.dataset import progress
 from benchmarks.results import Row, render_table
 
 MAX_DEVICES = 10_000_000
-MEASUREMENTS = ("extract", "inventory", "gateway", "report", "restriction", "bulk")
+MEASUREMENTS = ("extract", "inventory", "gateway", "duis", "report", "restriction", "bulk")
 
 
 def positive(text: str) -> int:
@@ -44,6 +44,8 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--samples", type=positive, default=100, help="timed requests per page case per run")
     parser.add_argument("--gateway-requests", type=positive, default=2000, help="service requests per gateway run")
     parser.add_argument("--concurrency", type=positive, default=4, help="client threads for the gateway runs")
+    parser.add_argument("--duis-requests", type=positive, default=1000,
+                        help="signed DUIS requests per run (signed beforehand by the DCC Boxed tool)")
     parser.add_argument("--workers", type=positive, default=2, help="gunicorn sync workers")
     parser.add_argument("--bulk-rows", type=positive, default=100_000, help="rows in the bulk install-code request")
     parser.add_argument("--restriction-rows", type=positive, default=2_000, help="rows in the bulk restriction job")
@@ -112,6 +114,7 @@ def run(options: argparse.Namespace, database: BenchDatabase, workdir: Path) -> 
     from benchmarks.actors import benchmark_actors
     from benchmarks.context import BenchContext
     from benchmarks.dataset import build_dataset
+    from benchmarks.duis import measure_duis
     from benchmarks.extracts import measure_extracts
     from benchmarks.gateway import measure_gateway
     from benchmarks.incidents import measure_bulk_install_code_requests
@@ -136,6 +139,7 @@ def run(options: argparse.Namespace, database: BenchDatabase, workdir: Path) -> 
             ("extract", "Device extract", lambda: measure_extracts(context)),
             ("inventory", "Inventory pages", lambda: measure_inventory(context, measure_health_latency(context))),
             ("gateway", "Gateway", lambda: measure_gateway(context)),
+            ("duis", "DUIS gateway", lambda: measure_duis(context)),
             ("report", "Monthly performance report", lambda: measure_monthly_report(context)),
             ("restriction", "Bulk restriction job", lambda: measure_restriction_bulk_job(context)),
             ("generation", "Data generation", lambda: generation),
@@ -147,7 +151,8 @@ def run(options: argparse.Namespace, database: BenchDatabase, workdir: Path) -> 
             if key == "generation" or key in options.only:
                 rows += guarded(name, measure)
     table = render_table(rows)
-    text = f"{describe_run(options, database, not options.skip_build)}\n\n{table}\n"
+    notes = "".join(f"\n- {note}" for note in context.notes)
+    text = f"{describe_run(options, database, not options.skip_build)}\n\n{table}\n{notes}\n"
     print(text)
     if options.output:
         options.output.write_text(text)

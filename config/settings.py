@@ -268,3 +268,5 @@ DUIS_DSP_SIGNING_KEY = env("DUIS_DSP_SIGNING_KEY", default="")
 DUIS_DSP_CERTIFICATE = env("DUIS_DSP_CERTIFICATE", default="")
 # Where the DCC Boxed tool (npm @smartdcc/duis-sign-wrap) is cached; default <checkout>/.local/dccboxed.
 DUIS_BOXED_DIR = env("DUIS_BOXED_DIR", default="")
+# Per-process memory of active API tokens (portal.authentication; docs/decisions/0005). 0 turns it off.
+API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=5)

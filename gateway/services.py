@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ from gateway import catalogue
 from gateway.body_handlers import body_handler_for
 from gateway.catalogue_data import CREATE_SCHEDULE_SRV, DSP_SCHEDULABLE_SRVS
 from gateway.checks import Refusal, device_checks_run
-from gateway.choices import AlertLogName, AllowList, ResponseCode, SrvCategory
+from gateway.choices import AlertLogName, AllowList, Channel, ResponseCode, SrvCategory
 from gateway.models import (
     AlertCode,
     AllowListChange,
@@ -253,7 +253,14 @@ def service_request_submit(*, party: Party, user: Any, srv: str, device_id: str 
             csp_region=device.csp_region if device else "", channel=channel,
         )
 
-    if handler is None:
+    if handler is None and channel == Channel.JSON:
+        # The REST gateway's log row is the only write: committed without waiting for the WAL flush
+        # (docs/decisions/0005: a crash may lose the last fraction of a second of log rows, never a device change).
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+            log = _log(refusal)
+    elif handler is None:
         log = _log(refusal)
     else:
         with transaction.atomic():

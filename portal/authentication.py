@@ -1,12 +1,52 @@
 """``Authorization: Token <key>`` authentication against hashed per-user API tokens, and the username
-django-axes records for a failed login."""
+django-axes records for a failed login.
+
+A token found active is remembered per process for ``API_TOKEN_CACHE_SECONDS`` (default 5; 0 turns it off),
+so a client's burst of requests costs one lookup, not one per request (the gateway's throughput,
+docs/decisions/0005). The price: another web process may accept a token for up to that long after it was
+revoked or its user deactivated; the process that revokes forgets it at once (``api_token_cache_forget``).
+"""
 from __future__ import annotations
 
+import copy
+import threading
+import time
+
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from portal.models import ApiToken
+
+_cache: dict[str, tuple[float, ApiToken]] = {}
+_cache_lock = threading.Lock()
+_CACHE_MAX = 10_000
+
+
+def _find_active(key: str) -> ApiToken | None:
+    seconds = getattr(settings, "API_TOKEN_CACHE_SECONDS", 5)
+    if seconds <= 0:
+        return ApiToken.find_active(key)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return copy.deepcopy(hit[1])  # each request its own instances: nothing leaks between requests
+    token = ApiToken.find_active(key)
+    if token is not None:
+        with _cache_lock:
+            if len(_cache) >= _CACHE_MAX:
+                _cache.clear()
+            _cache[key] = (now + seconds, copy.deepcopy(token))
+    return token
+
+
+def api_token_cache_forget(token_pk: int | None = None) -> None:
+    """Forget a token (or every token) in this process, e.g. at once when it is revoked."""
+    with _cache_lock:
+        for key in [k for k, (_, token) in _cache.items() if token_pk is None or token.pk == token_pk]:
+            del _cache[key]
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -22,12 +62,16 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError as error:
             raise exceptions.AuthenticationFailed("Invalid token header: the key is not text.") from error
-        token = ApiToken.find_active(key)
+        token = _find_active(key)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            with _cache_lock:
+                hit = _cache.get(key)
+                if hit is not None:
+                    hit[1].last_used_at = now
         return token.user, token
 
     def authenticate_header(self, request) -> str:

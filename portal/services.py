@@ -43,6 +43,9 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+    from portal.authentication import api_token_cache_forget
+
+    api_token_cache_forget(token.pk)
 
 
 def outbox_enqueue(
