@@ -35,7 +35,7 @@ REQUEST = """<?xml version="1.0" encoding="UTF-8"?>
 
 def _identities(context: BenchContext, threads: int):
     """One demo-CA User ID per client thread for the supplier, registered through the DCC's service."""
-    from gateway.identities import duis_identity_register, duis_identity_revoke
+    from gateway.duis.identities import duis_identity_register, duis_identity_revoke
     from gateway.models import DuisIdentity
     from portal.models import Party, User
     from tests.gateway.duis_client import demo_identity
