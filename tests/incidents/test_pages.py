@@ -120,7 +120,7 @@ def test_small_bulk_upload_runs_now_with_per_row_results_and_a_csv(gaining_user,
 
 def test_large_bulk_upload_is_queued_as_a_job_with_progress(gaining_user, make_device, monkeypatch,
                                                            django_capture_on_commit_callbacks):
-    from incidents import services
+    from incidents.services import bulk as services
 
     monkeypatch.setattr(services, "BULK_INLINE_MAX_ROWS", 2)
     monkeypatch.setattr(services, "BULK_CHUNK_ROWS", 2)

@@ -315,7 +315,7 @@ def test_references_come_from_a_sequence_and_are_unique(make_device, raise_reque
 
 
 def test_working_day_helper_is_used_for_a_christmas_raise(device, raise_request, monkeypatch):
-    from incidents import services
+    from incidents.services import install_codes as services
 
     monkeypatch.setattr(services.timezone, "localdate", lambda *args: date(2026, 12, 23))
     incident = raise_request(device)
