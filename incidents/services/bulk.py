@@ -18,6 +18,7 @@ from incidents.services.notifications import email_bulk_summaries
 from portal.choices import JobStatus
 from portal.csv_upload import csv_records
 from portal.errors import ValidationFailed
+from portal.jobs import task_enqueue_on_commit
 from portal.models import User
 from portal.selectors import dcc_party
 from portal.text import refuse_unstorable
@@ -30,6 +31,8 @@ BULK_UPLOAD_TOO_LARGE = f"At most {BULK_MAX_ROWS:,} rows can be raised at once. 
 #: Browser uploads up to this many rows are processed in the request; larger ones run as a Celery job.
 BULK_INLINE_MAX_ROWS = 500
 BULK_CHUNK_ROWS = 10_000
+#: The Celery task that runs a queued job, by name: services do not import tasks (``portal.jobs``).
+BULK_JOB_TASK = "incidents.tasks.incident_bulk_job_run_task"
 
 
 def parse_device_id_csv(data: bytes | str) -> list[str]:
@@ -96,17 +99,11 @@ def incident_bulk_job_submit(*, device_ids: list[str], actor: User, file_name: s
             device_ids=device_ids, total_rows=len(device_ids),
         )
         if len(device_ids) > BULK_INLINE_MAX_ROWS:
-            transaction.on_commit(lambda: _queue_bulk_job(job.pk))
+            task_enqueue_on_commit(BULK_JOB_TASK, job.pk)
     if len(device_ids) <= BULK_INLINE_MAX_ROWS:
         incident_bulk_job_run(job_id=job.pk)
         job.refresh_from_db()
     return job
-
-
-def _queue_bulk_job(job_id: int) -> None:
-    from incidents.tasks import run_bulk_job
-
-    run_bulk_job.delay(job_id)
 
 
 def incident_bulk_job_run(*, job_id: int) -> None:
