@@ -20,7 +20,6 @@ from portal.csv_upload import csv_records
 from portal.errors import ValidationFailed
 from portal.jobs import task_enqueue_on_commit
 from portal.models import User
-from portal.selectors import dcc_party
 from portal.text import refuse_unstorable
 
 logger = logging.getLogger(__name__)
@@ -79,8 +78,7 @@ def incident_bulk_raise_install_code_requests(*, device_ids: list[str], actor: U
     party = party_of(actor)
     require_supplier(party)
     _check_bulk_size(device_ids)
-    results = install_code_requests_raise(device_ids=device_ids, actor=actor, party=party, channel=channel,
-                                          service_desk=dcc_party())
+    results = install_code_requests_raise(device_ids=device_ids, actor=actor, party=party, channel=channel)
     email_bulk_summaries(
         party=party, label=f"REST request by {actor.username}",
         created=((r.assigned_party_id, r.reference, r.device_id) for r in results if r.ok and not r.existing),
@@ -116,7 +114,6 @@ def incident_bulk_job_run(*, job_id: int) -> None:
     if job.is_finished:
         return
     IncidentBulkJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING)
-    service_desk = dcc_party()
     try:
         while True:
             with transaction.atomic():
@@ -126,7 +123,7 @@ def incident_bulk_job_run(*, job_id: int) -> None:
                     break
                 chunk = job.device_ids[start:start + BULK_CHUNK_ROWS]
                 results = install_code_requests_raise(device_ids=chunk, actor=job.user, party=job.party,
-                                                      channel=job.channel, service_desk=service_desk)
+                                                      channel=job.channel)
                 IncidentBulkRow.objects.bulk_create([
                     IncidentBulkRow(job=job, row_number=start + offset + 1, device_id=r.device_id[:60], ok=r.ok,
                                     existing=r.existing, reference=r.reference, error=r.error[:300],

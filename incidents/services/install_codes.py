@@ -7,19 +7,19 @@ pre-notifying supplier, or the DCC service desk queue). Each raise writes its hi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents.choices import IncidentChannel, IncidentEventKind, IncidentState, IncidentType
 from incidents.models import REFERENCE_SEQUENCE, Incident, IncidentEvent, format_reference
-from incidents.services.common import party_of, record_event
+from incidents.services.common import party_of
 from incidents.services.notifications import email_assignee
 from incidents.services.sla import due_by_from
 from inventory.choices import DeviceStatus
 from inventory.models import Device
-from portal.errors import DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
+from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import Party, User
 from portal.selectors import dcc_party
@@ -68,83 +68,206 @@ def incident_raise_install_code_request(*, device_id: str, actor: User,
                                         channel: IncidentChannel = IncidentChannel.WEB) -> tuple[Incident, bool]:
     """Raise a "Request for Install Code" for one device; returns ``(incident, created)``.
 
-    A second request for the same device by the same party while the first is open returns the
-    first (``created`` is False) instead of opening a duplicate.
+    A bulk raise of one row (``install_code_requests_raise``): the same rules, locks and history. A
+    second request for the same device by the same party while the first is open returns the first
+    (``created`` is False) instead of opening a duplicate. A refused row raises its ``DomainError``;
+    a new request emails its assignee (a bulk raise sends one summary per assignee instead).
     """
     party = party_of(actor)
     require_supplier(party)
-    if not (device_id or "").strip():
-        raise ValidationFailed("The Device ID is required.", code="device_id_required",
-                               errors={"device_id": ["The Device ID is required."]})
-    canonical = normalise_device_id(device_id)
-    # Locking the device row serialises single raises for one device. NO KEY: the lock must not conflict
-    # with the FOR KEY SHARE that a concurrent bulk raise's deferred foreign-key check takes on the same row
-    # at its commit (that would deadlock); a bulk raise racing this one is settled by the unique index below.
-    device = (
-        Device.objects.select_for_update(of=("self",), no_key=True).select_related("prenotifying_supplier")
-        .filter(device_id=canonical).first()
+    [row] = install_code_requests_raise(device_ids=[device_id], actor=actor, party=party, channel=channel)
+    if not row.ok:
+        raise row.refusal
+    incident = (
+        Incident.objects.select_related("device", "raised_by", "raised_by_user", "assigned_party")
+        .get(reference=row.reference)
     )
-    if device is None:
-        raise NotFound(f"Device {canonical} is not in the Smart Metering Inventory.", code="device_not_found",
-                       errors={"device_id": ["No such device in the SMI."]})
-    refusal = _requester_refusal(device_id=canonical, responsible_id=device.responsible_supplier_id,
-                                 prenotifier_id=device.prenotifying_supplier_id, party=party)
-    if refusal is not None:
-        raise refusal
-    existing = _open_request(device=device, party=party)
-    if existing is not None:
-        return existing, False
-    if device.status not in RAISABLE_DEVICE_STATUSES:
-        raise _refuse_unusable_device(canonical, device.status)
-
-    service_desk = dcc_party()
-    assignee = _assignee_for(prenotifier=device.prenotifying_supplier, requester=party, service_desk=service_desk)
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            incident = Incident.objects.create(
-                reference=format_reference(_next_reference_numbers(1)[0]), type=IncidentType.INSTALL_CODE_REQUEST,
-                state=_state_for_assignee(assignee.pk, service_desk.pk), channel=channel, device=device,
-                raised_by=party, raised_by_user=actor, assigned_party=assignee,
-                due_by=due_by_from(timezone.localdate(now)), created_at=now, updated_at=now,
-            )
-    except IntegrityError as error:
-        # A concurrent bulk raise committed a request for this device first (the index waited for it):
-        # answer with that one, as for any second request.
-        existing = _open_request(device=device, party=party) if _is_open_request_conflict(error) else None
-        if existing is None:
-            raise
-        return existing, False
-    record_event(incident, IncidentEventKind.CREATED, actor=actor, party=party, to_state=IncidentState.NEW,
-                 detail=f"Raised through {IncidentChannel(channel).label} for device {canonical}.")
-    record_event(incident, IncidentEventKind.ASSIGNED, actor=actor, party=party, from_state=IncidentState.NEW,
-                 to_state=incident.state, assigned_party=assignee, detail=_assignment_reason(device, party, assignee))
-    email_assignee(incident)
-    return incident, True
+    if not row.existing:
+        email_assignee(incident)
+    return incident, not row.existing
 
 
-#: The partial unique index that allows one open request per device, raising party and type.
-OPEN_REQUEST_CONSTRAINT = "incident_one_open_per_device_and_raiser"
+@dataclass
+class BulkRowResult:
+    """One row's outcome: the request raised (or the open one returned, ``existing``), or why it was refused."""
+
+    device_id: str
+    ok: bool
+    reference: str = ""
+    error: str = ""
+    existing: bool = False
+    assigned_party_id: int | None = None
+    #: The refusal as the single raise answers it (code, field errors, HTTP status); ``error`` is its text.
+    refusal: DomainError | None = field(default=None, repr=False, compare=False)
+
+    def refuse(self, refusal: DomainError) -> None:
+        self.ok, self.refusal, self.error = False, refusal, refusal.detail
+        self.reference, self.existing, self.assigned_party_id = "", False, None
 
 
-def _open_request(*, device: Device, party: Party) -> Incident | None:
-    """The party's open install-code request for the device, if any (a new statement: sees committed rows)."""
-    return (
-        Incident.objects.select_related("device", "raised_by", "assigned_party")
-        .filter(device=device, raised_by=party, type=IncidentType.INSTALL_CODE_REQUEST)
-        .exclude(state=IncidentState.CLOSED).first()
-    )
+@dataclass
+class _Device:
+    pk: int
+    status: str
+    responsible_id: int | None
+    prenotifier_id: int | None
+    prenotifier_code: str | None
 
 
-def _is_open_request_conflict(error: IntegrityError) -> bool:
-    diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None) == OPEN_REQUEST_CONSTRAINT
+@dataclass
+class _NewRequest:
+    device: _Device
+    result: BulkRowResult
+    assignee_id: int
+    state: IncidentState
+    created_detail: str
+    assigned_detail: str
 
 
-def _assignment_reason(device: Device, requester: Party, assignee: Party) -> str:
-    if not assignee.is_dcc:
-        return f"Assigned automatically to the pre-notifying supplier {assignee.code}."
-    if device.prenotifying_supplier_id is None:
+def install_code_requests_raise(*, device_ids: list[str], actor: User, party: Party,
+                                channel: IncidentChannel) -> list[BulkRowResult]:
+    """THE raise (R121-1..R121-3): each row validated on its own, the valid ones created set-based.
+
+    One row or 100,000, the same statements: one locks every named device (``FOR NO KEY UPDATE``,
+    in id order), one reads the party's open requests for them, one allocates the references, and
+    one writes the incidents with their "raised" and "assigned" history. The device lock serialises
+    raises for a device: a second raise waits, then finds the first's request and returns it
+    (``existing``). Call inside a transaction, after checking the party may raise
+    (``require_supplier``); it sends no email (callers choose one per request or one summary).
+    """
+    results: list[BulkRowResult] = []
+    canonical: list[str | None] = []
+    for raw in device_ids:
+        result = BulkRowResult(device_id=(raw or "").strip(), ok=False)
+        results.append(result)
+        canonical.append(None)
+        if not result.device_id:
+            result.refuse(ValidationFailed("The Device ID is required.", code="device_id_required",
+                                           errors={"device_id": ["The Device ID is required."]}))
+            continue
+        try:
+            canonical[-1] = normalise_device_id(raw)
+        except ValidationFailed as error:
+            result.refuse(error)
+    devices = _lock_devices(sorted({device_id for device_id in canonical if device_id}))
+    open_requests = _open_requests(party=party, device_pks=[device.pk for device in devices.values()])
+
+    service_desk: Party | None = None
+    label = IncidentChannel(channel).label
+    to_create: list[_NewRequest] = []
+    created_in_file: dict[str, BulkRowResult] = {}
+    for result, device_id in zip(results, canonical, strict=True):
+        if device_id is None:
+            continue
+        result.device_id = device_id
+        device = devices.get(device_id)
+        if device is None:
+            result.refuse(NotFound(f"Device {device_id} is not in the Smart Metering Inventory.",
+                                   code="device_not_found", errors={"device_id": ["No such device in the SMI."]}))
+            continue
+        refusal = _requester_refusal(device_id=device_id, responsible_id=device.responsible_id,
+                                     prenotifier_id=device.prenotifier_id, party=party)
+        if refusal is not None:
+            result.refuse(refusal)
+            continue
+        if device.pk in open_requests:
+            reference, assignee_id = open_requests[device.pk]
+            result.ok, result.existing, result.reference, result.assigned_party_id = True, True, reference, assignee_id
+            continue
+        if device_id in created_in_file:
+            result.ok, result.existing = True, True  # the request its first row raises; reference set below
+            continue
+        if device.status not in RAISABLE_DEVICE_STATUSES:
+            result.refuse(_refuse_unusable_device(device_id, device.status))
+            continue
+        service_desk = service_desk or dcc_party()
+        assignee_id = _assignee_id_for(prenotifier_id=device.prenotifier_id, requester_id=party.pk,
+                                       service_desk_id=service_desk.pk)
+        to_service_desk = assignee_id == service_desk.pk
+        result.ok, result.assigned_party_id = True, assignee_id
+        created_in_file[device_id] = result
+        to_create.append(_NewRequest(
+            device=device, result=result, assignee_id=assignee_id,
+            state=IncidentState.NEW if to_service_desk else IncidentState.ASSIGNED,
+            created_detail=f"Raised through {label} for device {device_id}.",
+            assigned_detail=_assignment_reason(prenotifier_code=device.prenotifier_code, requester=party,
+                                               to_service_desk=to_service_desk),
+        ))
+
+    if to_create:
+        numbers = _next_reference_numbers(len(to_create))
+        for new, number in zip(to_create, numbers, strict=True):
+            new.result.reference = format_reference(number)
+        inserted = _insert_incidents_with_history(new_requests=to_create, actor=actor, party=party, channel=channel)
+        lost = {new.device.pk: new.result for new in to_create if new.device.pk not in inserted}
+        if lost:
+            _answer_with_concurrent_requests(lost, party=party)
+    # Rows repeating a device within the file answer as its first row does (the request it raised).
+    for result in results:
+        first = created_in_file.get(result.device_id)
+        if first is not None and result is not first and result.ok and result.existing and not result.reference:
+            if first.ok:
+                result.reference, result.assigned_party_id = first.reference, first.assigned_party_id
+            else:
+                result.refuse(first.refusal)
+    return results
+
+
+# Every raise locks the rows' devices, in id order, so raises for one device (single or bulk, web or
+# REST) wait for each other instead of racing, and two bulk raises over the same devices do not
+# deadlock. NO KEY: the lock must not conflict with the FOR KEY SHARE that foreign-key checks take
+# (another transaction writing a row that points at the device, e.g. a restriction change).
+_LOCK_DEVICES_SQL = """
+SELECT device.id, device.device_id, device.status, device.responsible_supplier_id,
+       device.prenotifying_supplier_id, prenotifier.code
+FROM {device} AS device LEFT JOIN {party} AS prenotifier ON prenotifier.id = device.prenotifying_supplier_id
+WHERE device.device_id = ANY(%s)
+ORDER BY device.id
+FOR NO KEY UPDATE OF device
+"""
+
+
+def _lock_devices(device_ids: list[str]) -> dict[str, _Device]:
+    """The named devices that exist, by Device ID, each row locked until the transaction ends."""
+    if not device_ids:
+        return {}
+    sql = _LOCK_DEVICES_SQL.format(device=Device._meta.db_table, party=Party._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [device_ids])
+        return {
+            device_id: _Device(pk=pk, status=status, responsible_id=responsible_id, prenotifier_id=prenotifier_id,
+                               prenotifier_code=prenotifier_code)
+            for pk, device_id, status, responsible_id, prenotifier_id, prenotifier_code in cursor.fetchall()
+        }
+
+
+def _open_requests(*, party: Party, device_pks: list[int]) -> dict[int, tuple[str, int]]:
+    """The party's open install-code requests for these devices: ``{device pk: (reference, assignee pk)}``.
+
+    A new statement, so it sees what a raise that held a device's lock before this one committed.
+    """
+    if not device_pks:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT device_id, reference, assigned_party_id FROM {Incident._meta.db_table} "
+            "WHERE raised_by_id = %s AND type = %s AND state <> %s AND device_id = ANY(%s)",
+            [party.pk, IncidentType.INSTALL_CODE_REQUEST, IncidentState.CLOSED, device_pks],
+        )
+        return {device_pk: (reference, assignee_id) for device_pk, reference, assignee_id in cursor.fetchall()}
+
+
+def _assignee_id_for(*, prenotifier_id: int | None, requester_id: int, service_desk_id: int) -> int:
+    """R121-3: the pre-notifying supplier; the DCC service desk when unknown or the requester itself."""
+    if prenotifier_id is None or prenotifier_id == requester_id:
+        return service_desk_id
+    return prenotifier_id
+
+
+def _assignment_reason(*, prenotifier_code: str | None, requester: Party, to_service_desk: bool) -> str:
+    if not to_service_desk:
+        return f"Assigned automatically to the pre-notifying supplier {prenotifier_code}."
+    if prenotifier_code is None:
         return "The pre-notifying supplier is not known: sent to the DCC service desk queue."
     return f"{requester.code} pre-notified the device itself: sent to the DCC service desk queue."
 
@@ -155,161 +278,42 @@ def _next_reference_numbers(count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _assignee_for(*, prenotifier: Party | None, requester: Party, service_desk: Party) -> Party:
-    """R121-3: the pre-notifying supplier; the DCC service desk when unknown or the requester itself."""
-    if prenotifier is None or prenotifier.pk == requester.pk:
-        return service_desk
-    return prenotifier
-
-
-def _assignee_id_for(*, prenotifier_id: int | None, requester_id: int, service_desk_id: int) -> int:
-    if prenotifier_id is None or prenotifier_id == requester_id:
-        return service_desk_id
-    return prenotifier_id
-
-
-def _state_for_assignee(assignee_id: int, service_desk_id: int) -> IncidentState:
-    return IncidentState.NEW if assignee_id == service_desk_id else IncidentState.ASSIGNED
-
-
-
-@dataclass
-class BulkRowResult:
-    device_id: str
-    ok: bool
-    reference: str = ""
-    error: str = ""
-    existing: bool = False
-    assigned_party_id: int | None = None
-
-
-def install_code_requests_raise(*, device_ids: list[str], actor: User, party: Party, channel: IncidentChannel,
-                                service_desk: Party) -> list[BulkRowResult]:
-    """Validate each row on its own and create the valid ones, set-based (call inside a transaction).
-
-    One query fetches every device, one the open duplicates, one allocates the references, and
-    incidents and their history are written with ``bulk_create``: 100,000 rows take seconds.
-    """
-    results: list[BulkRowResult] = []
-    canonical: list[str | None] = []
-    for raw in device_ids:
-        raw = (raw or "").strip()
-        try:
-            canonical.append(normalise_device_id(raw) if raw else None)
-            results.append(BulkRowResult(device_id=raw, ok=False, error="" if raw else "The Device ID is required."))
-        except ValidationFailed as error:
-            canonical.append(None)
-            results.append(BulkRowResult(device_id=raw, ok=False, error=error.detail))
-    wanted = sorted({value for value in canonical if value})
-    device_table = Device._meta.db_table
-    devices: dict[str, tuple[int, str, int | None]] = {}
-    responsible: dict[str, int | None] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, device_id, status, prenotifying_supplier_id, responsible_supplier_id FROM {device_table} "
-            "WHERE device_id = ANY(%s)",
-            [wanted],
-        )
-        for pk, device_id, status, prenotifier_id, responsible_id in cursor.fetchall():
-            devices[device_id] = (pk, status, prenotifier_id)
-            responsible[device_id] = responsible_id
-        cursor.execute(
-            f"SELECT device_id, reference, assigned_party_id FROM {Incident._meta.db_table} "
-            "WHERE raised_by_id = %s AND type = %s AND state <> %s AND device_id = ANY(%s)",
-            [party.pk, IncidentType.INSTALL_CODE_REQUEST, IncidentState.CLOSED,
-             [pk for pk, _status, _prenotifier in devices.values()]],
-        )
-        open_by_device_pk = {device_pk: (reference, assignee) for device_pk, reference, assignee in cursor.fetchall()}
-
-    to_create: list[tuple[int, BulkRowResult, int]] = []
-    created_in_file: dict[str, BulkRowResult] = {}
-    for result, device_id in zip(results, canonical, strict=True):
-        if device_id is None:
-            continue
-        result.device_id = device_id
-        found = devices.get(device_id)
-        if found is None:
-            result.error = f"Device {device_id} is not in the Smart Metering Inventory."
-            continue
-        device_pk, status, prenotifier_id = found
-        refusal = _requester_refusal(device_id=device_id, responsible_id=responsible[device_id],
-                                     prenotifier_id=prenotifier_id, party=party)
-        if refusal is not None:
-            result.error = refusal.detail
-            continue
-        if device_pk in open_by_device_pk:
-            reference, assignee_id = open_by_device_pk[device_pk]
-            result.ok, result.existing, result.reference, result.assigned_party_id = True, True, reference, assignee_id
-            continue
-        if device_id in created_in_file:
-            result.ok, result.existing = True, True
-            result.assigned_party_id = created_in_file[device_id].assigned_party_id
-            continue
-        if status not in RAISABLE_DEVICE_STATUSES:
-            result.error = _refuse_unusable_device(device_id, status).detail
-            continue
-        assignee_id = _assignee_id_for(prenotifier_id=prenotifier_id, requester_id=party.pk,
-                                       service_desk_id=service_desk.pk)
-        result.ok, result.assigned_party_id = True, assignee_id
-        created_in_file[device_id] = result
-        to_create.append((device_pk, result, assignee_id))
-
-    if to_create:
-        numbers = _next_reference_numbers(len(to_create))
-        for (_device_pk, result, _assignee_id), number in zip(to_create, numbers, strict=True):
-            result.reference = format_reference(number)
-        inserted = _insert_incidents_with_history(
-            rows=[(result.reference, _state_for_assignee(assignee_id, service_desk.pk), device_pk, assignee_id)
-                  for device_pk, result, assignee_id in to_create],
-            actor=actor, party=party, channel=channel,
-        )
-        lost = {device_pk: result for device_pk, result, _assignee_id in to_create if device_pk not in inserted}
-        if lost:
-            _answer_with_concurrent_requests(lost, party=party)
-    # Rows repeating a device within the file point at the request created for its first row.
-    for result in results:
-        if result.ok and result.existing and not result.reference and result.device_id in created_in_file:
-            result.reference = created_in_file[result.device_id].reference
-    return results
-
-
 def _answer_with_concurrent_requests(lost: dict[int, BulkRowResult], *, party: Party) -> None:
     """Rows whose insert found an open request that a concurrent raise committed first: answer with it.
 
     ``lost`` maps device pks to their results. The read is a new statement, so it sees that commit.
+    Every raise holds the device lock, so this is the fallback for a writer that does not.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT device_id, reference, assigned_party_id FROM {Incident._meta.db_table} "
-            "WHERE raised_by_id = %s AND type = %s AND state <> %s AND device_id = ANY(%s)",
-            [party.pk, IncidentType.INSTALL_CODE_REQUEST, IncidentState.CLOSED, list(lost)],
-        )
-        found = {device_pk: (reference, assignee_id) for device_pk, reference, assignee_id in cursor.fetchall()}
+    found = _open_requests(party=party, device_pks=list(lost))
     for device_pk, result in lost.items():
         if device_pk in found:
             result.existing = True
             result.reference, result.assigned_party_id = found[device_pk]
         else:  # the concurrent request was closed again in the meantime
-            result.ok, result.reference, result.assigned_party_id = False, "", None
-            result.error = "Another request for this device was being raised or closed at the same time: try again."
+            result.refuse(Conflict(
+                "Another request for this device was being raised or closed at the same time: try again.",
+                code="concurrent_raise",
+            ))
 
 
 #: From this many rows a bulk insert refreshes the tables' statistics before its commit.
 BULK_ANALYZE_THRESHOLD = 5_000
 
 # ON CONFLICT names the partial unique index ``incident_one_open_per_device_and_raiser`` (columns and
-# predicate): a device whose open request a concurrent raise holds is skipped, after waiting for that
-# transaction, instead of failing the whole statement. Rows go in device order, so two bulk raises
-# over the same devices wait for each other instead of deadlocking.
+# predicate): a device whose open request a concurrent writer holds is skipped, after waiting for that
+# transaction, instead of failing the whole statement. Rows go in device order, as the locks were taken.
 _BULK_INSERT_SQL = """
-WITH new_incidents AS (
+WITH new_rows AS MATERIALIZED (
+    SELECT * FROM unnest(%(references)s::text[], %(states)s::text[], %(devices)s::bigint[], %(assignees)s::bigint[],
+                         %(created_details)s::text[], %(assigned_details)s::text[])
+         AS row(reference, state, device_id, assigned_party_id, created_detail, assigned_detail)
+), new_incidents AS (
     INSERT INTO {incident} (reference, type, state, channel, device_id, raised_by_id, raised_by_user_id,
                             assigned_party_id, due_by, created_at, updated_at, has_install_code, breached, closure_kind)
-    SELECT row.reference, %(type)s, row.state, %(channel)s, row.device_id, %(party)s, %(actor)s,
-           row.assigned_party_id, %(due_by)s, %(now)s, %(now)s, false, false, ''
-    FROM unnest(%(references)s::text[], %(states)s::text[], %(devices)s::bigint[], %(assignees)s::bigint[])
-         AS row(reference, state, device_id, assigned_party_id)
-    ORDER BY row.device_id
+    SELECT new_rows.reference, %(type)s, new_rows.state, %(channel)s, new_rows.device_id, %(party)s, %(actor)s,
+           new_rows.assigned_party_id, %(due_by)s, %(now)s, %(now)s, false, false, ''
+    FROM new_rows
+    ORDER BY new_rows.device_id
     ON CONFLICT (device_id, raised_by_id, type) WHERE state <> '{closed}' DO NOTHING
     RETURNING id, device_id, state, assigned_party_id
 ), new_events AS (
@@ -318,23 +322,23 @@ WITH new_incidents AS (
            CASE WHEN step.n = 1 THEN '' ELSE %(new)s END,
            CASE WHEN step.n = 1 THEN %(new)s ELSE new_incidents.state END,
            CASE WHEN step.n = 1 THEN NULL ELSE new_incidents.assigned_party_id END,
-           CASE WHEN step.n = 1 THEN %(created_detail)s ELSE %(assigned_detail)s END
-    FROM new_incidents CROSS JOIN (VALUES (1, %(created)s), (2, %(assigned)s)) AS step(n, kind)
+           CASE WHEN step.n = 1 THEN new_rows.created_detail ELSE new_rows.assigned_detail END
+    FROM new_incidents JOIN new_rows ON new_rows.device_id = new_incidents.device_id
+    CROSS JOIN (VALUES (1, %(created)s), (2, %(assigned)s)) AS step(n, kind)
     ORDER BY new_incidents.id, step.n
 )
 SELECT device_id FROM new_incidents
 """
 
 
-def _insert_incidents_with_history(*, rows: list[tuple[str, str, int, int]], actor: User, party: Party,
+def _insert_incidents_with_history(*, new_requests: list[_NewRequest], actor: User, party: Party,
                                    channel: IncidentChannel) -> set[int]:
     """Insert incidents and their "raised" and "assigned" history rows in ONE set-based statement.
 
-    ``rows`` are ``(reference, state, device pk, assignee pk)``. A data-modifying CTE feeds the new
-    incident ids straight into the history insert, so 100,000 requests need no per-row Python model
-    objects or parameters (Django's ``bulk_create`` spent most of its time preparing values).
-    Returns the device pks inserted: a device missing from it already had an open request, committed
-    by a concurrent raise while this one ran.
+    A data-modifying CTE feeds the new incident ids straight into the history insert, so 100,000
+    requests need no per-row Python model objects or statements (Django's ``bulk_create`` spent most
+    of its time preparing values). Returns the device pks inserted: a device missing from it already
+    had an open request, committed by a concurrent writer while this one ran.
     """
     now = timezone.now()
     sql = _BULK_INSERT_SQL.format(incident=Incident._meta.db_table, event=IncidentEvent._meta.db_table,
@@ -343,15 +347,17 @@ def _insert_incidents_with_history(*, rows: list[tuple[str, str, int, int]], act
         cursor.execute(sql, {
             "type": IncidentType.INSTALL_CODE_REQUEST.value, "channel": IncidentChannel(channel).value,
             "party": party.pk, "actor": actor.pk, "due_by": due_by_from(timezone.localdate(now)), "now": now,
-            "references": [row[0] for row in rows], "states": [str(row[1]) for row in rows],
-            "devices": [row[2] for row in rows], "assignees": [row[3] for row in rows],
+            "references": [new.result.reference for new in new_requests],
+            "states": [new.state.value for new in new_requests],
+            "devices": [new.device.pk for new in new_requests],
+            "assignees": [new.assignee_id for new in new_requests],
+            "created_details": [new.created_detail[:300] for new in new_requests],
+            "assigned_details": [new.assigned_detail[:300] for new in new_requests],
             "new": IncidentState.NEW.value, "created": IncidentEventKind.CREATED.value,
             "assigned": IncidentEventKind.ASSIGNED.value,
-            "created_detail": f"Raised through {IncidentChannel(channel).label}.",
-            "assigned_detail": "Assigned automatically to the pre-notifying supplier (or the service desk).",
         })
         inserted = {row[0] for row in cursor.fetchall()}
-        if len(rows) >= BULK_ANALYZE_THRESHOLD:
+        if len(new_requests) >= BULK_ANALYZE_THRESHOLD:
             # The deferred foreign-key checks run at COMMIT with plans this connection cached while the
             # tables were small (sequential scans): refreshing the statistics invalidates those plans.
             cursor.execute(f"ANALYZE {Incident._meta.db_table}, {IncidentEvent._meta.db_table}")
