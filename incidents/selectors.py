@@ -85,7 +85,8 @@ def incident_history(incident: Incident) -> QuerySet[IncidentEvent]:
 
 
 def bulk_job_get(*, user: User, job_id: int) -> IncidentBulkJob:
-    job = IncidentBulkJob.objects.filter(pk=job_id, party_id=user.party_id).first() if user.party_id else None
+    """One of the party's bulk jobs (upload or REST), or ``NotFound`` (another party's is not acknowledged)."""
+    job = bulk_jobs_for(user).filter(pk=job_id).first() if user.party_id else None
     if job is None:
         raise NotFound("No such bulk upload for your party.")
     return job

@@ -29,6 +29,9 @@ BULK_MAX_ROWS = 100_000
 BULK_UPLOAD_TOO_LARGE = f"At most {BULK_MAX_ROWS:,} rows can be raised at once. Nothing was raised."
 #: Browser uploads up to this many rows are processed in the request; larger ones run as a Celery job.
 BULK_INLINE_MAX_ROWS = 500
+#: REST bulk requests up to this many rows run in the request and are answered 200 with every row's result
+#: (docs/API.md); larger ones are answered 202 with the job to poll (``Location``).
+BULK_API_INLINE_MAX_ROWS = 1_000
 BULK_CHUNK_ROWS = 10_000
 #: The Celery task that runs a queued job, by name: services do not import tasks (``portal.jobs``).
 BULK_JOB_TASK = "incidents.tasks.incident_bulk_job_run_task"
@@ -71,7 +74,8 @@ def _check_bulk_size(device_ids: list) -> None:
 @transaction.atomic
 def incident_bulk_raise_install_code_requests(*, device_ids: list[str], actor: User,
                                               channel: IncidentChannel = IncidentChannel.BULK_API) -> list[BulkRowResult]:
-    """Raise many requests at once (REST): each row validated on its own, all written in one transaction.
+    """Raise many requests at once, in this process: each row validated on its own, all written in one
+    transaction (the page and the REST API go through ``incident_bulk_job_submit`` instead).
 
     Valid rows are created even when others fail; a row never exists without its history and emails.
     """
@@ -86,22 +90,37 @@ def incident_bulk_raise_install_code_requests(*, device_ids: list[str], actor: U
     return results
 
 
-def incident_bulk_job_submit(*, device_ids: list[str], actor: User, file_name: str = "") -> IncidentBulkJob:
-    """Record a browser upload as a job: small files run now, large ones on a Celery worker."""
+def incident_bulk_job_submit(*, device_ids: list[str], actor: User, channel: IncidentChannel = IncidentChannel.BULK_WEB,
+                             file_name: str = "") -> IncidentBulkJob:
+    """Record a bulk raise (a browser upload, or a REST request) as a job: up to the channel's inline size
+    (``BULK_INLINE_MAX_ROWS``, ``BULK_API_INLINE_MAX_ROWS``) it runs now and is returned finished; a
+    larger one is queued for a Celery worker once the job row is committed."""
     party = party_of(actor)
     require_supplier(party)
     _check_bulk_size(device_ids)
+    inline = len(device_ids) <= _inline_max_rows(channel)
     with transaction.atomic():
         job = IncidentBulkJob.objects.create(
-            party=party, user=actor, channel=IncidentChannel.BULK_WEB, file_name=file_name[:200],
+            party=party, user=actor, channel=channel, file_name=file_name[:200],
             device_ids=device_ids, total_rows=len(device_ids),
         )
-        if len(device_ids) > BULK_INLINE_MAX_ROWS:
+        if not inline:
             task_enqueue_on_commit(BULK_JOB_TASK, job.pk)
-    if len(device_ids) <= BULK_INLINE_MAX_ROWS:
+    if inline:
         incident_bulk_job_run(job_id=job.pk)
         job.refresh_from_db()
     return job
+
+
+def _inline_max_rows(channel: IncidentChannel) -> int:
+    return BULK_API_INLINE_MAX_ROWS if channel == IncidentChannel.BULK_API else BULK_INLINE_MAX_ROWS
+
+
+def _summary_label(job: IncidentBulkJob) -> str:
+    """How the summary emails name the bulk raise."""
+    if job.channel == IncidentChannel.BULK_API:
+        return f"REST request by {job.user.username}"
+    return f"upload {job.file_name or job.pk}"
 
 
 def incident_bulk_job_run(*, job_id: int) -> None:
@@ -135,10 +154,10 @@ def incident_bulk_job_run(*, job_id: int) -> None:
                 job.failed_count += sum(1 for r in results if not r.ok)
                 job.save(update_fields=["processed_rows", "created_count", "failed_count"])
         with transaction.atomic():
-            job = IncidentBulkJob.objects.select_for_update(of=("self",)).select_related("party").get(pk=job_id)
+            job = IncidentBulkJob.objects.select_for_update(of=("self",)).select_related("party", "user").get(pk=job_id)
             if job.notified_at is None:
                 email_bulk_summaries(
-                    party=job.party, label=f"upload {job.file_name or job.pk}",
+                    party=job.party, label=_summary_label(job),
                     created=job.rows.filter(ok=True, existing=False).values_list(
                         "assigned_party_id", "reference", "device_id").iterator(chunk_size=5000),
                 )

@@ -33,7 +33,7 @@ def _email(*, recipient: str, subject: str, body: str, party: Party | None, inci
         return
     outbox_enqueue(
         kind=OutboxKind.EMAIL, recipient=recipient, subject=subject[:200], body=body, party=party,
-        source=source or (f"incident:{incident.reference}" if incident else ""),
+        source=(source or (f"incident:{incident.reference}" if incident else ""))[:80],
     )
 
 
