@@ -6,8 +6,10 @@ from django import forms
 from incidents.choices import IncidentState
 from incidents.services import BULK_UPLOAD_TOO_LARGE
 from portal.csv_upload import MAX_UPLOAD_MB, upload_too_large
-from portal.eui64 import EUI64_EXAMPLE
+from portal.errors import DomainError, ValidationFailed
+from portal.eui64 import EUI64_EXAMPLE, normalise_device_id
 from portal.models import Party
+from portal.text import unstorable_reason
 
 
 class RaiseInstallCodeRequestForm(forms.Form):
@@ -64,13 +66,62 @@ class BulkUploadForm(forms.Form):
         return upload
 
 
+#: What ``?state=`` accepts: an ``IncidentState`` or ``open`` (any state but closed).
+STATE_FILTER_VALUES = ("open", *IncidentState.values)
 STATE_FILTER_CHOICES = [("", "Any state"), ("open", "Open (not closed)"), *IncidentState.choices]
+OVERDUE_FILTER_CHOICES = [("", "Any"), ("true", "Overdue only"), ("false", "Not overdue")]
 
 
 class IncidentFilterForm(forms.Form):
-    state = forms.ChoiceField(label="State", choices=STATE_FILTER_CHOICES, required=False)
-    overdue = forms.ChoiceField(
-        label="Due", required=False, choices=[("", "Any"), ("true", "Overdue only"), ("false", "Not overdue")],
-    )
-    device_id = forms.CharField(label="Device ID", required=False, max_length=40,
-                                widget=forms.TextInput(attrs={"placeholder": EUI64_EXAMPLE, "class": "mono"}))
+    """The checks of the incident list's filters, for the page and the API alike (the fields are declared
+    by ``incidents.filtersets.IncidentFilterSet``, as ``DeviceFilterForm`` does for devices).
+
+    A refused value is kept as the ``DomainError`` the API answers (``refusals``, in the order the API
+    has always checked them); the page shows its ``detail`` and ignores that filter.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refusals: dict[str, DomainError] = {}
+
+    def _refuse(self, name: str, error: DomainError) -> forms.ValidationError:
+        self.refusals[name] = error
+        return forms.ValidationError(error.detail, code=error.code)
+
+    def clean_state(self) -> str:
+        value = self.cleaned_data.get("state") or ""
+        if value and value not in STATE_FILTER_VALUES:
+            raise self._refuse("state", ValidationFailed(f"Unknown state '{value[:40]}'.", errors={"state": [
+                f"One of: open, {', '.join(IncidentState.values)}."]}))
+        return value
+
+    def clean_overdue(self) -> bool | None:
+        value = (self.cleaned_data.get("overdue") or "").lower()
+        if value not in ("", "true", "false"):
+            raise self._refuse("overdue", ValidationFailed("overdue must be true or false.",
+                                                           errors={"overdue": ["true or false."]}))
+        return {"true": True, "false": False}.get(value)
+
+    def clean_device_id(self) -> str:
+        value = self.cleaned_data.get("device_id") or ""
+        if not value:
+            return ""
+        try:
+            return normalise_device_id(value)
+        except ValidationFailed as error:
+            raise self._refuse("device_id", error) from error
+
+    def _clean_party_code(self, name: str) -> str:
+        value = self.cleaned_data.get(name) or ""
+        reason = unstorable_reason(value)
+        if reason:  # the database would refuse the query
+            raise self._refuse(name, ValidationFailed(
+                f"The {name} filter {reason}: no incident can match it.", code="bad_characters",
+                errors={name: [f"Remove the character: the filter {reason}."]}))
+        return value
+
+    def clean_assigned_to(self) -> str:
+        return self._clean_party_code("assigned_to")
+
+    def clean_raised_by(self) -> str:
+        return self._clean_party_code("raised_by")

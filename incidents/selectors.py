@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents.choices import AWAITING_RESPONSE_STATES, IncidentState
 from incidents.models import Incident, IncidentBulkJob, IncidentBulkRow, IncidentEvent, IncidentNote
-from portal.errors import NotFound, ValidationFailed
+from portal.errors import NotFound
 from portal.models import DCC_PARTY_CODE, Party, User
 from portal.text import unstorable_reason
 
@@ -52,50 +52,17 @@ def incident_attention_counts(party: Party) -> dict[str, int]:
     )
 
 
-@dataclass
-class IncidentFilters:
-    """Filters shared by the pages and the API (values as given in the query string)."""
-
-    queue: str = ""  # raised | assigned | service_desk | all
-    state: str = ""
-    assigned_to: str = ""  # party code or dcc_service_desk
-    raised_by: str = ""  # party code
-    device_id: str = ""
-    overdue: bool | None = None
-
-
-def incident_list(*, user: User, filters: IncidentFilters) -> QuerySet[Incident]:
-    """The incidents ``user`` may see that match ``filters``. A filter holding text no column can hold
-    (NUL, a lone surrogate) raises ``ValidationFailed`` naming it: the database would refuse the query."""
-    for name in ("queue", "state", "assigned_to", "raised_by", "device_id"):
-        reason = unstorable_reason(getattr(filters, name))
-        if reason:
-            raise ValidationFailed(f"The {name} filter {reason}: no incident can match it.", code="bad_characters",
-                                   errors={name: [f"Remove the character: the filter {reason}."]})
+def incident_queue(*, user: User, queue: str = "all") -> QuerySet[Incident]:
+    """The incidents ``user`` may see in ``queue``: raised by its party, assigned to it, the DCC service
+    desk's open queue, or all it may see (the page's tabs; the API lists ``all`` and filters)."""
     queryset = incidents_visible_to(user)
     party = user.party
-    if filters.queue == "raised" and party is not None:
+    if queue == "raised" and party is not None:
         queryset = queryset.filter(raised_by=party)
-    elif filters.queue == "assigned" and party is not None:
+    elif queue == "assigned" and party is not None:
         queryset = queryset.filter(assigned_party=party)
-    elif filters.queue == "service_desk":
+    elif queue == "service_desk":
         queryset = queryset.filter(assigned_party__code=DCC_PARTY_CODE).exclude(state=IncidentState.CLOSED)
-    if filters.state:
-        if filters.state == "open":
-            queryset = queryset.exclude(state=IncidentState.CLOSED)
-        else:
-            queryset = queryset.filter(state=filters.state)
-    if filters.assigned_to:
-        code = DCC_PARTY_CODE if filters.assigned_to == SERVICE_DESK else filters.assigned_to
-        queryset = queryset.filter(assigned_party__code=code)
-    if filters.raised_by:
-        queryset = queryset.filter(raised_by__code=filters.raised_by)
-    if filters.device_id:
-        queryset = queryset.filter(device__device_id=filters.device_id)
-    if filters.overdue is True:
-        queryset = queryset.filter(overdue_q())
-    elif filters.overdue is False:
-        queryset = queryset.exclude(overdue_q())
     return queryset
 
 
@@ -118,7 +85,8 @@ def incident_history(incident: Incident) -> QuerySet[IncidentEvent]:
 
 
 def bulk_job_get(*, user: User, job_id: int) -> IncidentBulkJob:
-    job = IncidentBulkJob.objects.filter(pk=job_id, party_id=user.party_id).first() if user.party_id else None
+    """One of the party's bulk jobs (upload or REST), or ``NotFound`` (another party's is not acknowledged)."""
+    job = bulk_jobs_for(user).filter(pk=job_id).first() if user.party_id else None
     if job is None:
         raise NotFound("No such bulk upload for your party.")
     return job

@@ -15,10 +15,10 @@ from rest_framework.exceptions import ValidationError as CursorError
 
 from incidents import selectors, services
 from incidents.choices import IncidentChannel
+from incidents.filtersets import IncidentFilterSet
 from incidents.forms import (
     BulkUploadForm,
     CloseForm,
-    IncidentFilterForm,
     NoteForm,
     NotInstallingForm,
     RaiseInstallCodeRequestForm,
@@ -26,7 +26,6 @@ from incidents.forms import (
 )
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, ValidationFailed
-from portal.eui64 import is_device_id, normalise_device_id
 from portal.pagination import encode_cursor, keyset_page, parse_after
 
 PAGE_SIZE = 50
@@ -46,19 +45,12 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue") or queues[0][0]
     if queue not in dict(queues):
         queue = queues[0][0]
-    form = IncidentFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    device_id = (data.get("device_id") or "").strip()
-    if device_id and is_device_id(device_id):
-        device_id = normalise_device_id(device_id)
-    elif device_id:
-        messages.error(request, f"'{device_id[:40]}' is not a Device ID: expected e.g. 00-DB-12-34-56-78-90-A0.")
-        device_id = ""
-    overdue = {"true": True, "false": False}.get(data.get("overdue") or "")
-    filters = selectors.IncidentFilters(queue=queue, state=data.get("state") or "", device_id=device_id,
-                                        overdue=overdue)
+    filterset = IncidentFilterSet(request.GET or None, queryset=selectors.incident_queue(user=request.user, queue=queue))
+    for refusal in filterset.refusals:  # a refused filter is ignored, and said so
+        messages.error(request, refusal.detail)
+    form = filterset.form
     cursor = request.GET.get("cursor") or None
-    incidents = selectors.incident_list(user=request.user, filters=filters)
+    incidents = filterset.qs
     try:
         rows, next_key = keyset_page(incidents, field="id", cursor=cursor, limit=PAGE_SIZE, descending=True)
     except CursorError:  # a hand-edited or truncated link: start again from the first page

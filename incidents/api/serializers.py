@@ -1,10 +1,12 @@
 """Incident API shapes (docs/API.md, Incidents). Install codes never appear here: only ``has_install_code``."""
 from __future__ import annotations
 
+import datetime
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from incidents.models import Incident, IncidentEvent, IncidentNote
+from incidents.models import Incident, IncidentBulkJob, IncidentBulkRow, IncidentEvent, IncidentNote
 from incidents.selectors import SERVICE_DESK
 from incidents.services import BULK_UPLOAD_TOO_LARGE
 from portal.csv_upload import MAX_UPLOAD_MB, upload_too_large
@@ -86,6 +88,46 @@ class BulkRowSerializer(serializers.Serializer):
 
 class BulkResponseSerializer(serializers.Serializer):
     results = BulkRowSerializer(many=True)
+
+
+def bulk_row_data(row: IncidentBulkRow) -> dict:
+    """One row's result as ``POST .../bulk/`` answers it (``BulkRowSerializer``): no reference/error is null."""
+    return {"device_id": row.device_id, "ok": row.ok, "reference": row.reference or None, "existing": row.existing,
+            "error": row.error or None}
+
+
+class IncidentBulkJobSerializer(serializers.ModelSerializer):
+    """A bulk raise's progress and counts; ``results`` is where the per-row outcomes are read."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api-install-code-request-bulk-job", lookup_url_kwarg="job_id")
+    results = serializers.HyperlinkedIdentityField(view_name="api-install-code-request-bulk-job-results",
+                                                   lookup_url_kwarg="job_id")
+    user = serializers.CharField(source="user.username", read_only=True)
+    percent = serializers.IntegerField(read_only=True, help_text="100 only once the job is done.")
+    created_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC)
+    finished_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC, allow_null=True)
+
+    class Meta:
+        model = IncidentBulkJob
+        fields = ["id", "url", "status", "channel", "file_name", "user", "total_rows", "processed_rows", "percent",
+                  "created_count", "failed_count", "created_at", "finished_at", "results"]
+        read_only_fields = fields
+
+
+class IncidentBulkJobRowSerializer(serializers.ModelSerializer):
+    """One processed row: what ``POST .../bulk/`` answers for it, with its row number."""
+
+    row = serializers.IntegerField(source="row_number", read_only=True)
+    reference = serializers.CharField(read_only=True, allow_null=True)
+    error = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = IncidentBulkRow
+        fields = ["row", "device_id", "ok", "reference", "existing", "error"]
+        read_only_fields = fields
+
+    def to_representation(self, row: IncidentBulkRow) -> dict:
+        return {"row": row.row_number, **bulk_row_data(row)}
 
 
 class NoteRequestSerializer(serializers.Serializer):

@@ -12,17 +12,21 @@ from incidents.api.serializers import (
     BulkRequestSerializer,
     BulkResponseSerializer,
     CloseRequestSerializer,
+    IncidentBulkJobRowSerializer,
+    IncidentBulkJobSerializer,
     IncidentDetailSerializer,
     IncidentSerializer,
     NoteRequestSerializer,
     RaiseRequestSerializer,
     ReassignRequestSerializer,
     RevealResponseSerializer,
+    bulk_row_data,
 )
 from incidents.choices import IncidentChannel, IncidentState
+from incidents.filtersets import IncidentFilterSet
+from incidents.models import IncidentBulkRow
 from portal.api.parsers import LimitedJSONParser
 from portal.errors import NotFound, ValidationFailed
-from portal.eui64 import normalise_device_id
 from portal.models import Party
 
 REFERENCE_PATH = OpenApiParameter("reference", str, OpenApiParameter.PATH, description="e.g. INC0000001")
@@ -50,10 +54,13 @@ class InstallCodeRequestCreateView(APIView):
 
 
 @extend_schema(request={"application/json": BulkRequestSerializer, "multipart/form-data": BulkRequestSerializer},
-               responses={200: BulkResponseSerializer, 400: None, 403: None})
+               responses={200: BulkResponseSerializer, 202: IncidentBulkJobSerializer, 400: None, 403: None})
 class InstallCodeRequestBulkView(APIView):
     """Raise many requests (R121-8): a JSON ``device_ids`` list or a CSV upload with a ``device_id`` column.
-    Each row is validated on its own; valid rows are created even when others fail. One result per row."""
+    Each row is validated on its own; valid rows are created even when others fail.
+
+    Up to 1,000 rows: 200 with one result per row. More (up to 100,000): 202 with the bulk job, whose
+    ``url`` (also the ``Location`` header) shows its progress and ``results`` its rows once processed."""
 
     parser_classes = [LimitedJSONParser, MultiPartParser, FormParser]
 
@@ -62,14 +69,45 @@ class InstallCodeRequestBulkView(APIView):
         body.is_valid(raise_exception=True)
         upload = body.validated_data.get("file")
         device_ids = services.parse_device_id_csv(upload.read()) if upload else body.validated_data["device_ids"]
-        results = services.incident_bulk_raise_install_code_requests(
+        job = services.incident_bulk_job_submit(
             device_ids=device_ids, actor=request.user, channel=IncidentChannel.BULK_API,
+            file_name=upload.name if upload else "",
         )
-        return Response({"results": [
-            {"device_id": r.device_id, "ok": r.ok, "reference": r.reference or None, "existing": r.existing,
-             "error": r.error or None}
-            for r in results
-        ]})
+        if job.is_finished:
+            return Response({"results": [bulk_row_data(row) for row in selectors.bulk_job_rows(job)]})
+        data = IncidentBulkJobSerializer(job, context={"request": request}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+
+@extend_schema(responses={200: IncidentBulkJobSerializer, 404: None})
+class InstallCodeRequestBulkJobView(generics.RetrieveAPIView):
+    """One bulk raise's progress and counts (``status`` done: its rows are in ``results``)."""
+
+    serializer_class = IncidentBulkJobSerializer
+
+    def get_object(self):
+        return selectors.bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"])
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("ok", bool, description="false: only the refused rows; true: only the raised.")],
+    responses={200: IncidentBulkJobRowSerializer(many=True), 404: None},
+)
+class InstallCodeRequestBulkJobResultsView(generics.ListAPIView):
+    """The result of every processed row of a bulk raise, in row order (keyset paginated)."""
+
+    serializer_class = IncidentBulkJobRowSerializer
+    keyset_field = "row_number"
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return IncidentBulkRow.objects.none()
+        rows = selectors.bulk_job_rows(selectors.bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"]))
+        ok = self.request.query_params.get("ok")
+        if ok in ("true", "false"):
+            rows = rows.filter(ok=ok == "true")
+        return rows
 
 
 @extend_schema(parameters=[
@@ -85,24 +123,12 @@ class IncidentListView(generics.ListAPIView):
     serializer_class = IncidentSerializer
     keyset_field = "id"
     keyset_descending = True
-    filter_backends: list = []
+    filter_backends: list = []  # IncidentFilterSet below: a refused filter answers its own error (400)
 
     def get_queryset(self):
-        params = self.request.query_params
-        state = params.get("state", "")
-        if state and state not in (*IncidentState.values, "open"):
-            raise ValidationFailed(f"Unknown state '{state[:40]}'.", errors={"state": [
-                f"One of: open, {', '.join(IncidentState.values)}."]})
-        overdue_raw = (params.get("overdue") or "").lower()
-        if overdue_raw not in ("", "true", "false"):
-            raise ValidationFailed("overdue must be true or false.", errors={"overdue": ["true or false."]})
-        device_id = params.get("device_id", "")
-        filters = selectors.IncidentFilters(
-            state=state, assigned_to=params.get("assigned_to", ""), raised_by=params.get("raised_by", ""),
-            device_id=normalise_device_id(device_id) if device_id else "",
-            overdue={"true": True, "false": False}.get(overdue_raw),
-        )
-        return selectors.incident_list(user=self.request.user, filters=filters)
+        filterset = IncidentFilterSet(self.request.query_params,
+                                      queryset=selectors.incident_queue(user=self.request.user))
+        return filterset.checked_qs()
 
 
 @extend_schema(parameters=[REFERENCE_PATH], responses={200: IncidentDetailSerializer, 404: None})

@@ -120,12 +120,13 @@ def test_small_bulk_upload_runs_now_with_per_row_results_and_a_csv(gaining_user,
 
 def test_large_bulk_upload_is_queued_as_a_job_with_progress(gaining_user, make_device, monkeypatch,
                                                            django_capture_on_commit_callbacks):
-    from incidents import services
+    from incidents.services import bulk as services
+    from portal import jobs
 
     monkeypatch.setattr(services, "BULK_INLINE_MAX_ROWS", 2)
     monkeypatch.setattr(services, "BULK_CHUNK_ROWS", 2)
     queued = []
-    monkeypatch.setattr(services, "_queue_bulk_job", queued.append)
+    monkeypatch.setattr(jobs, "task_send", lambda name, *args: queued.append((name, *args)))
     devices = [make_device() for _ in range(5)]
     content = "device_id\n" + "\n".join(d.device_id for d in devices)
     client = client_for(gaining_user)
@@ -133,7 +134,7 @@ def test_large_bulk_upload_is_queued_as_a_job_with_progress(gaining_user, make_d
         client.post(reverse("incidents:bulk-upload"),
                     {"file": SimpleUploadedFile("r.csv", content.encode(), content_type="text/csv")})
     job = IncidentBulkJob.objects.get()
-    assert queued == [job.pk] and job.status == JobStatus.QUEUED
+    assert queued == [("incidents.tasks.incident_bulk_job_run_task", job.pk)] and job.status == JobStatus.QUEUED
     progress = client.get(reverse("incidents:bulk-job", args=[job.pk]) + "?part=progress", HTTP_HX_REQUEST="true")
     assert 'hx-trigger="every 1s"' in progress.content.decode() and "0 of 5 rows" in progress.content.decode()
     services.incident_bulk_job_run(job_id=job.pk)  # what the Celery task does

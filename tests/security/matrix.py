@@ -229,6 +229,10 @@ PATHS = {
     "api-incident-list": lambda w, r, o: reverse("api-incident-list"),
     "api-install-code-request-create": lambda w, r, o: reverse("api-install-code-request-create"),
     "api-install-code-request-bulk": lambda w, r, o: reverse("api-install-code-request-bulk"),
+    "api-install-code-request-bulk-job": lambda w, r, o: reverse(
+        "api-install-code-request-bulk-job", args=[_bulk_job(w, r, o).pk]),
+    "api-install-code-request-bulk-job-results": lambda w, r, o: reverse(
+        "api-install-code-request-bulk-job-results", args=[_bulk_job(w, r, o).pk]),
     "api-incident-detail": lambda w, r, o: reverse("api-incident-detail", args=[_incident(w, r, o).reference]),
     "api-incident-notes": lambda w, r, o: reverse("api-incident-notes", args=[_incident(w, r, o).reference]),
     "api-incident-close": lambda w, r, o: reverse("api-incident-close", args=[_incident(w, r, o).reference]),

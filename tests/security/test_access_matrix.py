@@ -296,6 +296,14 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
         ("POST", "own",        "200     200     200     -       -       -       -       -       -       -"),
         ("POST", "other",      "200     200     200     403     403     403     403     403     403     401"),
     ],
+    "api-install-code-request-bulk-job": [
+        ("GET",  "own",        "200     200     200     200     200     200     200     200     200     -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     404     401"),
+    ],
+    "api-install-code-request-bulk-job-results": [
+        ("GET",  "own",        "200     200     200     200     200     200     200     200     200     -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     404     401"),
+    ],
     "api-incident-detail": [
         ("GET",  "raised",     "200     200     200     -       -       -       -       -       -       -"),
         ("GET",  "assigned",   "200     200     200     -       -       -       -       -       200     -"),
@@ -370,7 +378,8 @@ EXCLUDED_NAMESPACES = {
 LIST_ROUTES = {"inventory:device-list", "api-device-list", "api-device-extract", "incidents:incident-list",
                "api-incident-list", "api-restriction-bulk", "inventory:restriction-bulk", "inventory:extract-download",
                "inventory:extract-list", "api-restriction-bulk-jobs", "inventory:restriction-bulk-job",
-               "inventory:restriction-bulk-results", "api-restriction-bulk-job-results"}
+               "inventory:restriction-bulk-results", "api-restriction-bulk-job-results",
+               "api-install-code-request-bulk-job-results"}
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """Issue 14 finding 2 (R121-9): an install code pasted into any free text of an incident is refused.
 
-One function, ``incidents.secrecy.looks_like_install_code``, guards every free-text field of an
+One function, ``incidents.services.secrecy.looks_like_install_code``, guards every free-text field of an
 incident: the note body, the "not the installing supplier" comment and the close reason (the portal
 has no reopen reason or bulk comment). A code is caught in every written form (one block, pairs or
 quads separated by spaces, dashes, colons or dots, 16 to 32 hex digits); the refusal says to use the
@@ -17,13 +17,13 @@ from rest_framework.test import APIClient
 
 from incidents.choices import IncidentState
 from incidents.models import Incident, IncidentEvent, IncidentNote
-from incidents.secrecy import looks_like_install_code
 from incidents.services import (
     incident_add_note,
     incident_answer_not_installing_supplier,
     incident_close,
     incident_raise_install_code_request,
 )
+from incidents.services.secrecy import looks_like_install_code
 from inventory.choices import DeviceStatus
 from portal.errors import ValidationFailed
 from portal.models import OutboxMessage

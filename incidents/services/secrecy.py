@@ -1,4 +1,7 @@
-"""R121-9: install codes never go into free text. ONE test, used by every free-text field of an incident.
+"""R121-9: install codes are secrets. Their format (SRV 8.11), who may read one (every reveal recorded),
+re-encryption with a new key, and the rule that they never go into free text.
+
+Install codes never go into free text. ONE test, used by every free-text field of an incident.
 
 An install code (SRV 8.11 ``InstallCode``: 6 to 16 octets) typed or pasted into a note, a "not the
 installing supplier" comment or a close reason would be stored in clear and shown to everyone who
@@ -41,7 +44,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from portal.errors import ValidationFailed
+from django.db import transaction
+
+from incidents.choices import IncidentEventKind
+from incidents.models import Incident, IncidentNote
+from incidents.services.common import party_of, record_event
+from portal.crypto import decrypt_text, reencrypt_text
+from portal.errors import NotFound, PermissionDenied, ValidationFailed
+from portal.models import Party, User
 
 #: A segment with this many hex digits or more looks like an install code (SRV 8.11 codes have 12 to 32).
 MIN_HEX_DIGITS = 16
@@ -175,3 +185,66 @@ def refuse_install_code_in_text(text: str | None, *, field: str, label: str, dev
         "Device IDs are fine written as 00-DB-12-34-56-78-90-A0, separated by commas. Nothing was saved.",
         code=code, errors={field: ["Do not write install codes in this text; use the install code field."]},
     )
+
+
+# --- the install code itself (SRV 8.11) -----------------------------------------------------
+
+#: DUIS SRV 8.11 ``InstallCode`` is ``xs:hexBinary`` of 6 to 16 octets: 12 to 32 hex characters, even.
+INSTALL_CODE_PATTERN = re.compile(r"^(?:[0-9A-F]{2}){6,16}$")
+INSTALL_CODE_FORMAT = "6 to 16 bytes written as 12 to 32 hexadecimal characters (the SRV 8.11 InstallCode format)"
+
+
+def normalise_install_code(value: str) -> str:
+    """Upper-case hex without spaces, or ``ValidationFailed`` naming the expected format."""
+    candidate = re.sub(r"\s+", "", value or "").upper()
+    if not INSTALL_CODE_PATTERN.match(candidate):
+        raise ValidationFailed(
+            f"The install code is not valid: expected {INSTALL_CODE_FORMAT}.",
+            code="invalid_install_code", errors={"install_code": [f"Expected {INSTALL_CODE_FORMAT}."]},
+        )
+    return candidate
+
+
+# --- who reads a code, and key rotation -----------------------------------------------------
+
+def incident_can_reveal(*, incident: Incident, party: Party | None, note: IncidentNote) -> bool:
+    """Only the two parties of the incident see a code: the raiser and the supplier who supplied it."""
+    return party is not None and party.pk in (incident.raised_by_id, note.party_id)
+
+
+@transaction.atomic
+def incident_reveal_install_code(*, incident: Incident, actor: User, note: IncidentNote | None = None) -> str:
+    """Return the clear install code (the latest one unless ``note`` is given) and record who revealed it."""
+    party = party_of(actor)
+    if note is None:
+        note = incident.notes.exclude(install_code_ciphertext="").order_by("-created_at", "-id").first()
+    elif note.incident_id != incident.pk:
+        raise NotFound("That note is not part of this incident.")
+    if note is None or not note.install_code_ciphertext:
+        raise NotFound(f"No install code has been supplied on incident {incident.reference} yet.",
+                       code="no_install_code")
+    if not incident_can_reveal(incident=incident, party=party, note=note):
+        raise PermissionDenied("Only the raising party and the supplier that provided it can see an install code.")
+    code = decrypt_text(note.install_code_ciphertext)
+    record_event(incident, IncidentEventKind.CODE_REVEALED, actor=actor, party=party, note=note,
+                 detail=f"Install code revealed to {actor.username} ({party.code}).")
+    return code
+
+
+def incident_notes_reencrypt(*, batch_size: int = 1000) -> int:
+    """Re-encrypt every stored install code with the newest key (key rotation). Returns the count."""
+    done = 0
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                IncidentNote.objects.select_for_update().exclude(install_code_ciphertext="")
+                .filter(pk__gt=last_id).order_by("pk").only("pk", "install_code_ciphertext")[:batch_size]
+            )
+            if not batch:
+                return done
+            for note in batch:
+                note.install_code_ciphertext = reencrypt_text(note.install_code_ciphertext)
+            IncidentNote.objects.bulk_update(batch, ["install_code_ciphertext"])
+        done += len(batch)
+        last_id = batch[-1].pk

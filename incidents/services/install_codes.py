@@ -1,0 +1,364 @@
+"""R121-1..R121-3: raising install-code requests (MP121), one device or many.
+
+Who may raise (the device's Responsible Supplier, a supplier), for which devices (R121-2: a SMETS2+
+device that is Pending, Whitelisted or Installed not commissioned), and to whom it goes (R121-3: the
+pre-notifying supplier, or the DCC service desk queue). Each raise writes its history rows
+(``IncidentEvent``) and queues its emails through the outbox, in one transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from incidents.choices import IncidentChannel, IncidentEventKind, IncidentState, IncidentType
+from incidents.models import REFERENCE_SEQUENCE, Incident, IncidentEvent, format_reference
+from incidents.services.common import party_of
+from incidents.services.notifications import email_assignee
+from incidents.services.sla import due_by_from
+from inventory.choices import DeviceStatus
+from inventory.models import Device
+from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
+from portal.eui64 import normalise_device_id
+from portal.models import Party, User
+from portal.selectors import dcc_party
+
+#: R121-2: states where an install code helps to commission the device.
+RAISABLE_DEVICE_STATUSES = (DeviceStatus.PENDING, DeviceStatus.WHITELISTED, DeviceStatus.INSTALLED_NOT_COMMISSIONED)
+
+
+def require_supplier(party: Party) -> None:
+    if not party.is_supplier:
+        raise PermissionDenied(
+            "Only energy suppliers (Import, Export or Gas Supplier) can request an install code.",
+            code="not_a_supplier",
+        )
+
+
+def _refuse_unusable_device(device_id: str, status: str) -> RuleRefused:
+    label = DeviceStatus(status).label if status in DeviceStatus.values else status
+    return RuleRefused(
+        f"Device {device_id} is {label}: an install code can only be requested for a device that is Pending, "
+        "Whitelisted or Installed not commissioned.",
+        code="device_status_not_eligible", errors={"device_id": [f"The device is {label}."]},
+    )
+
+
+def _requester_refusal(*, device_id: str, responsible_id: int | None, prenotifier_id: int | None,
+                       party: Party) -> DomainError | None:
+    """R121-1: the gaining supplier - the device's Responsible Supplier now - raises the request.
+
+    A party that cannot see the device at all is answered as if it did not exist (no leak); its
+    pre-notifying supplier, which can see it, is told why it may not ask for its own code back.
+    """
+    if responsible_id == party.pk:
+        return None
+    if prenotifier_id == party.pk:
+        return PermissionDenied(
+            f"Your party pre-notified {device_id} but is not its Responsible Supplier: only the gaining "
+            "(Responsible) supplier may request its install code.", code="not_responsible_supplier",
+        )
+    return NotFound(f"Device {device_id} is not in the Smart Metering Inventory.", code="device_not_found",
+                    errors={"device_id": ["No such device in the SMI."]})
+
+
+@transaction.atomic
+def incident_raise_install_code_request(*, device_id: str, actor: User,
+                                        channel: IncidentChannel = IncidentChannel.WEB) -> tuple[Incident, bool]:
+    """Raise a "Request for Install Code" for one device; returns ``(incident, created)``.
+
+    A bulk raise of one row (``install_code_requests_raise``): the same rules, locks and history. A
+    second request for the same device by the same party while the first is open returns the first
+    (``created`` is False) instead of opening a duplicate. A refused row raises its ``DomainError``;
+    a new request emails its assignee (a bulk raise sends one summary per assignee instead).
+    """
+    party = party_of(actor)
+    require_supplier(party)
+    [row] = install_code_requests_raise(device_ids=[device_id], actor=actor, party=party, channel=channel)
+    if not row.ok:
+        raise row.refusal
+    incident = (
+        Incident.objects.select_related("device", "raised_by", "raised_by_user", "assigned_party")
+        .get(reference=row.reference)
+    )
+    if not row.existing:
+        email_assignee(incident)
+    return incident, not row.existing
+
+
+@dataclass
+class BulkRowResult:
+    """One row's outcome: the request raised (or the open one returned, ``existing``), or why it was refused."""
+
+    device_id: str
+    ok: bool
+    reference: str = ""
+    error: str = ""
+    existing: bool = False
+    assigned_party_id: int | None = None
+    #: The refusal as the single raise answers it (code, field errors, HTTP status); ``error`` is its text.
+    refusal: DomainError | None = field(default=None, repr=False, compare=False)
+
+    def refuse(self, refusal: DomainError) -> None:
+        self.ok, self.refusal, self.error = False, refusal, refusal.detail
+        self.reference, self.existing, self.assigned_party_id = "", False, None
+
+
+@dataclass
+class _Device:
+    pk: int
+    status: str
+    responsible_id: int | None
+    prenotifier_id: int | None
+    prenotifier_code: str | None
+
+
+@dataclass
+class _NewRequest:
+    device: _Device
+    result: BulkRowResult
+    assignee_id: int
+    state: IncidentState
+    created_detail: str
+    assigned_detail: str
+
+
+def install_code_requests_raise(*, device_ids: list[str], actor: User, party: Party,
+                                channel: IncidentChannel) -> list[BulkRowResult]:
+    """THE raise (R121-1..R121-3): each row validated on its own, the valid ones created set-based.
+
+    One row or 100,000, the same statements: one locks every named device (``FOR NO KEY UPDATE``,
+    in id order), one reads the party's open requests for them, one allocates the references, and
+    one writes the incidents with their "raised" and "assigned" history. The device lock serialises
+    raises for a device: a second raise waits, then finds the first's request and returns it
+    (``existing``). Call inside a transaction, after checking the party may raise
+    (``require_supplier``); it sends no email (callers choose one per request or one summary).
+    """
+    results: list[BulkRowResult] = []
+    canonical: list[str | None] = []
+    for raw in device_ids:
+        result = BulkRowResult(device_id=(raw or "").strip(), ok=False)
+        results.append(result)
+        canonical.append(None)
+        if not result.device_id:
+            result.refuse(ValidationFailed("The Device ID is required.", code="device_id_required",
+                                           errors={"device_id": ["The Device ID is required."]}))
+            continue
+        try:
+            canonical[-1] = normalise_device_id(raw)
+        except ValidationFailed as error:
+            result.refuse(error)
+    devices = _lock_devices(sorted({device_id for device_id in canonical if device_id}))
+    open_requests = _open_requests(party=party, device_pks=[device.pk for device in devices.values()])
+
+    service_desk: Party | None = None
+    label = IncidentChannel(channel).label
+    to_create: list[_NewRequest] = []
+    created_in_file: dict[str, BulkRowResult] = {}
+    for result, device_id in zip(results, canonical, strict=True):
+        if device_id is None:
+            continue
+        result.device_id = device_id
+        device = devices.get(device_id)
+        if device is None:
+            result.refuse(NotFound(f"Device {device_id} is not in the Smart Metering Inventory.",
+                                   code="device_not_found", errors={"device_id": ["No such device in the SMI."]}))
+            continue
+        refusal = _requester_refusal(device_id=device_id, responsible_id=device.responsible_id,
+                                     prenotifier_id=device.prenotifier_id, party=party)
+        if refusal is not None:
+            result.refuse(refusal)
+            continue
+        if device.pk in open_requests:
+            reference, assignee_id = open_requests[device.pk]
+            result.ok, result.existing, result.reference, result.assigned_party_id = True, True, reference, assignee_id
+            continue
+        if device_id in created_in_file:
+            result.ok, result.existing = True, True  # the request its first row raises; reference set below
+            continue
+        if device.status not in RAISABLE_DEVICE_STATUSES:
+            result.refuse(_refuse_unusable_device(device_id, device.status))
+            continue
+        service_desk = service_desk or dcc_party()
+        assignee_id = _assignee_id_for(prenotifier_id=device.prenotifier_id, requester_id=party.pk,
+                                       service_desk_id=service_desk.pk)
+        to_service_desk = assignee_id == service_desk.pk
+        result.ok, result.assigned_party_id = True, assignee_id
+        created_in_file[device_id] = result
+        to_create.append(_NewRequest(
+            device=device, result=result, assignee_id=assignee_id,
+            state=IncidentState.NEW if to_service_desk else IncidentState.ASSIGNED,
+            created_detail=f"Raised through {label} for device {device_id}.",
+            assigned_detail=_assignment_reason(prenotifier_code=device.prenotifier_code, requester=party,
+                                               to_service_desk=to_service_desk),
+        ))
+
+    if to_create:
+        numbers = _next_reference_numbers(len(to_create))
+        for new, number in zip(to_create, numbers, strict=True):
+            new.result.reference = format_reference(number)
+        inserted = _insert_incidents_with_history(new_requests=to_create, actor=actor, party=party, channel=channel)
+        lost = {new.device.pk: new.result for new in to_create if new.device.pk not in inserted}
+        if lost:
+            _answer_with_concurrent_requests(lost, party=party)
+    # Rows repeating a device within the file answer as its first row does (the request it raised).
+    for result in results:
+        first = created_in_file.get(result.device_id)
+        if first is not None and result is not first and result.ok and result.existing and not result.reference:
+            if first.ok:
+                result.reference, result.assigned_party_id = first.reference, first.assigned_party_id
+            else:
+                result.refuse(first.refusal)
+    return results
+
+
+# Every raise locks the rows' devices, in id order, so raises for one device (single or bulk, web or
+# REST) wait for each other instead of racing, and two bulk raises over the same devices do not
+# deadlock. NO KEY: the lock must not conflict with the FOR KEY SHARE that foreign-key checks take
+# (another transaction writing a row that points at the device, e.g. a restriction change).
+_LOCK_DEVICES_SQL = """
+SELECT device.id, device.device_id, device.status, device.responsible_supplier_id,
+       device.prenotifying_supplier_id, prenotifier.code
+FROM {device} AS device LEFT JOIN {party} AS prenotifier ON prenotifier.id = device.prenotifying_supplier_id
+WHERE device.device_id = ANY(%s)
+ORDER BY device.id
+FOR NO KEY UPDATE OF device
+"""
+
+
+def _lock_devices(device_ids: list[str]) -> dict[str, _Device]:
+    """The named devices that exist, by Device ID, each row locked until the transaction ends."""
+    if not device_ids:
+        return {}
+    sql = _LOCK_DEVICES_SQL.format(device=Device._meta.db_table, party=Party._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [device_ids])
+        return {
+            device_id: _Device(pk=pk, status=status, responsible_id=responsible_id, prenotifier_id=prenotifier_id,
+                               prenotifier_code=prenotifier_code)
+            for pk, device_id, status, responsible_id, prenotifier_id, prenotifier_code in cursor.fetchall()
+        }
+
+
+def _open_requests(*, party: Party, device_pks: list[int]) -> dict[int, tuple[str, int]]:
+    """The party's open install-code requests for these devices: ``{device pk: (reference, assignee pk)}``.
+
+    A new statement, so it sees what a raise that held a device's lock before this one committed.
+    """
+    if not device_pks:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT device_id, reference, assigned_party_id FROM {Incident._meta.db_table} "
+            "WHERE raised_by_id = %s AND type = %s AND state <> %s AND device_id = ANY(%s)",
+            [party.pk, IncidentType.INSTALL_CODE_REQUEST, IncidentState.CLOSED, device_pks],
+        )
+        return {device_pk: (reference, assignee_id) for device_pk, reference, assignee_id in cursor.fetchall()}
+
+
+def _assignee_id_for(*, prenotifier_id: int | None, requester_id: int, service_desk_id: int) -> int:
+    """R121-3: the pre-notifying supplier; the DCC service desk when unknown or the requester itself."""
+    if prenotifier_id is None or prenotifier_id == requester_id:
+        return service_desk_id
+    return prenotifier_id
+
+
+def _assignment_reason(*, prenotifier_code: str | None, requester: Party, to_service_desk: bool) -> str:
+    if not to_service_desk:
+        return f"Assigned automatically to the pre-notifying supplier {prenotifier_code}."
+    if prenotifier_code is None:
+        return "The pre-notifying supplier is not known: sent to the DCC service desk queue."
+    return f"{requester.code} pre-notified the device itself: sent to the DCC service desk queue."
+
+
+def _next_reference_numbers(count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [REFERENCE_SEQUENCE, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _answer_with_concurrent_requests(lost: dict[int, BulkRowResult], *, party: Party) -> None:
+    """Rows whose insert found an open request that a concurrent raise committed first: answer with it.
+
+    ``lost`` maps device pks to their results. The read is a new statement, so it sees that commit.
+    Every raise holds the device lock, so this is the fallback for a writer that does not.
+    """
+    found = _open_requests(party=party, device_pks=list(lost))
+    for device_pk, result in lost.items():
+        if device_pk in found:
+            result.existing = True
+            result.reference, result.assigned_party_id = found[device_pk]
+        else:  # the concurrent request was closed again in the meantime
+            result.refuse(Conflict(
+                "Another request for this device was being raised or closed at the same time: try again.",
+                code="concurrent_raise",
+            ))
+
+
+#: From this many rows a bulk insert refreshes the tables' statistics before its commit.
+BULK_ANALYZE_THRESHOLD = 5_000
+
+# ON CONFLICT names the partial unique index ``incident_one_open_per_device_and_raiser`` (columns and
+# predicate): a device whose open request a concurrent writer holds is skipped, after waiting for that
+# transaction, instead of failing the whole statement. Rows go in device order, as the locks were taken.
+_BULK_INSERT_SQL = """
+WITH new_rows AS MATERIALIZED (
+    SELECT * FROM unnest(%(references)s::text[], %(states)s::text[], %(devices)s::bigint[], %(assignees)s::bigint[],
+                         %(created_details)s::text[], %(assigned_details)s::text[])
+         AS row(reference, state, device_id, assigned_party_id, created_detail, assigned_detail)
+), new_incidents AS (
+    INSERT INTO {incident} (reference, type, state, channel, device_id, raised_by_id, raised_by_user_id,
+                            assigned_party_id, due_by, created_at, updated_at, has_install_code, breached, closure_kind)
+    SELECT new_rows.reference, %(type)s, new_rows.state, %(channel)s, new_rows.device_id, %(party)s, %(actor)s,
+           new_rows.assigned_party_id, %(due_by)s, %(now)s, %(now)s, false, false, ''
+    FROM new_rows
+    ORDER BY new_rows.device_id
+    ON CONFLICT (device_id, raised_by_id, type) WHERE state <> '{closed}' DO NOTHING
+    RETURNING id, device_id, state, assigned_party_id
+), new_events AS (
+    INSERT INTO {event} (incident_id, kind, at, actor_id, party_id, from_state, to_state, assigned_party_id, detail)
+    SELECT new_incidents.id, step.kind, %(now)s, %(actor)s, %(party)s,
+           CASE WHEN step.n = 1 THEN '' ELSE %(new)s END,
+           CASE WHEN step.n = 1 THEN %(new)s ELSE new_incidents.state END,
+           CASE WHEN step.n = 1 THEN NULL ELSE new_incidents.assigned_party_id END,
+           CASE WHEN step.n = 1 THEN new_rows.created_detail ELSE new_rows.assigned_detail END
+    FROM new_incidents JOIN new_rows ON new_rows.device_id = new_incidents.device_id
+    CROSS JOIN (VALUES (1, %(created)s), (2, %(assigned)s)) AS step(n, kind)
+    ORDER BY new_incidents.id, step.n
+)
+SELECT device_id FROM new_incidents
+"""
+
+
+def _insert_incidents_with_history(*, new_requests: list[_NewRequest], actor: User, party: Party,
+                                   channel: IncidentChannel) -> set[int]:
+    """Insert incidents and their "raised" and "assigned" history rows in ONE set-based statement.
+
+    A data-modifying CTE feeds the new incident ids straight into the history insert, so 100,000
+    requests need no per-row Python model objects or statements (Django's ``bulk_create`` spent most
+    of its time preparing values). Returns the device pks inserted: a device missing from it already
+    had an open request, committed by a concurrent writer while this one ran.
+    """
+    now = timezone.now()
+    sql = _BULK_INSERT_SQL.format(incident=Incident._meta.db_table, event=IncidentEvent._meta.db_table,
+                                  closed=IncidentState.CLOSED.value)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {
+            "type": IncidentType.INSTALL_CODE_REQUEST.value, "channel": IncidentChannel(channel).value,
+            "party": party.pk, "actor": actor.pk, "due_by": due_by_from(timezone.localdate(now)), "now": now,
+            "references": [new.result.reference for new in new_requests],
+            "states": [new.state.value for new in new_requests],
+            "devices": [new.device.pk for new in new_requests],
+            "assignees": [new.assignee_id for new in new_requests],
+            "created_details": [new.created_detail[:300] for new in new_requests],
+            "assigned_details": [new.assigned_detail[:300] for new in new_requests],
+            "new": IncidentState.NEW.value, "created": IncidentEventKind.CREATED.value,
+            "assigned": IncidentEventKind.ASSIGNED.value,
+        })
+        inserted = {row[0] for row in cursor.fetchall()}
+        if len(new_requests) >= BULK_ANALYZE_THRESHOLD:
+            # The deferred foreign-key checks run at COMMIT with plans this connection cached while the
+            # tables were small (sequential scans): refreshing the statistics invalidates those plans.
+            cursor.execute(f"ANALYZE {Incident._meta.db_table}, {IncidentEvent._meta.db_table}")
+    return inserted

@@ -1,0 +1,178 @@
+"""R121-5 and R121-6: notes and install codes, the "not the installing supplier" answer, reassignment, closing.
+
+Every service checks what the actor's party may do, changes the incident, writes its history row
+(``IncidentEvent``) and queues its emails through the outbox, all in one transaction.
+"""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.choices import ClosureKind, IncidentEventKind, IncidentState
+from incidents.models import Incident, IncidentNote
+from incidents.services.common import party_of, record_event
+from incidents.services.notifications import email_assignee, email_creator
+from incidents.services.secrecy import normalise_install_code, refuse_install_code_in_text
+from incidents.services.sla import due_by_from
+from portal.crypto import encrypt_text
+from portal.errors import Conflict, PermissionDenied, RuleRefused, ValidationFailed
+from portal.models import Party, User
+from portal.selectors import dcc_party
+from portal.text import refuse_unstorable
+
+
+def _lock(incident: Incident) -> Incident:
+    return (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("device", "raised_by", "raised_by_user", "assigned_party")
+        .get(pk=incident.pk)
+    )
+
+
+def _require_open(incident: Incident) -> None:
+    if incident.state == IncidentState.CLOSED:
+        raise Conflict(f"Incident {incident.reference} is closed; it cannot be changed.", code="incident_closed")
+
+
+def _touch(incident: Incident, *fields: str) -> None:
+    incident.updated_at = timezone.now()
+    incident.save(update_fields=[*fields, "updated_at"])
+
+
+@transaction.atomic
+def incident_add_note(*, incident: Incident, actor: User, body: str, install_code: str | None = None) -> IncidentNote:
+    """Add a note; the assignee may attach the install code, which moves the incident to Responded."""
+    party = party_of(actor)
+    incident = _lock(incident)
+    _require_open(incident)
+    if party.pk not in (incident.raised_by_id, incident.assigned_party_id) and not party.is_dcc:
+        raise PermissionDenied("Only the raising party, the assigned party and the DCC service desk can add notes.")
+    body = (body or "").strip()
+    refuse_unstorable(body, subject="The note", field="body")
+    code = None
+    if install_code not in (None, ""):
+        if party.pk != incident.assigned_party_id or party.is_dcc:
+            raise PermissionDenied(
+                "Only the assigned installing supplier can supply the install code.", code="not_the_assignee",
+            )
+        code = normalise_install_code(install_code)
+    if not body and code is None:
+        raise ValidationFailed("Write a note or supply an install code.", errors={"body": ["A note is required."]})
+    refuse_install_code_in_text(body, field="body", label="The note", device_id=incident.device.device_id,
+                                code="install_code_in_note")
+    now = timezone.now()
+    note = IncidentNote.objects.create(
+        incident=incident, author=actor, party=party, body=body,
+        install_code_ciphertext=encrypt_text(code) if code else "", created_at=now,
+    )
+    if code:
+        previous = incident.state
+        incident.state = IncidentState.RESPONDED
+        incident.has_install_code = True
+        fields = ["state", "has_install_code", *_record_first_response(incident, party, now)]
+        _touch(incident, *fields)
+        record_event(incident, IncidentEventKind.CODE_ADDED, actor=actor, party=party, from_state=previous,
+                     to_state=incident.state, note=note)
+        email_creator(incident, actor_party=party, what="the install code was supplied (see it in the portal)")
+    else:
+        _touch(incident)
+        record_event(incident, IncidentEventKind.NOTE, actor=actor, party=party, note=note)
+        email_creator(incident, actor_party=party, what="a note was added")
+    return note
+
+
+def _record_first_response(incident: Incident, party: Party, at) -> list[str]:
+    """Keep what the SLA report needs (R121-10): when, by whom, and who was assigned then."""
+    if incident.first_response_at is not None:
+        return []
+    incident.first_response_at = at
+    incident.responder_party = party
+    incident.assigned_party_at_response_id = incident.assigned_party_id
+    return ["first_response_at", "responder_party", "assigned_party_at_response"]
+
+
+@transaction.atomic
+def incident_answer_not_installing_supplier(*, incident: Incident, actor: User, body: str = "") -> Incident:
+    """The assignee says it did not install the device: the incident goes back to the service desk queue."""
+    party = party_of(actor)
+    incident = _lock(incident)
+    _require_open(incident)
+    if party.pk != incident.assigned_party_id or party.is_dcc:
+        raise PermissionDenied("Only the assigned supplier can answer that it is not the installing supplier.",
+                               code="not_the_assignee")
+    if incident.state != IncidentState.ASSIGNED:
+        raise Conflict(f"Incident {incident.reference} is {incident.get_state_display()}; it cannot be answered now.")
+    body = (body or "").strip()
+    refuse_unstorable(body, subject="The comment", field="body")
+    refuse_install_code_in_text(body, field="body", label="The comment", device_id=incident.device.device_id,
+                                code="install_code_in_note")
+    now = timezone.now()
+    previous = incident.state
+    service_desk = dcc_party()
+    incident.state = IncidentState.NOT_INSTALLING_SUPPLIER
+    fields = ["state", "assigned_party", *_record_first_response(incident, party, now)]
+    incident.assigned_party = service_desk
+    _touch(incident, *fields)
+    note = None
+    if body:
+        note = IncidentNote.objects.create(incident=incident, author=actor, party=party, body=body, created_at=now)
+    record_event(incident, IncidentEventKind.NOT_INSTALLING, actor=actor, party=party, from_state=previous,
+                 to_state=incident.state, assigned_party=service_desk, note=note,
+                 detail=f"{party.code} is not the installing supplier; back to the DCC service desk queue.")
+    email_assignee(incident)
+    email_creator(incident, actor_party=party, what=f"{party.code} answered that it is not the installing supplier")
+    return incident
+
+
+@transaction.atomic
+def incident_reassign(*, incident: Incident, actor: User, to_party: Party) -> Incident:
+    """Only the DCC service desk reassigns (R121-5). The new assignee gets a fresh 10-working-day due date."""
+    party = party_of(actor)
+    if not party.is_dcc:
+        raise PermissionDenied("Only the DCC service desk can reassign an incident.", code="not_service_desk")
+    incident = _lock(incident)
+    _require_open(incident)
+    if not to_party.is_supplier:
+        raise RuleRefused(f"{to_party.code} is not a supplier: an install code request goes to a supplier.")
+    if to_party.pk == incident.raised_by_id:
+        raise RuleRefused("The incident cannot be assigned to the party that raised it.")
+    if to_party.pk == incident.assigned_party_id:
+        raise Conflict(f"Incident {incident.reference} is already assigned to {to_party.code}.")
+    previous = incident.state
+    incident.assigned_party = to_party
+    incident.state = IncidentState.RESPONDED if incident.has_install_code else IncidentState.ASSIGNED
+    # The obligation starts when the installing supplier receives the request; a new breach can follow.
+    incident.due_by = due_by_from(timezone.localdate())
+    incident.breached, incident.breached_at, incident.escalated_at = False, None, None
+    _touch(incident, "assigned_party", "state", "due_by", "breached", "breached_at", "escalated_at")
+    record_event(incident, IncidentEventKind.REASSIGNED, actor=actor, party=party, from_state=previous,
+                 to_state=incident.state, assigned_party=to_party,
+                 detail=f"Reassigned to {to_party.code}; due by {incident.due_by:%d %b %Y}.")
+    email_assignee(incident)
+    email_creator(incident, actor_party=party, what=f"the DCC service desk reassigned it to {to_party.code}")
+    return incident
+
+
+@transaction.atomic
+def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Incident:
+    """R121-6: the raising party closes; the DCC service desk may close administratively (recorded as such)."""
+    party = party_of(actor)
+    incident = _lock(incident)
+    if party.pk == incident.raised_by_id:
+        kind = ClosureKind.BY_RAISER
+    elif party.is_dcc:
+        kind = ClosureKind.ADMINISTRATIVE
+    else:
+        raise PermissionDenied("Only the party that raised the incident can close it.", code="not_the_raiser")
+    _require_open(incident)
+    reason = (reason or "").strip()
+    refuse_unstorable(reason, subject="The reason", field="reason")
+    refuse_install_code_in_text(reason, field="reason", label="The reason", device_id=incident.device.device_id)
+    previous = incident.state
+    incident.state = IncidentState.CLOSED
+    incident.closed_at, incident.closed_by, incident.closure_kind = timezone.now(), actor, kind
+    _touch(incident, "state", "closed_at", "closed_by", "closure_kind")
+    record_event(incident, IncidentEventKind.CLOSED, actor=actor, party=party, from_state=previous,
+                 to_state=incident.state, detail=f"{ClosureKind(kind).label}. {reason}".strip())
+    email_creator(incident, actor_party=party, what="the DCC service desk closed it administratively")
+    return incident
