@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from portal.models import Party
 from portal.services import api_token_issue
-from tests.factories import NetworkOperatorFactory, SupplierFactory, UserFactory
+from tests.factories import NetworkOperatorFactory, PartyFactory, SupplierFactory, UserFactory, make_sms
 
 #: ``pytest --hypothesis-profile=long``: the long property and model-based runs (minutes, not part of ``make
 #: test``): the form fuzzing (tests/security/test_form_fuzzing.py) and the model-based test
@@ -61,6 +61,37 @@ def make_user(db):
         return UserFactory(**kwargs)
 
     return _make
+
+
+@pytest.fixture
+def csp_north(db) -> Party:
+    """CSP North (CSPN), as the data migration seeds it; made again if a transactional test's flush removed it."""
+    return PartyFactory(code="CSPN", name="CSP North", roles=["CSP"], csp_region="North")
+
+
+@pytest.fixture
+def dcc_user(dcc_party, make_user):
+    """A DCC service desk user (``dcc-desk``)."""
+    return make_user(dcc_party, "dcc-desk")
+
+
+@pytest.fixture
+def supplier_user(supplier, make_user):
+    """A user of supplier A (SUPA)."""
+    return make_user(supplier)
+
+
+@pytest.fixture
+def sms(supplier, network_operator) -> dict:
+    """Supplier A's commissioned SMETS2+ SMS (``CHF``, ``ESME``, ``GPF``, ``GSME``) on network operator A's network."""
+    return make_sms(supplier=supplier, network_operator=network_operator)
+
+
+@pytest.fixture
+def fast_password_hashing(settings) -> None:
+    """MD5 instead of PBKDF2 for the users a test makes: at full strength the hashing dominates a module that
+    makes many. A module asks for it with ``pytestmark = pytest.mark.usefixtures("fast_password_hashing")``."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ from tests.factories import DeviceFactory, SupplierFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
+def _fast_password_hashing(fast_password_hashing):
     """Users are made in every test here; PBKDF2 at full strength would dominate the run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -33,11 +32,6 @@ def gaining_user(gaining):
 @pytest.fixture
 def installer_user(installer):
     return UserFactory(party=installer, username="installer-user")
-
-
-@pytest.fixture
-def dcc_user(dcc_party):
-    return UserFactory(party=dcc_party, username="dcc-desk")
 
 
 @pytest.fixture

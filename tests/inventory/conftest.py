@@ -9,11 +9,6 @@ from tests.factories import DeviceFactory, NetworkOperatorFactory, PartyFactory,
 
 
 @pytest.fixture
-def csp_north(db) -> Party:
-    return Party.objects.get(code="CSPN")
-
-
-@pytest.fixture
 def other_user_party(db) -> Party:
     return PartyFactory(code="OUA", name="Other User A", roles=["OU"])
 

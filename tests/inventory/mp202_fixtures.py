@@ -21,16 +21,6 @@ def dual_mode_ppmid(db) -> dict[str, CPLEntry]:
 
 
 @pytest.fixture
-def dcc_user(make_user, dcc_party):
-    return make_user(dcc_party)
-
-
-@pytest.fixture
-def supplier_user(make_user, supplier):
-    return make_user(supplier)
-
-
-@pytest.fixture
 def make_hub(supplier):
     def _make(smets_version: str, **kwargs):
         return HubFactory(smets_version=smets_version, responsible_supplier=supplier,

@@ -23,11 +23,6 @@ def history_url(device_id: str) -> str:
 
 
 @pytest.fixture
-def sms(supplier, network_operator):
-    return make_sms(supplier=supplier, network_operator=network_operator)
-
-
-@pytest.fixture
 def client(api_client_for, supplier):
     return api_client_for(supplier)
 

@@ -18,11 +18,6 @@ from tests.factories import make_sms
 
 
 @pytest.fixture
-def sms(supplier, network_operator):
-    return make_sms(supplier=supplier, network_operator=network_operator)
-
-
-@pytest.fixture
 def browser(client, make_user):
     def _as(party):
         client.force_login(make_user(party))

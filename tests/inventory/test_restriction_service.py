@@ -17,16 +17,6 @@ SET = {"restricted": True, "reason": "Consumer refused remote collection", "atte
 CLEAR = {"restricted": False, "reason": "Change of tenancy", "attested": False, "channel": RestrictionChannel.DUIS}
 
 
-@pytest.fixture
-def sms(supplier):
-    return make_sms(supplier=supplier)
-
-
-@pytest.fixture
-def supplier_user(make_user, supplier):
-    return make_user(supplier)
-
-
 def assert_nothing_changed(*devices: Device) -> None:
     for device in devices:
         device.refresh_from_db()

@@ -9,17 +9,7 @@ from inventory.models import Device, SupplierChange
 from inventory.services.restriction import restriction_set
 from inventory.services.supplier_change import supplier_change
 from portal.errors import Conflict, PermissionDenied, RuleRefused
-from tests.factories import NetworkOperatorFactory, make_sms
-
-
-@pytest.fixture
-def sms(supplier):
-    return make_sms(supplier=supplier)
-
-
-@pytest.fixture
-def dcc_user(make_user, dcc_party):
-    return make_user(dcc_party)
+from tests.factories import NetworkOperatorFactory
 
 
 def test_cos_keeps_restricted_and_only_the_gaining_supplier_can_clear(sms, supplier, other_supplier, make_user,

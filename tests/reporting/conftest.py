@@ -11,7 +11,7 @@ from incidents.choices import IncidentState
 from incidents.models import Incident
 from incidents.working_days import add_working_days
 from portal.models import Party
-from tests.factories import DeviceFactory, PartyFactory, SupplierFactory, UserFactory
+from tests.factories import DeviceFactory, SupplierFactory, UserFactory
 
 UTC = dt.UTC
 LONDON = dt.timezone(dt.timedelta(hours=1))  # British Summer Time, for April 2025 incidents
@@ -28,11 +28,6 @@ def sr(at: dt.datetime, *, party: Party, srv: str, category: str, code: str, reg
         device_id=device_id, response_code=code, restricted_at_request=restricted, csp_region=region,
         channel="json",
     )
-
-
-@pytest.fixture
-def csp_north(db) -> Party:
-    return PartyFactory(code="CSPN", name="CSP North", roles=["CSP"], csp_region="North")
 
 
 @pytest.fixture

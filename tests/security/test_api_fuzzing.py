@@ -54,7 +54,7 @@ def in_test_transaction():
 
 
 @pytest.fixture(params=["supplier", "dcc"])
-def token(request, db, in_test_transaction, settings_fast_hashing) -> tuple[str, str]:
+def token(request, db, in_test_transaction, fast_password_hashing) -> tuple[str, str]:
     """A real API token of a supplier user (with a small estate) or of a DCC service desk user."""
     if request.param == "dcc":
         party = Party.objects.get(code="DCC")
@@ -63,11 +63,6 @@ def token(request, db, in_test_transaction, settings_fast_hashing) -> tuple[str,
         make_sms(supplier=party)
     _token, key = api_token_issue(user=UserFactory(party=party))
     return request.param, key
-
-
-@pytest.fixture
-def settings_fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @schema.parametrize()

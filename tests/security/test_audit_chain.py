@@ -51,11 +51,6 @@ def tamper(table: str, sql: str, params: list) -> None:
 
 
 @pytest.fixture
-def dcc_user(dcc_party):
-    return UserFactory(username="audit-dcc", party=dcc_party)
-
-
-@pytest.fixture
 def restrictions(supplier, make_user):
     """Three restriction changes on three meters of supplier A (set, clear, set)."""
     user = make_user(supplier)

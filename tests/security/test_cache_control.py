@@ -13,24 +13,14 @@ from rest_framework.test import APIClient
 from incidents.services import incident_raise_install_code_request
 from inventory.choices import DeviceStatus
 from portal.services import api_token_issue
-from tests.factories import DeviceFactory, SupplierFactory, UserFactory, make_sms
+from tests.factories import DeviceFactory, SupplierFactory, make_sms
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 
 def _no_store(response) -> bool:
     directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
     return {"no-store", "private"} <= directives
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def supplier_user(db):
-    return UserFactory(party=SupplierFactory(code="CACHEA"), username="cache-user")
 
 
 @pytest.fixture

@@ -29,23 +29,13 @@ from inventory.models import RestrictionBulkJob, RestrictionChange
 from inventory.services.restriction import BULK_JOB_MAX_ROWS as RESTRICTION_BULK_MAX_ROWS
 from portal.models import OutboxMessage
 from portal.services import api_token_issue
-from tests.factories import DeviceFactory, SupplierFactory, UserFactory, make_sms
+from tests.factories import DeviceFactory, SupplierFactory, make_sms
 from tests.gateway.helpers import duis
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1:A9)"]
 TARGET = "00-DB-12-34-56-78-90-A2"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def supplier_user(supplier):
-    return UserFactory(party=supplier, username="hostile-supplier")
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ from portal.models import OutboxMessage
 from portal.services import api_token_issue
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory
 
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+
 CODE = "9F3C5A7E1B2D4F6081A3C5E7092B4D6F"
 PAIRS = [CODE[i:i + 2] for i in range(0, 32, 2)]
 QUADS = [CODE[i:i + 4] for i in range(0, 32, 4)]
@@ -183,11 +185,6 @@ def test_generated_prose_with_device_ids_is_not_taken_for_an_install_code(text):
 
 
 # --- every free-text field of an incident refuses it, and nothing is stored ---------------------------
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def parties(db):

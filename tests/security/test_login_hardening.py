@@ -18,13 +18,10 @@ from django.utils import timezone
 from portal.services import api_token_issue
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+
 PASSWORD = "correct-horse-battery"
 HERE, ELSEWHERE = "198.51.100.7", "203.0.113.9"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -29,27 +29,12 @@ from inventory.services.restriction import restriction_set
 from portal.errors import ValidationFailed
 from portal.models import OutboxMessage
 from portal.services import api_token_issue
-from tests.factories import DeviceFactory, SupplierFactory, UserFactory, make_sms
+from tests.factories import DeviceFactory, SupplierFactory, make_sms
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 CSV_FIELD_LIMIT = 131_072  # the csv module's default field_size_limit()
 MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # both bulk uploads
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def supplier_user(supplier):
-    return UserFactory(party=supplier, username="malformed-supplier")
-
-
-@pytest.fixture
-def dcc_user(dcc_party):
-    return UserFactory(party=dcc_party, username="malformed-dcc")
 
 
 def _api(user) -> APIClient:

@@ -25,7 +25,7 @@ from portal.models import ApiToken, OutboxMessage
 from portal.services import api_token_issue
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 #: A code no other value in the database could contain by chance.
 INSTALL_CODE = "9F3C5A7E1B2D4F6081A3C5E7092B4D6F"
@@ -48,11 +48,6 @@ def browser(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
