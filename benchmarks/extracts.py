@@ -54,7 +54,7 @@ def file_job_extract(context: BenchContext, actor: Actor) -> tuple[int, float]:
     from django.test import override_settings
 
     from inventory.models import DeviceExtractJob
-    from inventory.services.extract_jobs import device_extract_job_run
+    from inventory.services.extracts import device_extract_job_run
     from portal.models import User
 
     user = User.objects.select_related("party").get(pk=actor.user_id)

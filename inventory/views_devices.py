@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 
 from inventory.forms_devices import DeviceJoinForm, DevicePrenotifyForm
 from inventory.selectors import device_get_for
+from inventory.services.cpl import cpl_is_dual_mode
 from inventory.services.devices import device_join_hub, device_prenotify, prenotify_refusal
-from inventory.services.products import cpl_is_dual_mode
 from portal.errors import DomainError
 
 

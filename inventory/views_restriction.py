@@ -23,13 +23,13 @@ from inventory.services.restriction import (
     restriction_bulk_parse_csv,
     restriction_set,
 )
-from inventory.services.restriction_jobs import (
+from inventory.services.restriction_bulk import (
     restriction_bulk_job_get,
     restriction_bulk_job_results,
     restriction_bulk_job_submit,
     restriction_bulk_jobs_for,
 )
-from inventory.services.supplier_change import supplier_change
+from inventory.services.supplier_changes import supplier_change
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.pagination import parse_after

@@ -19,8 +19,8 @@ from inventory.api.cpl_serializers import (
 from inventory.filtersets_cpl import CPLEntryFilterSet
 from inventory.selectors import device_get_for
 from inventory.selectors_cpl import cpl_entry_list
+from inventory.services.cpl import cpl_entry_add, cpl_entry_set_status
 from inventory.services.devices import device_join_hub, device_prenotify
-from inventory.services.products import cpl_entry_add, cpl_entry_set_status
 
 
 def _request_id(request) -> str:

@@ -22,7 +22,7 @@ from inventory.models import RestrictionBulkJob, RestrictionBulkRow, Restriction
 from inventory.selectors import device_get_for
 from inventory.selectors_restriction import restriction_history_csv_response, restriction_history_for
 from inventory.services.restriction import restriction_bulk_apply, restriction_set
-from inventory.services.restriction_jobs import (
+from inventory.services.restriction_bulk import (
     restriction_bulk_job_get,
     restriction_bulk_job_results,
     restriction_bulk_job_submit,
