@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError as CursorError
 
 from inventory.filtersets_cpl import CPLEntryFilterSet
 from inventory.forms_cpl import CPLEntryAddForm, CPLStatusForm
-from inventory.selectors_cpl import cpl_change_list, cpl_entry_list
+from inventory.selectors import cpl_change_list, cpl_entry_list
 from inventory.services.cpl import cpl_entry_add, cpl_entry_set_status, cpl_maintenance_refusal
 from portal.errors import DomainError
 from portal.pagination import encode_cursor, keyset_page

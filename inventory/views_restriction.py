@@ -15,8 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from inventory.choices import RestrictionChannel
 from inventory.forms_restriction import RestrictionBulkUploadForm, RestrictionForm, SupplierChangeForm
 from inventory.models import Device, RestrictionBulkJob
-from inventory.selectors import device_get_for
-from inventory.selectors_restriction import restriction_history_csv_response
+from inventory.selectors import device_get_for, restriction_history_csv_response
 from inventory.services.restriction import (
     BULK_COLUMNS,
     BULK_JOB_MAX_ROWS,

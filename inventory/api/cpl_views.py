@@ -17,8 +17,7 @@ from inventory.api.cpl_serializers import (
     Mp202DeviceSerializer,
 )
 from inventory.filtersets_cpl import CPLEntryFilterSet
-from inventory.selectors import device_get_for
-from inventory.selectors_cpl import cpl_entry_list
+from inventory.selectors import cpl_entry_list, device_get_for
 from inventory.services.cpl import cpl_entry_add, cpl_entry_set_status
 from inventory.services.devices import device_join_hub, device_prenotify
 

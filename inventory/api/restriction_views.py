@@ -19,8 +19,7 @@ from inventory.api.restriction_serializers import (
 from inventory.api.views import DEVICE_ID_PATH, IgnoreFormatNegotiation
 from inventory.choices import RestrictionChannel
 from inventory.models import RestrictionBulkJob, RestrictionBulkRow, RestrictionChange
-from inventory.selectors import device_get_for
-from inventory.selectors_restriction import restriction_history_csv_response, restriction_history_for
+from inventory.selectors import device_get_for, restriction_history_csv_response, restriction_history_for
 from inventory.services.restriction import restriction_bulk_apply, restriction_set
 from inventory.services.restriction_bulk import (
     restriction_bulk_job_get,

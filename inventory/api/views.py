@@ -14,9 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.serializers import DeviceDetailSerializer, DeviceSerializer
-from inventory.extract import COLUMN_NAMES, stream_csv, stream_jsonl
 from inventory.filtersets import DeviceFilterSet
-from inventory.selectors import device_get_for, device_queryset_for, sms_devices_for
+from inventory.selectors import COLUMN_NAMES, device_get_for, device_queryset_for, sms_devices_for, stream_csv, stream_jsonl
 
 DEVICE_ID_PATH = OpenApiParameter(
     "device_id", OpenApiTypes.STR, OpenApiParameter.PATH,

@@ -9,7 +9,7 @@ from django import template
 
 from inventory.forms_restriction import RestrictionForm, SupplierChangeForm
 from inventory.models import Device
-from inventory.selectors_restriction import restriction_history_for
+from inventory.selectors import restriction_history_for
 from inventory.services.restriction import restriction_refusal
 from inventory.services.supplier_changes import supplier_change_allowed
 from portal.errors import PermissionDenied

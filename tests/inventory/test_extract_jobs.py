@@ -9,10 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.extract import stream_csv
 from inventory.filtersets import DeviceFilterSet
 from inventory.models import DeviceExtractJob
-from inventory.selectors import device_queryset_for
+from inventory.selectors import device_queryset_for, stream_csv
 from inventory.services import extracts
 from inventory.services.extracts import (
     device_extract_job_run,
