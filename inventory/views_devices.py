@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from inventory.forms_devices import DeviceJoinForm, DevicePrenotifyForm
+from inventory.forms import DeviceJoinForm, DevicePrenotifyForm
 from inventory.selectors import device_get_for
 from inventory.services.cpl import cpl_is_dual_mode
 from inventory.services.devices import device_join_hub, device_prenotify, prenotify_refusal

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from inventory.choices import RestrictionChannel
-from inventory.forms_restriction import RestrictionBulkUploadForm, RestrictionForm, SupplierChangeForm
+from inventory.forms import RestrictionBulkUploadForm, RestrictionForm, SupplierChangeForm
 from inventory.models import Device, RestrictionBulkJob
 from inventory.selectors import device_get_for, restriction_history_csv_response
 from inventory.services.restriction import (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import template
 
-from inventory.forms_restriction import RestrictionForm, SupplierChangeForm
+from inventory.forms import RestrictionForm, SupplierChangeForm
 from inventory.models import Device
 from inventory.selectors import restriction_history_for
 from inventory.services.restriction import restriction_refusal
