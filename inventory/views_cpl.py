@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as CursorError
 
-from inventory.filtersets_cpl import CPLEntryFilterSet
+from inventory.filtersets import CPLEntryFilterSet
 from inventory.forms import CPLEntryAddForm, CPLStatusForm
 from inventory.selectors import cpl_change_list, cpl_entry_list
 from inventory.services.cpl import cpl_entry_add, cpl_entry_set_status, cpl_maintenance_refusal

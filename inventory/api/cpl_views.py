@@ -16,7 +16,7 @@ from inventory.api.cpl_serializers import (
     DevicePrenotifySerializer,
     Mp202DeviceSerializer,
 )
-from inventory.filtersets_cpl import CPLEntryFilterSet
+from inventory.filtersets import CPLEntryFilterSet
 from inventory.selectors import cpl_entry_list, device_get_for
 from inventory.services.cpl import cpl_entry_add, cpl_entry_set_status
 from inventory.services.devices import device_join_hub, device_prenotify
