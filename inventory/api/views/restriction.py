@@ -6,7 +6,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory.api.restriction_serializers import (
+from inventory.api.serializers import (
     RestrictionBulkJobRequestSerializer,
     RestrictionBulkJobRowSerializer,
     RestrictionBulkJobSerializer,
@@ -16,7 +16,7 @@ from inventory.api.restriction_serializers import (
     RestrictionRequestSerializer,
     RestrictionStateSerializer,
 )
-from inventory.api.views import DEVICE_ID_PATH, IgnoreFormatNegotiation
+from inventory.api.views.devices import DEVICE_ID_PATH, IgnoreFormatNegotiation
 from inventory.choices import RestrictionChannel
 from inventory.models import RestrictionBulkJob, RestrictionBulkRow, RestrictionChange
 from inventory.selectors import device_get_for, restriction_history_csv_response, restriction_history_for
