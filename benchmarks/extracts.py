@@ -25,9 +25,8 @@ MIB = 1024 * 1024
 
 def reference_select(party_id: int) -> str:
     """The extract's columns over the rows ``party`` may see, as one bound SELECT for ``psql``."""
-    from inventory.extract import COLUMNS
     from inventory.models import Device
-    from inventory.selectors import device_scope_q
+    from inventory.selectors import COLUMNS, device_scope_q
     from portal.models import Party
 
     scope = device_scope_q(Party.objects.get(pk=party_id))
@@ -54,7 +53,7 @@ def file_job_extract(context: BenchContext, actor: Actor) -> tuple[int, float]:
     from django.test import override_settings
 
     from inventory.models import DeviceExtractJob
-    from inventory.services.extract_jobs import device_extract_job_run
+    from inventory.services.extracts import device_extract_job_run
     from portal.models import User
 
     user = User.objects.select_related("party").get(pk=actor.user_id)

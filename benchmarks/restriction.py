@@ -66,7 +66,7 @@ def measure_restriction_bulk_job(context: BenchContext) -> list[Row]:
     if not route_exists(JOB_PATH):
         return [Row.not_available(name, "restriction bulk jobs are not built yet", target)]
     from inventory.models import RestrictionBulkJob
-    from inventory.services.restriction_jobs import restriction_bulk_job_run
+    from inventory.services.restriction_bulk import restriction_bulk_job_run
     from portal.models import User
 
     single_rows = min(SINGLE_REFERENCE_ROWS, wanted)

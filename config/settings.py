@@ -158,7 +158,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "gateway-srlog-partitions": {"task": "gateway.tasks.service_request_log_partitions_ensure", "schedule": 86400.0},
     # Last month's report snapshots from the first working day of the month; idempotent, so hourly is safe.
     "reporting-monthly-snapshots": {"task": "reporting.tasks.report_snapshots_monthly_build_task", "schedule": 3600.0},
-    # Device extract files are kept for a week (inventory.services.extract_jobs.EXTRACT_RETENTION).
+    # Device extract files are kept for a week (inventory.services.extracts.EXTRACT_RETENTION).
     "inventory-expire-device-extracts": {"task": "inventory.tasks.expire_device_extracts", "schedule": 3600.0},
 }
 

@@ -1,8 +1,8 @@
 """Thin Celery tasks for the inventory; the rules live in ``inventory.services``."""
 from celery import shared_task
 
-from inventory.services.extract_jobs import device_extract_job_run, device_extracts_expire
-from inventory.services.restriction_jobs import restriction_bulk_job_run
+from inventory.services.extracts import device_extract_job_run, device_extracts_expire
+from inventory.services.restriction_bulk import restriction_bulk_job_run
 
 
 @shared_task(acks_late=True, ignore_result=True)

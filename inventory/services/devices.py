@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from inventory.choices import CPLStatus, CSPRegion, DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import CPLEntry, Device
 from inventory.postcodes import normalise_postcode
-from inventory.services.products import cpl_counterpart
+from inventory.services.cpl import cpl_counterpart
 from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import Party, User

@@ -304,7 +304,7 @@ BULK_COLUMNS = ("device_id", "restricted", "reason", "all_reasonable_steps_taken
 BULK_REQUIRED_COLUMNS = frozenset({"device_id", "restricted", "reason"})
 #: Rows the synchronous REST call may carry; each is applied in its own transaction while the request waits.
 BULK_MAX_ROWS = 500
-#: Rows a bulk job (CSV upload, REST job) may carry; it runs on a worker with progress (``restriction_jobs``).
+#: Rows a bulk job (CSV upload, REST job) may carry; it runs on a worker with progress (``restriction_bulk``).
 BULK_JOB_MAX_ROWS = 100_000
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0", ""})

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from django import template
 
-from inventory.forms_restriction import RestrictionForm, SupplierChangeForm
+from inventory.forms import RestrictionForm, SupplierChangeForm
 from inventory.models import Device
-from inventory.selectors_restriction import restriction_history_for
+from inventory.selectors import restriction_history_for
 from inventory.services.restriction import restriction_refusal
-from inventory.services.supplier_change import supplier_change_allowed
+from inventory.services.supplier_changes import supplier_change_allowed
 from portal.errors import PermissionDenied
 
 register = template.Library()

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from incidents.services import incident_add_note, incident_raise_install_code_request
 from inventory.choices import DeviceStatus
-from inventory.services.extract_jobs import device_extract_job_submit
-from inventory.services.restriction_jobs import restriction_bulk_job_submit
+from inventory.services.extracts import device_extract_job_submit
+from inventory.services.restriction_bulk import restriction_bulk_job_submit
 from portal.models import Party
 from tests.factories import DeviceFactory, NetworkOperatorFactory, SupplierFactory, UserFactory, make_sms
 

@@ -6,7 +6,7 @@ from django.db import DatabaseError, transaction
 
 from inventory.choices import CPLStatus, DeviceType, SmetsVersion
 from inventory.models import CPLChange, CPLEntry
-from inventory.services.products import cpl_entry_add, cpl_entry_set_status, cpl_is_dual_mode
+from inventory.services.cpl import cpl_entry_add, cpl_entry_set_status, cpl_is_dual_mode
 from portal.errors import Conflict, PermissionDenied, RuleRefused, ValidationFailed
 from tests.inventory.mp202_fixtures import *  # noqa: F403 (fixtures)
 from tests.inventory.mp202_fixtures import PPMID_MODEL

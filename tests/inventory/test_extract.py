@@ -8,8 +8,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from inventory import extract
 from inventory.models import CPLEntry, Device
+from inventory.selectors import extracts
 from portal.models import Party
 from tests.factories import CPLEntryFactory, DeviceFactory, next_device_id
 
@@ -31,7 +31,7 @@ def test_csv_starts_with_the_header_and_includes_restricted(api_client_for, esta
     response, text = download(api_client_for(supplier), format="csv")
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="devices-')
-    assert text.splitlines()[0].split(",") == extract.COLUMN_NAMES
+    assert text.splitlines()[0].split(",") == extracts.COLUMN_NAMES
     rows = csv_rows(text)
     assert {row["device_id"] for row in rows} == {d.device_id for d in estate["a"].values()} | {
         estate["changed"].device_id}
@@ -53,7 +53,7 @@ def test_csv_applies_the_list_filters_and_scope(api_client_for, estate, supplier
     _response, text = download(api_client_for(supplier), format="csv", csp_region="South")
     assert csv_rows(text) == []
     _response, text = download(api_client_for(other_user_party), format="csv")
-    assert text.splitlines() == [",".join(extract.COLUMN_NAMES)]
+    assert text.splitlines() == [",".join(extracts.COLUMN_NAMES)]
 
 
 def test_csv_neutralises_spreadsheet_formulas_in_text_cells(api_client_for, dcc_party):
@@ -70,11 +70,11 @@ def test_csv_neutralises_spreadsheet_formulas_in_text_cells(api_client_for, dcc_
 
 
 def test_jsonl_streams_one_object_per_device_with_the_same_fields(api_client_for, estate, other_supplier, monkeypatch):
-    monkeypatch.setattr(extract, "JSONL_CHUNK", 2)
+    monkeypatch.setattr(extracts, "JSONL_CHUNK", 2)
     response, text = download(api_client_for(other_supplier), format="jsonl", device_type="ESME")
     assert response["Content-Type"] == "application/x-ndjson"
     rows = [json.loads(line) for line in text.splitlines()]
-    assert list(rows[0]) == extract.COLUMN_NAMES
+    assert list(rows[0]) == extracts.COLUMN_NAMES
     assert {row["device_id"] for row in rows} == {
         estate["b_4g"]["ESME"].device_id, estate["b_south"]["ESME"].device_id, estate["changed"].device_id}
 
@@ -88,7 +88,7 @@ def test_bad_format_or_filter_is_400(api_client_for, supplier):
 
 
 def test_extract_of_thousands_of_rows_matches_the_database(api_client_for, dcc_party, monkeypatch):
-    monkeypatch.setattr(extract, "JSONL_CHUNK", 700)
+    monkeypatch.setattr(extracts, "JSONL_CHUNK", 700)
     supplier = Party.objects.create(code="BULK", name="Bulk Supplier", roles=["IS"])
     cpl = CPLEntry.objects.create(device_type="ESME", manufacturer="Bulk", model="B-1", hardware_version="1",
                                   firmware_version="1.0", smets_version="SMETS2+")

@@ -9,12 +9,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.extract import stream_csv
 from inventory.filtersets import DeviceFilterSet
 from inventory.models import DeviceExtractJob
-from inventory.selectors import device_queryset_for
-from inventory.services import extract_jobs
-from inventory.services.extract_jobs import (
+from inventory.selectors import device_queryset_for, stream_csv
+from inventory.services import extracts
+from inventory.services.extracts import (
     device_extract_job_run,
     device_extract_job_submit,
     device_extracts_expire,
@@ -47,14 +46,14 @@ def many(supplier, other_supplier):
 
 def test_a_chunked_extract_file_equals_the_streamed_extract_and_reports_progress(db, supplier, make_user, many,
                                                                                  monkeypatch):
-    monkeypatch.setattr(extract_jobs, "EXTRACT_CHUNK_ROWS", 4)
+    monkeypatch.setattr(extracts, "EXTRACT_CHUNK_ROWS", 4)
     seen = []
-    real_write = extract_jobs._write_csv
+    real_write = extracts._write_csv
 
     def recording_write(queryset, out, *, progress):
         return real_write(queryset, out, progress=lambda rows: (seen.append(rows), progress(rows)))
 
-    monkeypatch.setattr(extract_jobs, "_write_csv", recording_write)
+    monkeypatch.setattr(extracts, "_write_csv", recording_write)
 
     job = device_extract_job_submit(actor=make_user(supplier))
 
@@ -64,7 +63,7 @@ def test_a_chunked_extract_file_equals_the_streamed_extract_and_reports_progress
     assert (job.status, job.total_rows, job.processed_rows, job.size_bytes) == (JobStatus.DONE, rows, rows, len(expected))
     assert seen[: rows // 4] == list(range(4, rows + 1, 4)) and seen[-1] == rows  # after every chunk of 4
     assert b",'=1+2," in expected and b",=1+2" not in expected
-    assert job.expires_at - job.finished_at == extract_jobs.EXTRACT_RETENTION
+    assert job.expires_at - job.finished_at == extracts.EXTRACT_RETENTION
 
 
 def test_filters_are_the_lists_and_paging_parameters_are_dropped(db, supplier, make_user, many):
@@ -91,9 +90,9 @@ def test_a_bad_filter_or_a_party_without_inventory_starts_nothing(db, supplier, 
 
 def test_a_large_extract_is_queued_after_commit(db, supplier, make_user, many, monkeypatch,
                                                 django_capture_on_commit_callbacks):
-    monkeypatch.setattr(extract_jobs, "EXTRACT_INLINE_MAX_ROWS", 3)
+    monkeypatch.setattr(extracts, "EXTRACT_INLINE_MAX_ROWS", 3)
     queued = []
-    monkeypatch.setattr(extract_jobs, "_queue", queued.append)
+    monkeypatch.setattr(extracts, "_queue", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         job = device_extract_job_submit(actor=make_user(supplier))
     assert queued == [job.pk] and job.status == JobStatus.QUEUED and not job.file
@@ -154,7 +153,7 @@ def test_expired_files_are_deleted_and_the_page_says_so(db, supplier, make_user,
 def test_a_real_worker_writes_a_large_extract_and_the_page_follows_its_progress(
     celery_worker_process, supplier, make_user, monkeypatch,
 ):
-    monkeypatch.setattr(extract_jobs, "EXTRACT_INLINE_MAX_ROWS", 5)
+    monkeypatch.setattr(extracts, "EXTRACT_INLINE_MAX_ROWS", 5)
     for _ in range(4):
         make_sms(supplier=supplier)
     client = Client()

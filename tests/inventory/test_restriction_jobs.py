@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from inventory.choices import RestrictionChannel
 from inventory.models import Device, RestrictionBulkJob, RestrictionChange
-from inventory.services import restriction_jobs
-from inventory.services.restriction_jobs import restriction_bulk_job_run, restriction_bulk_job_submit
+from inventory.services import restriction_bulk
+from inventory.services.restriction_bulk import restriction_bulk_job_run, restriction_bulk_job_submit
 from portal.choices import JobStatus
 from portal.errors import PermissionDenied, ValidationFailed
 from portal.models import OutboxMessage
@@ -29,7 +29,7 @@ def meters(supplier):
 
 
 def test_a_job_applies_its_rows_chunk_by_chunk_numbering_every_row(db, supplier, make_user, meters, monkeypatch):
-    monkeypatch.setattr(restriction_jobs, "JOB_CHUNK_ROWS", 2)
+    monkeypatch.setattr(restriction_bulk, "JOB_CHUNK_ROWS", 2)
     rows = [set_row(meter) for meter in meters]
     rows[2] = set_row(meters[2], restricted="maybe")
 
@@ -48,9 +48,9 @@ def test_a_job_applies_its_rows_chunk_by_chunk_numbering_every_row(db, supplier,
 def test_a_large_job_is_queued_after_commit_and_changes_nothing_until_it_runs(
     db, supplier, make_user, meters, monkeypatch, django_capture_on_commit_callbacks,
 ):
-    monkeypatch.setattr(restriction_jobs, "JOB_INLINE_MAX_ROWS", 2)
+    monkeypatch.setattr(restriction_bulk, "JOB_INLINE_MAX_ROWS", 2)
     queued = []
-    monkeypatch.setattr(restriction_jobs, "_queue", queued.append)
+    monkeypatch.setattr(restriction_bulk, "_queue", queued.append)
 
     with django_capture_on_commit_callbacks(execute=True):
         job = restriction_bulk_job_submit(rows=[set_row(meter) for meter in meters], actor=make_user(supplier))
@@ -70,11 +70,11 @@ class WorkerKilled(BaseException):
 def test_a_job_resumes_after_the_last_committed_chunk_and_applies_no_row_twice(
     db, supplier, make_user, meters, monkeypatch,
 ):
-    monkeypatch.setattr(restriction_jobs, "JOB_CHUNK_ROWS", 2)
-    monkeypatch.setattr(restriction_jobs, "JOB_INLINE_MAX_ROWS", 0)
-    monkeypatch.setattr(restriction_jobs, "_queue", lambda job_id: None)
+    monkeypatch.setattr(restriction_bulk, "JOB_CHUNK_ROWS", 2)
+    monkeypatch.setattr(restriction_bulk, "JOB_INLINE_MAX_ROWS", 0)
+    monkeypatch.setattr(restriction_bulk, "_queue", lambda job_id: None)
     job = restriction_bulk_job_submit(rows=[set_row(meter) for meter in meters], actor=make_user(supplier))
-    real_apply = restriction_jobs.restriction_bulk_apply
+    real_apply = restriction_bulk.restriction_bulk_apply
     calls = []
 
     def dies_in_the_second_chunk(**kwargs):
@@ -84,14 +84,14 @@ def test_a_job_resumes_after_the_last_committed_chunk_and_applies_no_row_twice(
             raise WorkerKilled  # ...and lost with it when the worker dies before the commit
         return results
 
-    monkeypatch.setattr(restriction_jobs, "restriction_bulk_apply", dies_in_the_second_chunk)
+    monkeypatch.setattr(restriction_bulk, "restriction_bulk_apply", dies_in_the_second_chunk)
     with pytest.raises(WorkerKilled):
         restriction_bulk_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert (job.status, job.processed_rows, job.results.count()) == (JobStatus.RUNNING, 2, 2)
     assert RestrictionChange.objects.count() == 2
 
-    monkeypatch.setattr(restriction_jobs, "restriction_bulk_apply", real_apply)
+    monkeypatch.setattr(restriction_bulk, "restriction_bulk_apply", real_apply)
     restriction_bulk_job_run(job_id=job.pk)  # the redelivered task
     job.refresh_from_db()
     assert (job.status, job.processed_rows, job.applied_count, job.refused_count) == (JobStatus.DONE, 5, 5, 0)
@@ -105,7 +105,7 @@ def test_only_a_supplier_may_submit_and_limits_are_explained(db, network_operato
         restriction_bulk_job_submit(rows=[set_row(meters[0])], actor=make_user(network_operator))
     with pytest.raises(ValidationFailed, match="no rows"):
         restriction_bulk_job_submit(rows=[], actor=make_user(supplier))
-    monkeypatch.setattr(restriction_jobs, "BULK_JOB_MAX_ROWS", 3)
+    monkeypatch.setattr(restriction_bulk, "BULK_JOB_MAX_ROWS", 3)
     with pytest.raises(ValidationFailed, match="at most 3 rows"):
         restriction_bulk_job_submit(rows=[set_row(m) for m in meters], actor=make_user(supplier))
     assert not RestrictionBulkJob.objects.exists() and not RestrictionChange.objects.exists()
@@ -115,7 +115,7 @@ def test_only_a_supplier_may_submit_and_limits_are_explained(db, network_operato
 def test_a_real_worker_applies_a_large_upload_and_the_page_shows_progress_then_every_row(
     celery_worker_process, supplier, make_user,
 ):
-    meters = [make_sms(supplier=supplier, gas=False)["ESME"] for _ in range(restriction_jobs.JOB_INLINE_MAX_ROWS + 20)]
+    meters = [make_sms(supplier=supplier, gas=False)["ESME"] for _ in range(restriction_bulk.JOB_INLINE_MAX_ROWS + 20)]
     lines = ["device_id,restricted,reason,all_reasonable_steps_taken"]
     lines += [f"{meter.device_id},true,Consumer refused,true" for meter in meters]
     lines.append("00-DB-00-00-00-00-00-99,true,Consumer refused,true")  # unknown to the supplier
@@ -164,9 +164,9 @@ def test_rest_job_small_is_applied_at_once_and_read_back_with_its_rows(api_clien
 
 def test_rest_job_large_is_accepted_and_queued(api_client_for, supplier, meters, monkeypatch,
                                                django_capture_on_commit_callbacks):
-    monkeypatch.setattr(restriction_jobs, "JOB_INLINE_MAX_ROWS", 1)
+    monkeypatch.setattr(restriction_bulk, "JOB_INLINE_MAX_ROWS", 1)
     queued = []
-    monkeypatch.setattr(restriction_jobs, "_queue", queued.append)
+    monkeypatch.setattr(restriction_bulk, "_queue", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client_for(supplier).post(
             "/api/v1/devices/restriction/bulk-jobs/", {"changes": [set_row(m) for m in meters]}, format="json")
@@ -214,9 +214,9 @@ def test_a_job_reads_its_uploaded_rows_once_not_once_per_chunk(db, supplier, mak
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    monkeypatch.setattr(restriction_jobs, "JOB_CHUNK_ROWS", 2)
-    monkeypatch.setattr(restriction_jobs, "JOB_INLINE_MAX_ROWS", 0)
-    monkeypatch.setattr(restriction_jobs, "_queue", lambda job_id: None)
+    monkeypatch.setattr(restriction_bulk, "JOB_CHUNK_ROWS", 2)
+    monkeypatch.setattr(restriction_bulk, "JOB_INLINE_MAX_ROWS", 0)
+    monkeypatch.setattr(restriction_bulk, "_queue", lambda job_id: None)
     job = restriction_bulk_job_submit(rows=[set_row(meter) for meter in meters], actor=make_user(supplier))
 
     with CaptureQueriesContext(connection) as queries:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from inventory.choices import RestrictionChannel
 from inventory.models import Device, SupplierChange
 from inventory.services.restriction import restriction_set
-from inventory.services.supplier_change import supplier_change
+from inventory.services.supplier_changes import supplier_change
 from portal.errors import Conflict, PermissionDenied, RuleRefused
 from tests.factories import NetworkOperatorFactory
 

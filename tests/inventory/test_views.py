@@ -49,7 +49,7 @@ def test_search_and_filters_stay_in_the_url_and_feed_the_extract_form(login, est
 
 
 def test_keyset_pages_with_next_and_first_links(login, dcc_party, monkeypatch):
-    from inventory import views
+    from inventory.views import devices as views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 3)
     sms = make_sms()

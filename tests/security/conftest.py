@@ -23,8 +23,8 @@ from incidents.services import incident_add_note, incident_raise_install_code_re
 from inventory.choices import CSPRegion, DeviceStatus
 from inventory.models import CPLEntry, Device, DeviceExtractJob, RestrictionBulkJob
 from inventory.selectors import party_sees_inventory
-from inventory.services.extract_jobs import device_extract_job_submit
-from inventory.services.restriction_jobs import restriction_bulk_job_submit
+from inventory.services.extracts import device_extract_job_submit
+from inventory.services.restriction_bulk import restriction_bulk_job_submit
 from portal.models import ApiToken, Party, User
 from reporting.models import ReportRebuildJob
 from tests.factories import DeviceFactory, NetworkOperatorFactory, PartyFactory, UserFactory, make_sms

@@ -22,9 +22,9 @@ from incidents.models import IncidentEvent
 from incidents.services import incident_add_note, incident_close, incident_raise_install_code_request
 from inventory.choices import CPLStatus, DeviceStatus, RestrictionChannel
 from inventory.models import CPLChange, RestrictionChange, SupplierChange
-from inventory.services.products import cpl_entry_set_status
+from inventory.services.cpl import cpl_entry_set_status
 from inventory.services.restriction import restriction_set
-from inventory.services.supplier_change import supplier_change
+from inventory.services.supplier_changes import supplier_change
 from portal.audit_chain import AUDITED_TABLES, GENESIS_HASH, AuditChainLink, verify_audit_chains
 from tests.factories import CPLEntryFactory, DeviceFactory, UserFactory, make_sms
 

@@ -48,9 +48,15 @@ from incidents.forms import (
     ReassignForm,
 )
 from inventory.choices import CPLStatus, CSPRegion, DeviceType, SmetsVersion
-from inventory.forms_cpl import CPLEntryAddForm, CPLStatusForm
-from inventory.forms_devices import DeviceJoinForm, DevicePrenotifyForm
-from inventory.forms_restriction import RestrictionBulkUploadForm, RestrictionForm, SupplierChangeForm
+from inventory.forms import (
+    CPLEntryAddForm,
+    CPLStatusForm,
+    DeviceJoinForm,
+    DevicePrenotifyForm,
+    RestrictionBulkUploadForm,
+    RestrictionForm,
+    SupplierChangeForm,
+)
 from inventory.services.restriction import REASON_CHOICES
 from portal.forms import ApiTokenForm
 from portal.models import User

@@ -40,7 +40,7 @@ from inventory.models import Device, RestrictionChange, SupplierChange
 from inventory.selectors import device_queryset_for
 from inventory.services.devices import device_join_hub, device_prenotify
 from inventory.services.restriction import restriction_bulk_apply, restriction_set
-from inventory.services.supplier_change import supplier_change
+from inventory.services.supplier_changes import supplier_change
 from portal.audit_chain import verify_audit_chains
 from portal.errors import DomainError
 from portal.models import OutboxMessage, Party, User

@@ -10,11 +10,10 @@ from gateway.models import ServiceRequestLog
 from gateway.services import service_request_submit
 from inventory.choices import DeviceStatus, DeviceType, RestrictionChannel
 from inventory.models import Device, RestrictionChange
-from inventory.selectors import device_queryset_for
-from inventory.selectors_restriction import restriction_history_for
+from inventory.selectors import device_queryset_for, restriction_history_for
 from inventory.services.devices import device_join_hub
 from inventory.services.restriction import restriction_check, restriction_set
-from inventory.services.supplier_change import supplier_change
+from inventory.services.supplier_changes import supplier_change
 from portal.errors import PermissionDenied
 from portal.models import OutboxMessage
 from tests.factories import DeviceFactory, NetworkOperatorFactory, OtherUserFactory, SupplierFactory, make_sms

@@ -1,3 +1,5 @@
+"""Serializers of the REST devices API: a device in the list, one device with its SMS, and the MP202
+device endpoints (pre-notify, join). Rules live in the services; these only shape input and output."""
 from __future__ import annotations
 
 import datetime
@@ -5,7 +7,9 @@ import datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from inventory.choices import CSPRegion, DeviceType, SmetsVersion
 from inventory.models import Device
+from portal.eui64 import EUI64_EXAMPLE
 
 
 class DeviceSerializer(serializers.ModelSerializer):
@@ -74,3 +78,38 @@ class DeviceDetailSerializer(DeviceSerializer):
     def get_sms(self, device: Device) -> dict:
         hub, members = self.context["sms"]
         return SmsSerializer({"hub": hub, "devices": members}).data
+
+
+class DevicePrenotifySerializer(serializers.Serializer):
+    device_id = serializers.CharField(max_length=40, help_text=f"EUI-64, e.g. {EUI64_EXAMPLE}.")
+    device_type = serializers.ChoiceField(choices=DeviceType.choices)
+    manufacturer = serializers.CharField(max_length=30)
+    model = serializers.CharField(max_length=30)
+    hardware_version = serializers.CharField(max_length=16, required=False, default="", allow_blank=True)
+    firmware_version = serializers.CharField(max_length=8)
+    smets_version = serializers.ChoiceField(choices=SmetsVersion.choices)
+    mpxn = serializers.CharField(max_length=13, required=False, default="", allow_blank=True)
+    uprn = serializers.CharField(max_length=12, required=False, default="", allow_blank=True)
+    postcode = serializers.CharField(max_length=8, required=False, default="", allow_blank=True)
+    csp_region = serializers.ChoiceField(choices=CSPRegion.choices, required=False, default="", allow_blank=True)
+
+
+class DeviceJoinSerializer(serializers.Serializer):
+    hub_id = serializers.CharField(max_length=40, help_text="Device ID of the hub (CHF) to join.")
+
+
+class Mp202DeviceSerializer(serializers.ModelSerializer):
+    """A device after pre-notification or joining: its SMETS version and the CPL row it resolved to."""
+
+    manufacturer = serializers.CharField(source="cpl_entry.manufacturer", read_only=True)
+    model = serializers.CharField(source="cpl_entry.model", read_only=True)
+    hardware_version = serializers.CharField(source="cpl_entry.hardware_version", read_only=True)
+    firmware_version = serializers.CharField(source="cpl_entry.firmware_version", read_only=True)
+    cpl_status = serializers.CharField(source="cpl_entry.status", read_only=True)
+    hub = serializers.SlugRelatedField(slug_field="device_id", read_only=True)
+
+    class Meta:
+        model = Device
+        fields = ["device_id", "device_type", "status", "smets_version", "manufacturer", "model",
+                  "hardware_version", "firmware_version", "cpl_status", "hub", "prenotifying_supplier",
+                  "responsible_supplier", "mpxn", "uprn", "csp_region"]

@@ -1,5 +1,6 @@
-"""MP169 pages: the restriction form behind the device page panel, history CSV, bulk upload,
-and DCC's Change of Supplier form. Views translate service errors into messages; no rules here."""
+"""MP169 pages: the restriction form behind the device page panel, history CSV and bulk upload (the DCC's
+Change of Supplier form is ``inventory.views.supplier_changes``). Views translate service errors into
+messages; no rules here."""
 from __future__ import annotations
 
 import csv
@@ -10,26 +11,24 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from inventory.choices import RestrictionChannel
-from inventory.forms_restriction import RestrictionBulkUploadForm, RestrictionForm, SupplierChangeForm
+from inventory.forms import RestrictionBulkUploadForm, RestrictionForm
 from inventory.models import Device, RestrictionBulkJob
-from inventory.selectors import device_get_for
-from inventory.selectors_restriction import restriction_history_csv_response
+from inventory.selectors import device_get_for, restriction_history_csv_response
 from inventory.services.restriction import (
     BULK_COLUMNS,
     BULK_JOB_MAX_ROWS,
     restriction_bulk_parse_csv,
     restriction_set,
 )
-from inventory.services.restriction_jobs import (
+from inventory.services.restriction_bulk import (
     restriction_bulk_job_get,
     restriction_bulk_job_results,
     restriction_bulk_job_submit,
     restriction_bulk_jobs_for,
 )
-from inventory.services.supplier_change import supplier_change
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.pagination import parse_after
@@ -38,14 +37,15 @@ RESULTS_PAGE_SIZE = 100
 BULK_RESULT_COLUMNS = ["row", "device_id", "restricted", "ok", "code", "detail", "change_ids"]
 
 
-def _visible_device(request: HttpRequest, device_id: str) -> Device:
+def visible_device_or_404(request: HttpRequest, device_id: str) -> Device:
+    """The device the user's party may see, else 404 (unknown, out of scope and malformed alike)."""
     try:
         return device_get_for(request.user.party, device_id)
     except (NotFound, ValidationFailed) as error:
         raise Http404(error.detail) from error
 
 
-def _back(request: HttpRequest, device: Device) -> HttpResponse:
+def redirect_back(request: HttpRequest, device: Device) -> HttpResponse:
     """Return to the page the form was posted from (the device page), else the restriction page.
 
     ``next`` must be a path on this site (``/...``): anything else - another host, a bare word that
@@ -63,13 +63,13 @@ def _back(request: HttpRequest, device: Device) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def restriction_device(request: HttpRequest, device_id: str) -> HttpResponse:
     """GET: the device's Restricted state, form and history. POST: set or clear through the service."""
-    device = _visible_device(request, device_id)
+    device = visible_device_or_404(request, device_id)
     if request.method == "GET":
         return render(request, "inventory/restriction_device.html", {"device": device})
     form = RestrictionForm(request.POST, currently_restricted=device.restricted)
     if not form.is_valid():
         messages.error(request, "Choose whether the meter is to be restricted. Nothing was changed.")
-        return _back(request, device)
+        return redirect_back(request, device)
     try:
         result = restriction_set(
             device=device, actor=request.user, restricted=form.cleaned_data["restricted"], reason=form.reason(),
@@ -82,12 +82,12 @@ def restriction_device(request: HttpRequest, device_id: str) -> HttpResponse:
         devices = ", ".join(change.device.device_id for change in result.changes)
         state = "set" if result.device.restricted else "cleared"
         messages.success(request, f"Restricted mode {state} on {devices}. The CSP will be notified.")
-    return _back(request, device)
+    return redirect_back(request, device)
 
 
 @login_required
 def restriction_history_csv(request: HttpRequest, device_id: str) -> HttpResponse:
-    return restriction_history_csv_response(_visible_device(request, device_id), request.user.party)
+    return restriction_history_csv_response(visible_device_or_404(request, device_id), request.user.party)
 
 
 @login_required
@@ -169,25 +169,4 @@ def restriction_bulk_results_csv(request: HttpRequest, job_id: int) -> Streaming
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="restriction-bulk-{job.pk}-results.csv"'
     return response
-
-
-@login_required
-@require_POST
-def supplier_change_view(request: HttpRequest, device_id: str) -> HttpResponse:
-    """DCC records a Change of Supplier from the device page (R169-5)."""
-    device = _visible_device(request, device_id)
-    form = SupplierChangeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose the new Responsible Supplier. Nothing was changed.")
-        return _back(request, device)
-    try:
-        changes = supplier_change(device=device, new_supplier=form.cleaned_data["new_supplier"], actor=request.user,
-                                  request_id=request.request_id)
-    except DomainError as error:
-        messages.error(request, f"{error.detail} Nothing was changed.")
-    else:
-        devices = ", ".join(change.device.device_id for change in changes)
-        messages.success(request, f"{form.cleaned_data['new_supplier'].code} is now the Responsible Supplier of "
-                                  f"{devices}. Restricted mode is unchanged.")
-    return _back(request, device)
 

@@ -1,4 +1,5 @@
-"""REST devices API (docs/API.md "Devices"): list, one device, streamed extract."""
+"""REST devices API (docs/API.md "Devices"): list, one device, streamed extract, and the MP202 writes:
+pre-notification (SRV 12.2) and joining a device to a hub (SRV 8.11)."""
 from __future__ import annotations
 
 from django.db.models import F
@@ -7,21 +8,32 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics
+from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory.api.serializers import DeviceDetailSerializer, DeviceSerializer
-from inventory.extract import COLUMN_NAMES, stream_csv, stream_jsonl
+from inventory.api.serializers import (
+    DeviceDetailSerializer,
+    DeviceJoinSerializer,
+    DevicePrenotifySerializer,
+    DeviceSerializer,
+    Mp202DeviceSerializer,
+)
 from inventory.filtersets import DeviceFilterSet
-from inventory.selectors import device_get_for, device_queryset_for, sms_devices_for
+from inventory.selectors import COLUMN_NAMES, device_get_for, device_queryset_for, sms_devices_for, stream_csv, stream_jsonl
+from inventory.services.devices import device_join_hub, device_prenotify
 
 DEVICE_ID_PATH = OpenApiParameter(
     "device_id", OpenApiTypes.STR, OpenApiParameter.PATH,
     description="EUI-64 Device ID, e.g. 00-DB-12-34-56-78-90-A0 (lower case accepted).",
 )
+
+
+def request_id_of(request) -> str:
+    """The request's id (``RequestIdMiddleware``), or "" when there is none."""
+    return getattr(request, "request_id", "")
 
 
 class DeviceListView(generics.ListAPIView):
@@ -98,3 +110,27 @@ class DeviceExtractView(generics.GenericAPIView):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+class DevicePrenotifyView(APIView):
+    """SRV 12.2 over REST: add a device to the SMI as Pending (suppliers only; checked against the CPL)."""
+
+    @extend_schema(request=DevicePrenotifySerializer, responses={201: Mp202DeviceSerializer})
+    def post(self, request):
+        data = DevicePrenotifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        device = device_prenotify(actor=request.user, request_id=request_id_of(request), **data.validated_data)
+        return Response(Mp202DeviceSerializer(device).data, status=status.HTTP_201_CREATED)
+
+
+class DeviceJoinView(APIView):
+    """Join a device to a hub (SRV 8.11 Add); a PPMID takes the hub's SMETS version (MP202)."""
+
+    @extend_schema(request=DeviceJoinSerializer, responses={200: Mp202DeviceSerializer})
+    def post(self, request, device_id: str):
+        data = DeviceJoinSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        device = device_get_for(request.user.party, device_id)
+        device = device_join_hub(actor=request.user, device=device, hub_id=data.validated_data["hub_id"],
+                                 request_id=request_id_of(request))
+        return Response(Mp202DeviceSerializer(device).data)

@@ -18,7 +18,7 @@ def cpl_dual_mode_subquery() -> Exists:
 
 
 def cpl_entry_list() -> QuerySet[CPLEntry]:
-    """Every CPL row, annotated with ``dual_mode``; filter with ``inventory.filtersets_cpl.CPLEntryFilterSet``."""
+    """Every CPL row, annotated with ``dual_mode``; filter with ``inventory.filtersets.CPLEntryFilterSet``."""
     return CPLEntry.objects.annotate(dual_mode=cpl_dual_mode_subquery())
 
 

@@ -2,7 +2,7 @@
 
 The job keeps the list's query string and re-applies it to the requesting party's scope when it
 runs, so the file holds exactly what the list showed (same filters, same ``COPY`` as the streamed
-extract in ``inventory.extract``). The file is written in keyset chunks of Device IDs, one ``COPY``
+extract in ``inventory.selectors.extracts``). The file is written in keyset chunks of Device IDs, one ``COPY``
 per chunk, so progress is recorded between chunks on the same connection. Small extracts are
 written while the request waits; files are kept for ``EXTRACT_RETENTION`` and then deleted.
 """
@@ -19,10 +19,9 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from inventory.extract import COLUMN_NAMES, csv_copy_statement
 from inventory.filtersets import DeviceFilterSet
 from inventory.models import Device, DeviceExtractJob
-from inventory.selectors import device_queryset_for, party_sees_inventory
+from inventory.selectors import COLUMN_NAMES, csv_copy_statement, device_queryset_for, party_sees_inventory
 from portal.choices import JobStatus
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.models import Party, User

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as CursorError
 
-from inventory.filtersets_cpl import CPLEntryFilterSet
-from inventory.forms_cpl import CPLEntryAddForm, CPLStatusForm
-from inventory.selectors_cpl import cpl_change_list, cpl_entry_list
-from inventory.services.products import cpl_entry_add, cpl_entry_set_status, cpl_maintenance_refusal
+from inventory.filtersets import CPLEntryFilterSet
+from inventory.forms import CPLEntryAddForm, CPLStatusForm
+from inventory.selectors import cpl_change_list, cpl_entry_list
+from inventory.services.cpl import cpl_entry_add, cpl_entry_set_status, cpl_maintenance_refusal
 from portal.errors import DomainError
 from portal.pagination import encode_cursor, keyset_page
 

@@ -1,12 +1,11 @@
-"""Forms for the MP169 pages. They only shape input; every rule is checked by the services."""
+"""Forms for the MP169 pages (set or clear one meter, bulk upload). They only shape input; every rule is
+checked by the services."""
 from __future__ import annotations
 
 from django import forms
 
 from inventory.services.restriction import BULK_COLUMNS, REASON_CHOICES
-from portal.choices import SUPPLIER_ROLES
 from portal.csv_upload import upload_too_large
-from portal.models import Party
 
 OTHER_REASON = ""
 
@@ -52,12 +51,3 @@ class RestrictionBulkUploadForm(forms.Form):
         if refusal:
             raise forms.ValidationError(refusal)
         return upload
-
-
-class SupplierChangeForm(forms.Form):
-    """DCC records a Change of Supplier on a device (R169-5)."""
-
-    new_supplier = forms.ModelChoiceField(
-        label="New Responsible Supplier",
-        queryset=Party.objects.filter(roles__overlap=sorted(SUPPLIER_ROLES)).order_by("code"),
-    )

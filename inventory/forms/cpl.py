@@ -1,4 +1,4 @@
-"""CPL maintenance forms (DCC service desk). Rules live in ``inventory.services.products``."""
+"""CPL maintenance forms (DCC service desk). Rules live in ``inventory.services.cpl``."""
 from __future__ import annotations
 
 from django import forms

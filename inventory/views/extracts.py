@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from inventory.models import DeviceExtractJob
-from inventory.services.extract_jobs import (
+from inventory.services.extracts import (
     EXTRACT_RETENTION,
     device_extract_job_get,
     device_extract_job_submit,

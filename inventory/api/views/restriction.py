@@ -6,7 +6,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory.api.restriction_serializers import (
+from inventory.api.serializers import (
     RestrictionBulkJobRequestSerializer,
     RestrictionBulkJobRowSerializer,
     RestrictionBulkJobSerializer,
@@ -16,13 +16,12 @@ from inventory.api.restriction_serializers import (
     RestrictionRequestSerializer,
     RestrictionStateSerializer,
 )
-from inventory.api.views import DEVICE_ID_PATH, IgnoreFormatNegotiation
+from inventory.api.views.devices import DEVICE_ID_PATH, IgnoreFormatNegotiation
 from inventory.choices import RestrictionChannel
 from inventory.models import RestrictionBulkJob, RestrictionBulkRow, RestrictionChange
-from inventory.selectors import device_get_for
-from inventory.selectors_restriction import restriction_history_csv_response, restriction_history_for
+from inventory.selectors import device_get_for, restriction_history_csv_response, restriction_history_for
 from inventory.services.restriction import restriction_bulk_apply, restriction_set
-from inventory.services.restriction_jobs import (
+from inventory.services.restriction_bulk import (
     restriction_bulk_job_get,
     restriction_bulk_job_results,
     restriction_bulk_job_submit,

@@ -5,7 +5,7 @@ import datetime
 
 from rest_framework import serializers
 
-from inventory.api.serializers import DeviceSerializer
+from inventory.api.serializers.devices import DeviceSerializer
 from inventory.models import RestrictionBulkJob, RestrictionBulkRow, RestrictionChange
 from inventory.services.restriction import BULK_JOB_MAX_ROWS, BULK_MAX_ROWS
 

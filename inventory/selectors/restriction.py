@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
 from inventory.models import Device, RestrictionChange, SupplierChange
-from inventory.selectors import csp_regions_of
+from inventory.selectors.devices import csp_regions_of
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.models import Party
 

@@ -1,0 +1,40 @@
+"""Reads of the Smart Metering Inventory, one module per sub-domain; the public names of each are
+re-exported here, so ``from inventory.selectors import device_get_for`` names what to call, not where it lives.
+
+- ``devices``: who sees which device (``device_queryset_for`` is the one place that decides), one device,
+  its Smart Metering System;
+- ``cpl``: the Central Products List (public to every logged-in party);
+- ``restriction``: the MP169 restriction history a party may read, and its CSV;
+- ``extracts``: the streamed device extracts (CSV through PostgreSQL ``COPY``, JSON lines).
+
+Tunables that tests patch (``extracts.JSONL_CHUNK``) stay in their module and are not re-exported.
+"""
+from inventory.selectors.cpl import cpl_change_list, cpl_dual_mode_subquery, cpl_entry_list
+from inventory.selectors.devices import (
+    PRENOTIFIER_VISIBLE_STATUSES,
+    DeviceLookup,
+    csp_regions_of,
+    device_get_for,
+    device_queryset_for,
+    device_scope_q,
+    party_sees_inventory,
+    sms_devices_for,
+)
+from inventory.selectors.extracts import COLUMN_NAMES, COLUMNS, csv_copy_statement, stream_csv, stream_jsonl
+from inventory.selectors.restriction import (
+    HISTORY_CSV_COLUMNS,
+    restriction_history_csv_response,
+    restriction_history_for,
+)
+
+__all__ = [
+    # devices
+    "PRENOTIFIER_VISIBLE_STATUSES", "DeviceLookup", "csp_regions_of", "device_get_for", "device_queryset_for",
+    "device_scope_q", "party_sees_inventory", "sms_devices_for",
+    # cpl
+    "cpl_change_list", "cpl_dual_mode_subquery", "cpl_entry_list",
+    # restriction
+    "HISTORY_CSV_COLUMNS", "restriction_history_csv_response", "restriction_history_for",
+    # extracts
+    "COLUMNS", "COLUMN_NAMES", "csv_copy_statement", "stream_csv", "stream_jsonl",
+]
