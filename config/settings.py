@@ -159,7 +159,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Last month's report snapshots from the first working day of the month; idempotent, so hourly is safe.
     "reporting-monthly-snapshots": {"task": "reporting.tasks.report_snapshots_monthly_build_task", "schedule": 3600.0},
     # Device extract files are kept for a week (inventory.services.extracts.EXTRACT_RETENTION).
-    "inventory-expire-device-extracts": {"task": "inventory.tasks.expire_device_extracts", "schedule": 3600.0},
+    "inventory-expire-device-extracts": {"task": "inventory.tasks.device_extracts_expire_task", "schedule": 3600.0},
 }
 
 # --- Email (SMTP) ---------------------------------------------------------------------------

@@ -6,6 +6,9 @@ class GatewayConfig(AppConfig):
 
     def ready(self) -> None:
         # 8.3 Decommission Device and 8.4 Update Inventory change the SMI through inventory's lifecycle services.
-        from gateway.duis import inventory_updates
+        # MP202: the SRV 12.2 / 8.11 body handlers and the SRV 11.4 PPMID firmware check (inventory's rules,
+        # registered here so inventory never imports gateway).
+        from gateway.duis import inventory_updates, mp202
 
         inventory_updates.register()
+        mp202.register()

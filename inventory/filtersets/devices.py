@@ -8,12 +8,13 @@ from __future__ import annotations
 import re
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from inventory.choices import CSPRegion, DeviceStatus, DeviceType, SmetsVersion
-from inventory.forms import DeviceFilterForm
 from inventory.models import Device
 from inventory.postcodes import normalise_postcode
+from portal.errors import ValidationFailed
 from portal.eui64 import is_device_id, normalise_device_id
 from portal.models import Party
 
@@ -33,6 +34,20 @@ def device_search_q(text: str) -> Q:
 def supplier_parties() -> QuerySet[Party]:
     return Party.objects.filter(roles__overlap=["IS", "ES", "GS"]).order_by("name")
 
+
+
+class DeviceFilterForm(forms.Form):
+    """The base form of ``DeviceFilterSet``: the same validation serves the SSI list page (errors beside the
+    field) and the REST API (400 with the error shape)."""
+
+    def clean_device_id(self) -> str:
+        value = self.cleaned_data.get("device_id") or ""
+        if not value:
+            return ""
+        try:
+            return normalise_device_id(value)
+        except ValidationFailed as error:
+            raise forms.ValidationError(error.detail, code=error.code) from error
 
 class DeviceFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(

@@ -1,27 +1,16 @@
 """Device forms: the inventory list's filters, and the SSMI forms for MP202: pre-notify a device (SRV 12.2)
 and join a device to a hub (SRV 8.11). Rules live in ``inventory.services.devices``; these only shape the input.
 
-``DeviceFilterForm`` is the base form of ``DeviceFilterSet``: the same validation serves the
-SSI list page (errors shown next to the field) and the REST API (400 with the error shape).
+``DeviceFilterForm``, the base form of ``DeviceFilterSet``, lives beside it in ``inventory.filtersets.devices``
+(re-exported here), so filter sets never import the forms package, which reads the services' choices.
 """
 from __future__ import annotations
 
 from django import forms
 
 from inventory.choices import CSPRegion, DeviceType, SmetsVersion
-from portal.errors import ValidationFailed
-from portal.eui64 import EUI64_EXAMPLE, normalise_device_id
-
-
-class DeviceFilterForm(forms.Form):
-    def clean_device_id(self) -> str:
-        value = self.cleaned_data.get("device_id") or ""
-        if not value:
-            return ""
-        try:
-            return normalise_device_id(value)
-        except ValidationFailed as error:
-            raise forms.ValidationError(error.detail, code=error.code) from error
+from inventory.filtersets.devices import DeviceFilterForm  # noqa: F401 (re-exported)
+from portal.eui64 import EUI64_EXAMPLE
 
 
 class DevicePrenotifyForm(forms.Form):

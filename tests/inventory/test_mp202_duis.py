@@ -13,6 +13,7 @@ from lxml import etree
 
 from gateway import catalogue_data
 from gateway.catalogue import catalogue_cache_clear
+from gateway.duis import mp202 as duis_handlers
 from gateway.models import (
     AlertCode,
     RestrictedAlertAllowance,
@@ -20,7 +21,6 @@ from gateway.models import (
     ServiceReferenceVariant,
     ServiceRequestLog,
 )
-from inventory import duis_handlers
 from inventory.choices import CPLStatus, DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import CPLEntry, Device
 from tests.factories import CPLEntryFactory, DeviceFactory, HubFactory

@@ -9,5 +9,5 @@ from config.celery import app
 def test_every_beat_task_is_registered():
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "inventory.tasks.expire_device_extracts" in scheduled
+    assert "inventory.tasks.device_extracts_expire_task" in scheduled
     assert scheduled <= set(app.tasks), sorted(scheduled - set(app.tasks))
