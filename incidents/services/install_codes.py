@@ -2,8 +2,10 @@
 
 Who may raise (the device's Responsible Supplier, a supplier), for which devices (R121-2: a SMETS2+
 device that is Pending, Whitelisted or Installed not commissioned), and to whom it goes (R121-3: the
-pre-notifying supplier, or the DCC service desk queue). Each raise writes its history rows
-(``IncidentEvent``) and queues its emails through the outbox, in one transaction.
+pre-notifying supplier, or the DCC service desk queue). One set-based raise serves one row or
+100,000 (``install_code_requests_raise``): each new request is written with its history rows
+(``IncidentEvent``) in the caller's transaction; a single raise emails its assignee, a bulk raise
+(``incidents.services.bulk``) one summary per assignee.
 """
 from __future__ import annotations
 
