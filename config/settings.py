@@ -219,6 +219,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DeviceStatusEnum": "inventory.choices.DeviceStatus",
         "CPLStatusEnum": "inventory.choices.CPLStatus",
+        "JobStatusEnum": "portal.choices.JobStatus",
+        "RestrictionChannelEnum": "inventory.choices.RestrictionChannel",
+        "IncidentChannelEnum": "incidents.choices.IncidentChannel",
+        "GatewayChannelEnum": "gateway.choices.Channel",
     },
 }
 
@@ -270,3 +274,5 @@ DUIS_DSP_CERTIFICATE = env("DUIS_DSP_CERTIFICATE", default="")
 DUIS_BOXED_DIR = env("DUIS_BOXED_DIR", default="")
 # Per-process memory of active API tokens (portal.authentication; docs/decisions/0005). 0 turns it off.
 API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=5)
+# The REST gateway's log row is committed with synchronous_commit off (docs/decisions/0005); false: durably.
+GATEWAY_LOG_ASYNC_COMMIT = env.bool("GATEWAY_LOG_ASYNC_COMMIT", default=True)

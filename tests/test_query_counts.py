@@ -147,7 +147,8 @@ LIST_VIEWS = [
              args=lambda world: ["performance", MONTH]),
     ListView("reporting:report-month", ("dcc",), variant="performance, stored",
              args=lambda world: ["performance", f"{SNAPSHOT_MONTH:%Y-%m}"]),
-    ListView("reporting:report-month", ("supplier", "dcc"), variant="install-code-sla",
+    # (as DCC: a supplier reads its own row and the national totals whatever the world, as the API below)
+    ListView("reporting:report-month", ("dcc",), variant="install-code-sla",
              args=lambda world: ["install-code-sla", MONTH]),
     ListView("reporting:firmware", ("supplier", "dcc")),
     ListView("reporting:report-csv", ("dcc",), variant="performance", args=lambda world: ["performance"],

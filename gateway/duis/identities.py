@@ -8,9 +8,10 @@ hash-chained).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -125,8 +126,27 @@ def duis_identity_revoke(*, actor: Any, party: Party, user_id: str, reason: str 
     return identity
 
 
+@lru_cache(maxsize=1)
+def _originator_sql() -> tuple[str, list[str], list[str]]:
+    identity_fields = [f.attname for f in DuisIdentity._meta.concrete_fields]
+    party_fields = [f.attname for f in Party._meta.concrete_fields]
+    columns = [f"i.{connection.ops.quote_name(DuisIdentity._meta.get_field(n).column)}" for n in identity_fields]
+    columns += [f"p.{connection.ops.quote_name(Party._meta.get_field(n).column)}" for n in party_fields]
+    sql = (f"SELECT {', '.join(columns)} FROM {DuisIdentity._meta.db_table} i JOIN {Party._meta.db_table} p "
+           "ON p.id = i.party_id WHERE i.user_id = %s AND i.revoked_at IS NULL LIMIT 1")
+    return sql, identity_fields, party_fields
+
+
 def duis_identity_for_originator(user_id: str) -> DuisIdentity | None:
     """The active (not revoked) identity holding ``user_id``, with its party; validity dates are the caller's to
-    check. Read on every DUIS request: one indexed query."""
-    return (DuisIdentity.objects.select_related("party")
-            .filter(user_id=user_id.upper(), revoked_at__isnull=True).first())
+    check. Read on every DUIS request: one indexed query, composed once per process (docs/decisions/0005), and
+    never cached, so a revocation counts from the next request."""
+    sql, identity_fields, party_fields = _originator_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id.upper()])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    identity = DuisIdentity.from_db("default", identity_fields, row[:len(identity_fields)])
+    identity._state.fields_cache["party"] = Party.from_db("default", party_fields, row[len(identity_fields):])
+    return identity

@@ -24,7 +24,7 @@ from inventory.models import Device, DeviceExtractJob
 from inventory.selectors import COLUMN_NAMES, csv_copy_statement, device_queryset_for, party_sees_inventory
 from portal.choices import JobStatus
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
-from portal.jobs import task_enqueue_on_commit
+from portal.jobs import task_send
 from portal.models import Party, User
 
 logger = logging.getLogger(__name__)
@@ -85,12 +85,17 @@ def device_extract_job_submit(*, actor: User, filters: str = "") -> DeviceExtrac
     with transaction.atomic():
         job = DeviceExtractJob.objects.create(party=party, user=actor, filters=filters[:4000])
         if not small:
-            task_enqueue_on_commit("inventory.tasks.device_extract_job_run_task", job.pk, label=f"job {job.pk}")
+            transaction.on_commit(lambda: _queue(job.pk))
     if small:
         device_extract_job_run(job_id=job.pk)
         job.refresh_from_db()
     return job
 
+
+
+def _queue(job_id: int) -> None:
+    """Hand the job to the worker, by task name (services never import tasks)."""
+    task_send("inventory.tasks.device_extract_job_run_task", job_id, label=f"job {job_id}")
 
 
 def device_extract_job_run(*, job_id: int) -> None:

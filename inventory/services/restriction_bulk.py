@@ -20,7 +20,7 @@ from inventory.models import RestrictionBulkJob, RestrictionBulkRow
 from inventory.services.restriction import BULK_JOB_MAX_ROWS, restriction_bulk_apply
 from portal.choices import JobStatus
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
-from portal.jobs import task_enqueue_on_commit
+from portal.jobs import task_send
 from portal.models import User
 from portal.text import refuse_unstorable
 
@@ -59,12 +59,17 @@ def restriction_bulk_job_submit(*, rows: list[dict], actor: User, channel: Restr
             rows=rows, total_rows=len(rows),
         )
         if len(rows) > JOB_INLINE_MAX_ROWS:
-            task_enqueue_on_commit("inventory.tasks.restriction_bulk_job_run_task", job.pk, label=f"job {job.pk}")
+            transaction.on_commit(lambda: _queue(job.pk))
     if len(rows) <= JOB_INLINE_MAX_ROWS:
         restriction_bulk_job_run(job_id=job.pk)
         job.refresh_from_db()
     return job
 
+
+
+def _queue(job_id: int) -> None:
+    """Hand the job to the worker, by task name (services never import tasks)."""
+    task_send("inventory.tasks.restriction_bulk_job_run_task", job_id, label=f"job {job_id}")
 
 
 def restriction_bulk_job_run(*, job_id: int) -> None:

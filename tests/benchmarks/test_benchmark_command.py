@@ -34,6 +34,7 @@ EXPECTED_ROWS = [
     "Search by MPxN (HTML)",
     "Queries per list page",
     "Gateway: POST /api/v1/service-requests/",
+    "Gateway: POST /duis/ (signed by the DCC Boxed tool)",
     "Monthly performance report",
     "Demo data: demo_data --devices 2,000",
     "Traffic: generate_traffic",
@@ -65,7 +66,7 @@ def test_benchmark_prints_every_measurement_beside_its_reference(scratch_bench_u
     output_file = tmp_path / "table.md"
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--database-url", scratch_bench_url, "--devices", "2000",
-         "--requests", "20000", "--repeat", "1", "--samples", "3", "--gateway-requests", "20", "--concurrency", "2",
+         "--requests", "20000", "--repeat", "1", "--samples", "3", "--gateway-requests", "20", "--duis-requests", "20", "--concurrency", "2",
          "--bulk-rows", "50", "--restriction-rows", "30", "--output", str(output_file)],
         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900, check=False,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from gateway.models import ServiceRequestLog
 from portal.authentication import api_token_cache_forget
 from portal.models import ApiToken
 from portal.services import api_token_revoke
@@ -49,9 +50,18 @@ def test_the_rest_log_row_is_committed_without_waiting_for_the_wal(api_client_fo
     meter = DeviceFactory(responsible_supplier=supplier)
     with CaptureQueriesContext(connection) as queries:
         _request(api_client_for(supplier), meter.device_id)
-    sql = [q["sql"] for q in queries.captured_queries]
-    at = next(i for i, text in enumerate(sql) if "synchronous_commit = off" in text)
-    assert 'INSERT INTO "gateway_servicerequestlog"' in sql[at + 1]
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT INTO gateway_servicerequestlog" in q["sql"]]
+    assert len(inserts) == 1 and "set_config('synchronous_commit', 'off', true)" in inserts[0]
+    assert ServiceRequestLog.objects.get().response_code == "I99"
+
+
+def test_the_rest_log_row_is_durable_when_configured(api_client_for, supplier, settings):
+    settings.GATEWAY_LOG_ASYNC_COMMIT = False
+    meter = DeviceFactory(responsible_supplier=supplier)
+    with CaptureQueriesContext(connection) as queries:
+        _request(api_client_for(supplier), meter.device_id)
+    assert not [q for q in queries.captured_queries if "synchronous_commit" in q["sql"]]
+    assert ServiceRequestLog.objects.get().response_code == "I99"
 
 
 def test_the_duis_transaction_stays_durable(duis_sender, duis_identities):

@@ -24,7 +24,7 @@ def gaining_api(api_client_for, gaining):
 def queued(monkeypatch):
     """Tasks sent to the broker (by name, after commit), instead of sending them."""
     sent = []
-    monkeypatch.setattr(jobs, "task_send", lambda name, *args: sent.append((name, *args)))
+    monkeypatch.setattr(jobs, "task_send", lambda name, *args, **_: sent.append((name, *args)))
     return sent
 
 

@@ -126,7 +126,7 @@ def test_large_bulk_upload_is_queued_as_a_job_with_progress(gaining_user, make_d
     monkeypatch.setattr(services, "BULK_INLINE_MAX_ROWS", 2)
     monkeypatch.setattr(services, "BULK_CHUNK_ROWS", 2)
     queued = []
-    monkeypatch.setattr(jobs, "task_send", lambda name, *args: queued.append((name, *args)))
+    monkeypatch.setattr(jobs, "task_send", lambda name, *args, **_: queued.append((name, *args)))
     devices = [make_device() for _ in range(5)]
     content = "device_id\n" + "\n".join(d.device_id for d in devices)
     client = client_for(gaining_user)
