@@ -66,7 +66,8 @@ def test_benchmark_prints_every_measurement_beside_its_reference(scratch_bench_u
     output_file = tmp_path / "table.md"
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--database-url", scratch_bench_url, "--devices", "2000",
-         "--requests", "20000", "--repeat", "1", "--samples", "3", "--gateway-requests", "20", "--duis-requests", "20", "--concurrency", "2",
+         "--requests", "20000", "--repeat", "1", "--samples", "3", "--gateway-requests", "20", "--duis-requests", "20",
+         "--concurrency", "2",
          "--bulk-rows", "50", "--restriction-rows", "30", "--output", str(output_file)],
         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900, check=False,
     )
