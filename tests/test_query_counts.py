@@ -77,6 +77,9 @@ class ListView:
     variant: str = ""
     args: Callable[[World], list] = lambda world: []
     query: dict = field(default_factory=dict)
+    #: False for a page whose rows are a fixed set whatever the world (a stored month's report: one row per
+    #: region and category); its count is still checked exactly, only the "shows more rows" check is skipped.
+    grows: bool = True
 
     @property
     def key(self) -> str:
@@ -146,7 +149,7 @@ LIST_VIEWS = [
     ListView("reporting:report-month", ("supplier", "dcc"), variant="performance",
              args=lambda world: ["performance", MONTH]),
     ListView("reporting:report-month", ("dcc",), variant="performance, stored",
-             args=lambda world: ["performance", f"{SNAPSHOT_MONTH:%Y-%m}"]),
+             args=lambda world: ["performance", f"{SNAPSHOT_MONTH:%Y-%m}"], grows=False),
     # (as DCC: a supplier reads its own row and the national totals whatever the world, as the API below)
     ListView("reporting:report-month", ("dcc",), variant="install-code-sla",
              args=lambda world: ["install-code-sla", MONTH]),
@@ -477,8 +480,9 @@ def test_every_list_page_and_endpoint_keeps_its_query_count_and_no_count_grows_w
     measure_all(world, results, "large")
 
     # The larger world must reach every list view (else "no N+1" would prove nothing): more rows, longer answers.
+    fixed = {view.key for view in LIST_VIEWS if not view.grows}
     unreached = sorted(f"{key} as {role}" for (key, role), measured in results.items()
-                       if measured.large_bytes <= measured.small_bytes)
+                       if key not in fixed and measured.large_bytes <= measured.small_bytes)
     assert not unreached, f"These list views show nothing more with 3x the rows; grow the world: {unreached}"
 
     old = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
