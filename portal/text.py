@@ -75,14 +75,3 @@ def refuse_unstorable(value: Any, *, subject: str, field: str | None = None,
         f"{subject} {reason}, which cannot be stored: remove it. {unchanged}".strip(), code="bad_characters",
         errors={field: [f"{subject} {reason}."]} if field else {},
     )
-
-
-def contains_nul(value: Any) -> bool:
-    """True when ``value`` (a string, or lists/dicts of them, as uploaded rows are) contains U+0000."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(contains_nul(item) for item in value)
-    return False
