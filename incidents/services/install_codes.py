@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from incidents.choices import (
@@ -457,13 +458,14 @@ def answer_from_deposits(inserted: dict[int, tuple[int, int]]) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Incident._meta.db_table} AS i SET state = %s, has_install_code = true, "
-            "first_response_at = %s, updated_at = %s, responder_party_id = d.party, "
+            "first_response_at = i.created_at, updated_at = %s, responder_party_id = d.party, "
             "assigned_party_at_response_id = d.party "
             "FROM unnest(%s::bigint[], %s::bigint[]) AS d(incident, party) WHERE i.id = d.incident",
-            [IncidentState.RESPONDED.value, now, now, incident_pks, [d.party_id for d in deposits]],
+            [IncidentState.RESPONDED.value, now, incident_pks, [d.party_id for d in deposits]],
         )
+    # Answered the moment it was raised: zero working days.
     IncidentSpell.objects.filter(incident_id__in=incident_pks, ended_at__isnull=True).update(
-        responded_at=now, ended_at=now, outcome=SpellOutcome.DEPOSIT)
+        responded_at=F("started_at"), ended_at=F("started_at"), outcome=SpellOutcome.DEPOSIT)
     IncidentEvent.objects.bulk_create([
         IncidentEvent(incident_id=note.incident_id, kind=IncidentEventKind.CODE_FROM_DEPOSIT, at=now,
                       party_id=note.party_id, from_state=IncidentState.ASSIGNED, to_state=IncidentState.RESPONDED,
