@@ -439,9 +439,11 @@ def answer_from_deposits(inserted: dict[int, tuple[int, int]]) -> set[int]:
     """
     if not inserted:
         return set()
+    # One array parameter, not 100,000 placeholders; the partial unique index on live deposits serves it.
     deposits = [
-        deposit for deposit in InstallCodeDeposit.objects.select_for_update().filter(
-            device_id__in=list(inserted), used_at__isnull=True, superseded_at__isnull=True).order_by("pk")
+        deposit for deposit in InstallCodeDeposit.objects.raw(
+            f"SELECT * FROM {InstallCodeDeposit._meta.db_table} WHERE device_id = ANY(%s) "
+            "AND used_at IS NULL AND superseded_at IS NULL ORDER BY id FOR UPDATE", [list(inserted)])
         if deposit.party_id == inserted[deposit.device_id][1]
     ]
     if not deposits:

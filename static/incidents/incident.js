@@ -7,8 +7,7 @@
     root.querySelectorAll("input[type=radio][aria-controls]").forEach(function (radio) {
       var panel = document.getElementById(radio.getAttribute("aria-controls"));
       if (!panel) { return; }
-      panel.hidden = !radio.checked;
-      radio.setAttribute("aria-expanded", radio.checked ? "true" : "false");
+      panel.hidden = !radio.checked;  /* GOV.UK radios: aria-controls only (aria-expanded is not allowed on a radio) */
     });
   }
 

@@ -395,3 +395,19 @@ def test_answer_page_errors_all_at_once_with_input_kept(device, raise_request, i
     incident.refresh_from_db()
     assert incident.state == IncidentState.NOT_INSTALLING_SUPPLIER
     assert IncidentNote.objects.filter(incident=incident, body="We did not fit it.").exists()
+
+
+def test_key_rotation_reencrypts_deposits_too(settings, make_device, installer_user):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from portal.crypto import decrypt_text
+
+    deposit = install_code_deposit(device_id=make_device().device_id, install_code=INSTALL_CODE, actor=installer_user)
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+    call_command("rotate_encryption_keys", verbosity=0)
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]
+    rotated = InstallCodeDeposit.objects.get(pk=deposit.pk).install_code_ciphertext
+    assert rotated != deposit.install_code_ciphertext and decrypt_text(rotated) == INSTALL_CODE
