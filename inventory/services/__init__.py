@@ -9,7 +9,7 @@ re-exported here, so ``from inventory.services import restriction_set`` names wh
 - ``extracts``: device extracts as jobs, and their expiry;
 - ``supplier_changes``: Change of Supplier, recorded by the DCC (R169-5).
 
-Reads (what a party may see) are ``inventory.selectors``. Tunables that tests patch
+Reads (what a party may see, the job lookups included) are ``inventory.selectors``. Tunables that tests patch
 (``restriction_bulk.JOB_INLINE_MAX_ROWS``, ``extracts.EXTRACT_CHUNK_ROWS`` ...) stay in their module and
 are not re-exported: patch them there.
 """
@@ -37,10 +37,8 @@ from inventory.services.devices import (
 )
 from inventory.services.extracts import (
     EXTRACT_RETENTION,
-    device_extract_job_get,
     device_extract_job_run,
     device_extract_job_submit,
-    device_extract_jobs_for,
     device_extracts_expire,
     extract_filter_summary,
     extract_queryset,
@@ -62,13 +60,7 @@ from inventory.services.restriction import (
     restriction_refusal,
     restriction_set,
 )
-from inventory.services.restriction_bulk import (
-    restriction_bulk_job_get,
-    restriction_bulk_job_results,
-    restriction_bulk_job_run,
-    restriction_bulk_job_submit,
-    restriction_bulk_jobs_for,
-)
+from inventory.services.restriction_bulk import restriction_bulk_job_run, restriction_bulk_job_submit
 from inventory.services.supplier_changes import supplier_change_record, supplier_change_refusal
 
 __all__ = [
@@ -80,8 +72,8 @@ __all__ = [
     "device_prenotify", "device_prenotify_refusal", "hub_get", "party_has_part_in_sms",
     "ppmid_firmware_update_refusal",
     # extracts
-    "EXTRACT_RETENTION", "device_extract_job_get", "device_extract_job_run", "device_extract_job_submit",
-    "device_extract_jobs_for", "device_extracts_expire", "extract_filter_summary", "extract_queryset",
+    "EXTRACT_RETENTION", "device_extract_job_run", "device_extract_job_submit", "device_extracts_expire",
+    "extract_filter_summary", "extract_queryset",
     # lifecycle
     "device_decommission", "device_inventory_update",
     # restriction
@@ -89,8 +81,7 @@ __all__ = [
     "RESTRICTABLE_TYPES", "BulkRowResult", "RestrictionResult", "csp_party_for", "restriction_bulk_apply",
     "restriction_bulk_parse_csv", "restriction_check", "restriction_refusal", "restriction_set",
     # restriction_bulk
-    "restriction_bulk_job_get", "restriction_bulk_job_results", "restriction_bulk_job_run",
-    "restriction_bulk_job_submit", "restriction_bulk_jobs_for",
+    "restriction_bulk_job_run", "restriction_bulk_job_submit",
     # supplier_changes
     "supplier_change_record", "supplier_change_refusal",
 ]
