@@ -11,7 +11,7 @@ from django.utils import timezone
 from incidents.choices import ClosureKind, IncidentEventKind, IncidentState, SpellKind, SpellOutcome
 from incidents.models import Incident, IncidentNote
 from incidents.selectors import device_supplier_history
-from incidents.services.common import party_of, record_event
+from incidents.services.common import incident_event_record, party_of
 from incidents.services.notifications import email_assignee, email_creator, email_reopened
 from incidents.services.secrecy import normalise_install_code, refuse_install_code_in_text
 from incidents.services.sla import due_by_from
@@ -74,12 +74,12 @@ def incident_add_note(*, incident: Incident, actor: User, body: str, install_cod
         fields = ["state", "has_install_code", *_record_first_response(incident, party, now)]
         _touch(incident, *fields)
         spell_stop(incident, at=now, outcome=SpellOutcome.CODE)
-        record_event(incident, IncidentEventKind.CODE_ADDED, actor=actor, party=party, from_state=previous,
+        incident_event_record(incident, IncidentEventKind.CODE_ADDED, actor=actor, party=party, from_state=previous,
                      to_state=incident.state, note=note)
         email_creator(incident, actor_party=party, what="the install code was supplied (see it in the portal)")
     else:
         _touch(incident)
-        record_event(incident, IncidentEventKind.NOTE, actor=actor, party=party, note=note)
+        incident_event_record(incident, IncidentEventKind.NOTE, actor=actor, party=party, note=note)
         email_creator(incident, actor_party=party, what="a note was added")
     return note
 
@@ -120,7 +120,7 @@ def incident_answer_not_installing_supplier(*, incident: Incident, actor: User, 
     note = None
     if body:
         note = IncidentNote.objects.create(incident=incident, author=actor, party=party, body=body, created_at=now)
-    record_event(incident, IncidentEventKind.NOT_INSTALLING, actor=actor, party=party, from_state=previous,
+    incident_event_record(incident, IncidentEventKind.NOT_INSTALLING, actor=actor, party=party, from_state=previous,
                  to_state=incident.state, assigned_party=service_desk, note=note,
                  detail=f"{party.code} is not the installing supplier; back to the DCC service desk queue.")
     email_assignee(incident)
@@ -157,7 +157,7 @@ def incident_reassign(*, incident: Incident, actor: User, to_party: Party) -> In
     else:
         spell_stop(incident, at=now, outcome=SpellOutcome.ENDED)
     former = " a former supplier of the device," if to_party.pk in _former_supplier_ids(incident) else ""
-    record_event(incident, IncidentEventKind.REASSIGNED, actor=actor, party=party, from_state=previous,
+    incident_event_record(incident, IncidentEventKind.REASSIGNED, actor=actor, party=party, from_state=previous,
                  to_state=incident.state, assigned_party=to_party,
                  detail=f"Reassigned to{former} {to_party.code}; due by {incident.due_by:%d %b %Y}{hop}.")
     email_assignee(incident)
@@ -185,7 +185,7 @@ def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Inci
     incident.closed_at, incident.closed_by, incident.closure_kind = timezone.now(), actor, kind
     _touch(incident, "state", "closed_at", "closed_by", "closure_kind")
     spell_stop(incident, at=incident.closed_at, outcome=SpellOutcome.ENDED)
-    record_event(incident, IncidentEventKind.CLOSED, actor=actor, party=party, from_state=previous,
+    incident_event_record(incident, IncidentEventKind.CLOSED, actor=actor, party=party, from_state=previous,
                  to_state=incident.state, detail=f"{ClosureKind(kind).label}. {reason}".strip())
     email_creator(incident, actor_party=party, what="the DCC service desk closed it administratively")
     return incident
@@ -243,7 +243,7 @@ def incident_reopen(*, incident: Incident, actor: User, reason: str) -> Incident
     _touch(incident, "state", "reopened_at", "due_by", "breached", "breached_at", "escalated_at")
     spell_start(incident, kind=SpellKind.REOPENED, assigned_party=incident.assigned_party, at=now,
                 due_by=incident.due_by)
-    record_event(incident, IncidentEventKind.REOPENED, actor=actor, party=party, from_state=previous,
+    incident_event_record(incident, IncidentEventKind.REOPENED, actor=actor, party=party, from_state=previous,
                  to_state=incident.state, assigned_party=incident.assigned_party,
                  detail=f"Reopened: {reason} New response due by {incident.due_by:%d %b %Y}.")
     email_reopened(incident, reason=reason)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from incidents.choices import ClosureKind, IncidentEventKind, IncidentState, IncidentType, SpellOutcome
 from incidents.models import Incident
-from incidents.services.common import record_event
+from incidents.services.common import incident_event_record
 from incidents.services.notifications import email_supplier_changed
 from incidents.services.spells import spell_stop
 from portal.models import Party, User
@@ -36,14 +36,14 @@ def incidents_close_on_supplier_change(*, device, old_supplier: Party | None, ne
     old_code = old_supplier.code if old_supplier else "no supplier"
     for incident in open_requests:
         previous = incident.state
-        record_event(incident, IncidentEventKind.SUPPLIER_CHANGED, actor=actor, party=actor.party,
+        incident_event_record(incident, IncidentEventKind.SUPPLIER_CHANGED, actor=actor, party=actor.party,
                      detail=f"Device {device.device_id} changed supplier: {old_code} -> {new_supplier.code}.")
         incident.state = IncidentState.CLOSED
         incident.closed_at, incident.closed_by, incident.closure_kind = now, actor, ClosureKind.CHANGE_OF_SUPPLIER
         incident.updated_at = now
         incident.save(update_fields=["state", "closed_at", "closed_by", "closure_kind", "updated_at"])
         spell_stop(incident, at=now, outcome=SpellOutcome.ENDED)
-        record_event(incident, IncidentEventKind.CLOSED, actor=actor, party=actor.party, from_state=previous,
+        incident_event_record(incident, IncidentEventKind.CLOSED, actor=actor, party=actor.party, from_state=previous,
                      to_state=incident.state,
                      detail=f"{ClosureKind.CHANGE_OF_SUPPLIER.label}: {new_supplier.code} is now the Responsible "
                             "Supplier and may raise its own request.")
