@@ -285,6 +285,36 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
         ("POST", "assigned",   "200     200     200     -       -       -       -       -       302!    -"),
         ("POST", "other",      "404     404     404     404     404     404     404     404     302!    login"),
     ],
+    "incidents:incident-answer": [
+        ("POST", "raised",     "400     400     400     -       -       -       -       -       -       -"),
+        ("POST", "assigned",   "302     302     302     -       -       -       -       -       400     -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     400     login"),
+    ],
+    "incidents:incident-reopen": [
+        ("POST", "raised",     "302     302     302     -       -       -       -       -       -       -"),
+        ("POST", "assigned",   "400     400     400     -       -       -       -       -       400     -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     400     login"),
+    ],
+    "incidents:deposits": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+    ],
+    "incidents:contacts": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+    ],
+    "api-incident-reopen": [
+        ("POST", "raised",     "200     200     200     -       -       -       -       -       -       -"),
+        ("POST", "assigned",   "403     403     403     -       -       -       -       -       403     -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     403     401"),
+    ],
+    "api-deposit-list": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     401"),
+    ],
+    "api-deposit-bulk": [
+        ("POST", "-",          "200     200     200     403     403     403     403     403     403     401"),
+    ],
+    "api-incident-contacts": [
+        ("GET",  "-",          "200     200     200     403     403     403     403     403     403     401"),
+    ],
     "api-incident-list": [
         ("GET",  "-",          "200     200     200     200     200     200     200     200     200     401"),
     ],
