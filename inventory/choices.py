@@ -75,3 +75,5 @@ class RestrictionChannel(models.TextChoices):
     API = "api", "REST API"
     BULK = "bulk", "Bulk CSV upload"
     DUIS = "duis", "DUIS"
+    #: The flag moved with its SMS to a new hub's GPF (R169-12): no user set or cleared it.
+    HUB_REPLACEMENT = "hub_swap", "Hub replacement"

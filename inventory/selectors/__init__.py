@@ -9,6 +9,14 @@ re-exported here, so ``from inventory.selectors import device_get_for`` names wh
 
 Tunables that tests patch (``extracts.JSONL_CHUNK``) stay in their module and are not re-exported.
 """
+from inventory.selectors.attention import (
+    GAINED_ATTENTION_DAYS,
+    NOTICE_STATES,
+    gained_restricted_for,
+    hub_holds_restricted,
+    restricted_in_sms_q,
+    restriction_notices_for,
+)
 from inventory.selectors.cpl import cpl_change_list, cpl_dual_mode_subquery, cpl_entry_list
 from inventory.selectors.devices import (
     PRENOTIFIER_VISIBLE_STATUSES,
@@ -35,6 +43,9 @@ __all__ = [
     "cpl_change_list", "cpl_dual_mode_subquery", "cpl_entry_list",
     # restriction
     "HISTORY_CSV_COLUMNS", "restriction_history_csv_response", "restriction_history_for",
+    # attention (R169-16, R169-17)
+    "GAINED_ATTENTION_DAYS", "NOTICE_STATES", "gained_restricted_for", "hub_holds_restricted", "restricted_in_sms_q",
+    "restriction_notices_for",
     # extracts
     "COLUMNS", "COLUMN_NAMES", "csv_copy_statement", "stream_csv", "stream_jsonl",
 ]

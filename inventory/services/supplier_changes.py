@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from inventory.choices import DeviceType
 from inventory.models import Device, SupplierChange
+from inventory.services.gaining_supplier import supplier_change_gained_notify
 from portal.errors import Conflict, PermissionDenied, RuleRefused
 from portal.models import Party, User
 
@@ -58,4 +59,5 @@ def supplier_change(*, device: Device, new_supplier: Party, actor: User, request
             ))
             changed.responsible_supplier = new_supplier
             changed.save(update_fields=["responsible_supplier", "updated_at"])
+        supplier_change_gained_notify(changes=changes)  # R169-16
     return changes
