@@ -107,9 +107,9 @@ def hub_replace(*, actor: User, old_hub: Device, new_hub: Device, reason: str = 
                            code="hub_replace_nothing_to_move")
 
         now = timezone.now()
-        for device in moving:
-            device.hub = new_hub
-            device.save(update_fields=["hub", "updated_at"])
+        for device in moving:  # the SMS's region is its hub's: a 4G hub may be another CSP's (seed 001)
+            device.hub, device.csp_region = new_hub, new_hub.csp_region
+            device.save(update_fields=["hub", "csp_region", "updated_at"])
         old_change = new_change = None
         flag = gsme.restricted if gsme is not None else False
         if gsme is not None and (flag or (old_gpf is not None and old_gpf.restricted)):
