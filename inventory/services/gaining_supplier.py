@@ -39,7 +39,8 @@ def supplier_change_gained_notify(*, changes: list[SupplierChange]) -> OutboxMes
     lines = [
         f"  {change.device.device_type} {change.device.device_id}"
         f"{f' (MPxN {change.device.mpxn})' if change.device.mpxn else ''}, restricted since "
-        f"{change.device.restricted_since:%Y-%m-%d}: {base}{reverse('inventory:device-detail', args=[change.device.device_id])}\n"
+        f"{change.device.restricted_since:%Y-%m-%d}: "
+        f"{base}{reverse('inventory:device-detail', args=[change.device.device_id])}\n"
         for change in restricted
     ]
     body = (

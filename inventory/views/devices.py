@@ -23,6 +23,7 @@ from inventory.selectors import (
 )
 from inventory.services.cpl import cpl_is_dual_mode
 from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, prenotify_refusal
+from inventory.services.hub_replacement import hub_replace_refusal
 from portal.errors import DomainError
 from portal.eui64 import is_device_id, normalise_device_id
 
@@ -82,6 +83,8 @@ def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
         "device": device, "hub": hub, "sms_devices": sms_devices,
         "may_join": device_join_refusal(actor=request.user, device=device) is None,
         "restricted_in_sms": hub_holds_restricted(device),
+        "may_replace_hub": device.device_type == DeviceType.CHF
+        and hub_replace_refusal(actor=request.user, old_hub=device) is None,
         "timeline_url": sms_timeline_url(device),
     })
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, transaction
+from django.urls import reverse
 
 from inventory.choices import CSPRegion, DeviceStatus, DeviceType, RestrictionChannel
 from inventory.models import Device, HubReplacement, RestrictionChange, RestrictionNotice
@@ -135,3 +136,66 @@ def test_the_replacement_record_is_append_only(sms, supplier, make_user):
     replacement = hub_replace(actor=make_user(supplier), old_hub=sms["CHF"], new_hub=hub)
     with pytest.raises(DatabaseError), transaction.atomic():
         HubReplacement.objects.filter(pk=replacement.pk).update(reason="edited")
+
+
+# --- channels: the page and REST -------------------------------------------------------------------------
+
+def test_the_page_replaces_the_hub_and_shows_the_new_hub(client, sms, supplier, make_user):
+    restriction_set(device=sms["GSME"], actor=make_user(supplier), **SET)
+    hub, new_gpf = new_hub_with_gpf(supplier)
+    client.force_login(make_user(supplier))
+    detail = client.get(reverse("inventory:device-detail", kwargs={"device_id": sms["CHF"].device_id}))
+    url = reverse("inventory:hub-replace", kwargs={"device_id": sms["CHF"].device_id})
+    assert url in detail.content.decode()
+    response = client.post(url, {"new_hub_id": hub.device_id.lower(), "reason": "4G"}, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("inventory:device-detail", kwargs={"device_id": hub.device_id})
+    assert "the Restricted flag moved to its GPF" in html and "Restricted in SMS" in html
+    assert fresh(new_gpf).restricted and HubReplacement.objects.get().reason == "4G"
+
+
+def test_the_page_refuses_with_the_reason_and_keeps_the_input(client, sms, supplier, other_supplier, make_user):
+    restriction_set(device=sms["GSME"], actor=make_user(supplier), **SET)
+    no_gpf, _ = new_hub_with_gpf(supplier, gpf=False)
+    client.force_login(make_user(supplier))
+    url = reverse("inventory:hub-replace", kwargs={"device_id": sms["CHF"].device_id})
+    response = client.post(url, {"new_hub_id": no_gpf.device_id, "reason": "4G"})
+    html = response.content.decode()
+    assert response.status_code == 422 and "has no Gas Proxy Function" in html and "Nothing was changed" in html
+    assert f'value="{no_gpf.device_id}"' in html
+    assert client.post(url, {"new_hub_id": "not-an-id"}).status_code == 400
+    foreign, _ = new_hub_with_gpf(other_supplier)
+    assert client.post(url, {"new_hub_id": foreign.device_id}).status_code == 404  # another supplier's: not revealed
+    _nothing_written(sms)
+    client.force_login(make_user(other_supplier))
+    assert client.get(url).status_code == 404  # not in its inventory at all
+
+
+def test_a_network_operator_sees_no_replace_link_and_is_refused(client, sms, network_operator, make_user):
+    client.force_login(make_user(network_operator))
+    detail = client.get(reverse("inventory:device-detail", kwargs={"device_id": sms["CHF"].device_id}))
+    assert "Replace this hub" not in detail.content.decode()
+    url = reverse("inventory:hub-replace", kwargs={"device_id": sms["CHF"].device_id})
+    assert client.get(url).status_code == 403 and client.post(url, {"new_hub_id": "x"}).status_code == 403
+    _nothing_written(sms)
+
+
+def test_rest_replaces_the_hub_and_refuses_with_the_error_shape(api_client_for, sms, supplier, make_user):
+    restriction_set(device=sms["GSME"], actor=make_user(supplier), **SET)
+    api = api_client_for(supplier)
+    url = f"/api/v1/devices/{sms['CHF'].device_id}/replace-hub/"
+    no_gpf, _ = new_hub_with_gpf(supplier, gpf=False)
+    refused = api.post(url, {"new_hub_id": no_gpf.device_id}, format="json")
+    assert refused.status_code == 422 and refused.json()["code"] == "hub_replace_no_gpf"
+    assert set(refused.json()) == {"code", "detail", "errors"}
+    assert api.post(url, {}, format="json").status_code == 400
+    _nothing_written(sms)
+    hub, new_gpf = new_hub_with_gpf(supplier)
+    response = api.post(url, {"new_hub_id": hub.device_id, "reason": "4G"}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["old_hub_id"], body["new_hub_id"], body["new_gpf_id"]) == (sms["CHF"].device_id, hub.device_id,
+                                                                          new_gpf.device_id)
+    assert body["new_gpf_change"] is not None and fresh(new_gpf).restricted
+    history = api.get(f"/api/v1/devices/{new_gpf.device_id}/restriction-history/").json()["results"]
+    assert [(r["channel"], r["new_value"]) for r in history] == [("hub_swap", True)]
