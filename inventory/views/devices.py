@@ -21,8 +21,8 @@ from inventory.selectors import (
     restricted_in_sms_q,
     sms_devices_for,
 )
-from inventory.services.cpl import cpl_is_dual_mode
-from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, prenotify_refusal
+from inventory.services.cpl import cpl_entry_is_dual_mode
+from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, device_prenotify_refusal
 from inventory.services.hub_replacement import hub_replace_refusal
 from portal.errors import DomainError
 from portal.eui64 import is_device_id, normalise_device_id
@@ -109,7 +109,7 @@ def _show_domain_error(form, error: DomainError, *, field_map: dict[str, str] | 
 
 @login_required
 def device_prenotify_view(request: HttpRequest) -> HttpResponse:
-    if prenotify_refusal(request.user) is not None:
+    if device_prenotify_refusal(request.user) is not None:
         return render(request, "inventory/prenotify_forbidden.html", status=403)
     form = DevicePrenotifyForm(request.POST or None)
     status = 200
@@ -153,5 +153,5 @@ def device_join_view(request: HttpRequest, device_id: str) -> HttpResponse:
     if form.errors and status == 200:
         status = 400
     return render(request, "inventory/join.html", {
-        "device": device, "form": form, "dual_mode": cpl_is_dual_mode(device.cpl_entry),
+        "device": device, "form": form, "dual_mode": cpl_entry_is_dual_mode(device.cpl_entry),
     }, status=status)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from inventory.choices import RestrictionChannel
 from inventory.selectors import gained_restricted_for
 from inventory.services.restriction import restriction_set
-from inventory.services.supplier_changes import supplier_change
+from inventory.services.supplier_changes import supplier_change_record
 from portal.choices import OutboxKind
 from portal.errors import PermissionDenied
 from portal.models import OutboxMessage
@@ -32,7 +32,7 @@ def gained_emails():
 
 def test_the_gaining_supplier_is_emailed_the_restricted_meters_it_gained(restricted_gsme, sms, other_supplier,
                                                                         dcc_user):
-    changes = supplier_change(device=restricted_gsme, new_supplier=other_supplier, actor=dcc_user)
+    changes = supplier_change_record(device=restricted_gsme, new_supplier=other_supplier, actor=dcc_user)
     (email,) = gained_emails()
     assert email.recipient == other_supplier.operational_email and email.party == other_supplier
     assert email.source == f"cos:{changes[0].pk}"
@@ -43,24 +43,24 @@ def test_the_gaining_supplier_is_emailed_the_restricted_meters_it_gained(restric
 
 
 def test_no_email_when_nothing_gained_is_restricted(sms, other_supplier, dcc_user):
-    supplier_change(device=sms["ESME"], new_supplier=other_supplier, actor=dcc_user)
+    supplier_change_record(device=sms["ESME"], new_supplier=other_supplier, actor=dcc_user)
     assert not gained_emails().exists()
 
 
 def test_a_refused_change_of_supplier_emails_nobody(restricted_gsme, other_supplier, supplier, make_user):
     with pytest.raises(PermissionDenied):
-        supplier_change(device=restricted_gsme, new_supplier=other_supplier, actor=make_user(supplier))
+        supplier_change_record(device=restricted_gsme, new_supplier=other_supplier, actor=make_user(supplier))
     assert not gained_emails().exists() and gained_restricted_for(other_supplier) == []
 
 
 def test_the_card_lists_gained_restricted_meters_while_the_party_still_supplies_them(
         restricted_gsme, sms, supplier, other_supplier, dcc_user):
-    supplier_change(device=restricted_gsme, new_supplier=other_supplier, actor=dcc_user)
+    supplier_change_record(device=restricted_gsme, new_supplier=other_supplier, actor=dcc_user)
     assert [change.device.device_id for change in gained_restricted_for(other_supplier)] == [restricted_gsme.device_id]
     assert gained_restricted_for(supplier) == []  # the losing supplier is told nothing
     later = timezone.now() + dt.timedelta(days=31)
     assert gained_restricted_for(other_supplier, now=later) == []
-    supplier_change(device=restricted_gsme, new_supplier=supplier, actor=dcc_user)  # lost again: off the card
+    supplier_change_record(device=restricted_gsme, new_supplier=supplier, actor=dcc_user)  # lost again: off the card
     assert gained_restricted_for(other_supplier) == []
     assert [c.device.device_id for c in gained_restricted_for(supplier)] == [restricted_gsme.device_id]
 

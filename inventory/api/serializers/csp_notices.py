@@ -28,8 +28,8 @@ class RestrictionNoticeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RestrictionNotice
-        fields = ["id", "device_id", "device_type", "hub_id", "mpxn", "device_ids", "change", "change_id", "restricted", "at",
-                  "csp_region", "delivery", "delivered_at", "acknowledged_at", "acknowledged_by"]
+        fields = ["id", "device_id", "device_type", "hub_id", "mpxn", "device_ids", "change", "change_id", "restricted",
+                  "at", "csp_region", "delivery", "delivered_at", "acknowledged_at", "acknowledged_by"]
         read_only_fields = fields
 
     def get_change(self, notice: RestrictionNotice) -> str:
