@@ -34,6 +34,7 @@ from inventory.selectors.restriction import (
     restriction_history_csv_response,
     restriction_history_for,
 )
+from inventory.selectors.visibility import Window, device_history_windows, window_q
 
 __all__ = [
     # devices
@@ -46,6 +47,8 @@ __all__ = [
     # attention (R169-16, R169-17)
     "GAINED_ATTENTION_DAYS", "NOTICE_STATES", "gained_restricted_for", "hub_holds_restricted", "restricted_in_sms_q",
     "restriction_notices_for",
+    # visibility (Privacy)
+    "Window", "device_history_windows", "window_q",
     # extracts
     "COLUMNS", "COLUMN_NAMES", "csv_copy_statement", "stream_csv", "stream_jsonl",
 ]
