@@ -89,7 +89,7 @@ class RestrictionBulkView(APIView):
         body = RestrictionBulkRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         results = restriction_bulk_apply(
-            rows=body.validated_data["changes"], actor=request.user, channel=RestrictionChannel.BULK,
+            rows=body.validated_data["changes"], actor=request.user, channel=RestrictionChannel.BULK_API,
             request_id=request.request_id,
         )
         return Response({"results": [result.as_dict() for result in results]})
@@ -116,7 +116,7 @@ class RestrictionBulkJobListView(generics.ListAPIView):
         body = RestrictionBulkJobRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         job = restriction_bulk_job_submit(rows=body.validated_data["changes"], actor=request.user,
-                                          channel=RestrictionChannel.BULK, request_id=request.request_id)
+                                          channel=RestrictionChannel.BULK_API, request_id=request.request_id)
         data = RestrictionBulkJobSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED if job.is_finished else status.HTTP_202_ACCEPTED,
                         headers={"Location": data["url"]})
