@@ -26,17 +26,17 @@ ACKNOWLEDGE_MAX = 500
 
 def csp_party_for(device: Device) -> Party | None:
     """The CSP that runs the device's hub (R169-6); None for SMETS1 or unknown regions."""
-    region = CSP_FOR_REGION.get(region_of(device))
+    region = CSP_FOR_REGION.get(_region_of(device))
     if region is None:
         return None
     return Party.objects.filter(roles__contains=[PartyRole.CSP], csp_region=region).order_by("pk").first()
 
 
-def region_of(device: Device) -> str:
+def _region_of(device: Device) -> str:
     return device.hub.csp_region if device.hub_id is not None else device.csp_region
 
 
-def notice_mpxn(device: Device) -> str:
+def _notice_mpxn(device: Device) -> str:
     """The MPxN the CSP is told: the meter's; for a GPF (which has none) its SMS's gas meter's."""
     if device.mpxn or device.device_type != DeviceType.GPF or device.hub_id is None:
         return device.mpxn
@@ -55,7 +55,7 @@ def restriction_notice_send(*, device: Device, changes: list[RestrictionChange],
     if csp is None:
         return None
     hub = device.hub if device.hub_id is not None else None
-    mpxn = notice_mpxn(device) if mpxn is None else mpxn
+    mpxn = _notice_mpxn(device) if mpxn is None else mpxn
     payload = {
         "event": "restriction_changed",
         "device_id": device.device_id,
@@ -66,7 +66,7 @@ def restriction_notice_send(*, device: Device, changes: list[RestrictionChange],
         "at": at.isoformat(),
         "supplier": supplier.code,
         "change_ids": [change.pk for change in changes],
-        "csp_region": region_of(device),
+        "csp_region": _region_of(device),
         "channel": changes[0].channel,
     }
     source = f"restriction:{changes[0].pk}"

@@ -150,7 +150,7 @@ def _apply(device: Device, *, restricted: bool, now) -> None:
     device.save(update_fields=["restricted", "restricted_since", "updated_at"])
 
 
-def hub_get_for_replacement(*, actor: User, device_id: str) -> Device:
+def replacement_hub_get(*, actor: User, device_id: str) -> Device:
     """The replacement hub a user typed, if the actor may use it (DCC, or its own hub); else ``NotFound``."""
     try:
         device_id = normalise_device_id(device_id)

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from inventory.forms import HubReplaceForm
-from inventory.services.hub_replacement import hub_get_for_replacement, hub_replace, hub_replace_refusal
+from inventory.services.hub_replacement import hub_replace, hub_replace_refusal, replacement_hub_get
 from inventory.views.restriction import visible_device_or_404
 from portal.errors import DomainError
 
@@ -24,7 +24,7 @@ def hub_replace_view(request: HttpRequest, device_id: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            new_hub = hub_get_for_replacement(actor=request.user, device_id=form.cleaned_data["new_hub_id"])
+            new_hub = replacement_hub_get(actor=request.user, device_id=form.cleaned_data["new_hub_id"])
             replacement = hub_replace(actor=request.user, old_hub=old_hub, new_hub=new_hub,
                                       reason=form.cleaned_data["reason"], request_id=request.request_id)
         except DomainError as error:

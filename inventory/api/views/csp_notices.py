@@ -17,7 +17,7 @@ from inventory.api.views.devices import DEVICE_ID_PATH
 from inventory.models import RestrictionNotice
 from inventory.selectors import NOTICE_STATES, device_get_for, restriction_notices_for
 from inventory.services.csp_notices import restriction_notice_acknowledge
-from inventory.services.hub_replacement import hub_get_for_replacement, hub_replace
+from inventory.services.hub_replacement import hub_replace, replacement_hub_get
 from portal.errors import ValidationFailed
 
 _ACKNOWLEDGED = inline_serializer("NoticesAcknowledged", {"acknowledged": RestrictionNoticeSerializer(many=True)})
@@ -76,7 +76,7 @@ class HubReplaceView(APIView):
         old_hub = device_get_for(request.user.party, device_id)
         body = HubReplaceRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        new_hub = hub_get_for_replacement(actor=request.user, device_id=body.validated_data["new_hub_id"])
+        new_hub = replacement_hub_get(actor=request.user, device_id=body.validated_data["new_hub_id"])
         replacement = hub_replace(actor=request.user, old_hub=old_hub, new_hub=new_hub,
                                   reason=body.validated_data["reason"], request_id=request.request_id)
         return Response(HubReplacementSerializer(replacement).data)
