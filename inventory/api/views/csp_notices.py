@@ -59,7 +59,8 @@ class RestrictionNoticeAcknowledgeView(APIView):
         return _acknowledge(request, body.validated_data["ids"])
 
 
-@extend_schema(request=None, responses={200: _ACKNOWLEDGED, 403: None, 404: None, 409: None})
+@extend_schema(operation_id="api_v1_restriction_notice_acknowledge_one", request=None,
+               responses={200: _ACKNOWLEDGED, 403: None, 404: None, 409: None})
 class RestrictionNoticeAcknowledgeOneView(APIView):
     """Acknowledge one notice."""
 
