@@ -17,7 +17,7 @@ from inventory.api.views.devices import DEVICE_ID_PATH
 from inventory.models import RestrictionNotice
 from inventory.selectors import NOTICE_STATES, device_get_for, restriction_notices_for
 from inventory.services.csp_notices import restriction_notice_acknowledge
-from inventory.services.hub_replacement import hub_replace, replacement_hub_get
+from inventory.services.hub_replacement import hub_replace, hub_replace_refusal, replacement_hub_get
 from portal.errors import ValidationFailed
 
 _ACKNOWLEDGED = inline_serializer("NoticesAcknowledged", {"acknowledged": RestrictionNoticeSerializer(many=True)})
@@ -75,6 +75,9 @@ class HubReplaceView(APIView):
 
     def post(self, request, device_id: str):
         old_hub = device_get_for(request.user.party, device_id)
+        refusal = hub_replace_refusal(actor=request.user, old_hub=old_hub)  # who, before anything about the new hub
+        if refusal is not None:
+            raise refusal
         body = HubReplaceRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         new_hub = replacement_hub_get(actor=request.user, device_id=body.validated_data["new_hub_id"])
