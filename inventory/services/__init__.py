@@ -12,7 +12,7 @@ re-exported here, so ``from inventory.services import restriction_set`` names wh
 - ``hub_replacement``: a hub replacement / Trust Centre swap-out moves the SMS and its flag (R169-12);
 - ``csp_notices``: the restriction notices to the CSPs, and their acknowledgement (R169-6, R169-17).
 
-Reads (what a party may see) are ``inventory.selectors``. Tunables that tests patch
+Reads (what a party may see, the job lookups included) are ``inventory.selectors``. Tunables that tests patch
 (``restriction_bulk.JOB_INLINE_MAX_ROWS``, ``extracts.EXTRACT_CHUNK_ROWS`` ...) stay in their module and
 are not re-exported: patch them there.
 """
@@ -45,10 +45,8 @@ from inventory.services.devices import (
 )
 from inventory.services.extracts import (
     EXTRACT_RETENTION,
-    device_extract_job_get,
     device_extract_job_run,
     device_extract_job_submit,
-    device_extract_jobs_for,
     device_extracts_expire,
     extract_filter_summary,
     extract_queryset,
@@ -72,13 +70,7 @@ from inventory.services.restriction import (
     restriction_refusal,
     restriction_set,
 )
-from inventory.services.restriction_bulk import (
-    restriction_bulk_job_get,
-    restriction_bulk_job_results,
-    restriction_bulk_job_run,
-    restriction_bulk_job_submit,
-    restriction_bulk_jobs_for,
-)
+from inventory.services.restriction_bulk import restriction_bulk_job_run, restriction_bulk_job_submit
 from inventory.services.supplier_changes import supplier_change_record, supplier_change_refusal
 
 __all__ = [
@@ -92,8 +84,8 @@ __all__ = [
     "device_prenotify", "device_prenotify_refusal", "hub_get", "party_has_part_in_sms",
     "ppmid_firmware_update_refusal",
     # extracts
-    "EXTRACT_RETENTION", "device_extract_job_get", "device_extract_job_run", "device_extract_job_submit",
-    "device_extract_jobs_for", "device_extracts_expire", "extract_filter_summary", "extract_queryset",
+    "EXTRACT_RETENTION", "device_extract_job_run", "device_extract_job_submit", "device_extracts_expire",
+    "extract_filter_summary", "extract_queryset",
     # gaining_supplier (R169-16)
     "supplier_change_gained_notify",
     # hub_replacement (R169-12)
@@ -105,8 +97,7 @@ __all__ = [
     "RESTRICTABLE_TYPES", "BulkRowResult", "RestrictionResult", "csp_party_for", "restriction_bulk_apply",
     "restriction_bulk_parse_csv", "restriction_check", "restriction_refusal", "restriction_set",
     # restriction_bulk
-    "restriction_bulk_job_get", "restriction_bulk_job_results", "restriction_bulk_job_run",
-    "restriction_bulk_job_submit", "restriction_bulk_jobs_for",
+    "restriction_bulk_job_run", "restriction_bulk_job_submit",
     # supplier_changes
     "supplier_change_record", "supplier_change_refusal",
 ]

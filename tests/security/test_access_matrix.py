@@ -412,7 +412,8 @@ EXCLUDED_NAMESPACES = {
     "admin": "Django admin: only is_staff users, enforced by Django's AdminSite; no portal role is staff.",
 }
 #: Routes whose responses must not show another party's meter or incident (everyone but the DCC).
-LIST_ROUTES = {"inventory:restriction-notices", "api-restriction-notices", "inventory:device-list", "api-device-list", "api-device-extract", "incidents:incident-list",
+LIST_ROUTES = {"inventory:restriction-notices", "api-restriction-notices", "inventory:device-list", "api-device-list",
+               "api-device-extract", "incidents:incident-list",
                "api-incident-list", "api-restriction-bulk", "inventory:restriction-bulk", "inventory:extract-download",
                "inventory:extract-list", "api-restriction-bulk-jobs", "inventory:restriction-bulk-job",
                "inventory:restriction-bulk-results", "api-restriction-bulk-job-results",

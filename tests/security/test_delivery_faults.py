@@ -40,7 +40,7 @@ from portal.models import OutboxMessage, Party
 from portal.services import outbox_enqueue
 from portal.tasks import outbox_sweep_task
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory, make_sms
-from tests.services import BASE_DIR, SmtpSink, _reset_producer_pool, _SinkHandler, free_port, wait_for
+from tests.services import BASE_DIR, SmtpSink, SmtpSinkHandler, celery_producer_pool_reset, free_port, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -140,7 +140,7 @@ class FaultySmtp:
         self.controller: Controller | None = None
 
     def start(self) -> None:
-        self.controller = Controller(_SinkHandler(self.sink), hostname="127.0.0.1", port=self.sink.port)
+        self.controller = Controller(SmtpSinkHandler(self.sink), hostname="127.0.0.1", port=self.sink.port)
         self.controller.start()
 
     def stop(self) -> None:
@@ -208,7 +208,7 @@ def worker(redis_server, smtp, tmp_path) -> Iterator[Worker]:
     }
     previous = (celery_app.conf.broker_url, celery_app.conf.task_default_queue)
     celery_app.conf.broker_url, celery_app.conf.task_default_queue = redis_server.url, env["CELERY_QUEUE"]
-    _reset_producer_pool()
+    celery_producer_pool_reset()
     handle = Worker(env=env, log_path=tmp_path / "worker.log")
     try:
         handle.start()
@@ -216,7 +216,7 @@ def worker(redis_server, smtp, tmp_path) -> Iterator[Worker]:
     finally:
         handle.stop()
         celery_app.conf.broker_url, celery_app.conf.task_default_queue = previous
-        _reset_producer_pool()
+        celery_producer_pool_reset()
 
 
 # --- the world --------------------------------------------------------------------------------------

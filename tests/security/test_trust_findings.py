@@ -16,8 +16,8 @@ from inventory.services.restriction import restriction_check, restriction_set
 from inventory.services.supplier_changes import supplier_change_record
 from portal.errors import PermissionDenied
 from portal.models import OutboxMessage
+from tests.duis_samples import duis
 from tests.factories import DeviceFactory, NetworkOperatorFactory, OtherUserFactory, SupplierFactory, make_sms
-from tests.gateway.helpers import duis
 
 pytestmark = pytest.mark.django_db
 

@@ -19,14 +19,16 @@ from inventory.api.serializers import (
 from inventory.api.views.devices import DEVICE_ID_PATH, IgnoreFormatNegotiation
 from inventory.choices import RestrictionChannel
 from inventory.models import RestrictionBulkJob, RestrictionBulkRow, RestrictionChange
-from inventory.selectors import device_get_for, restriction_history_csv_response, restriction_history_for
-from inventory.services.restriction import restriction_bulk_apply, restriction_set
-from inventory.services.restriction_bulk import (
+from inventory.selectors import (
+    device_get_for,
     restriction_bulk_job_get,
     restriction_bulk_job_results,
-    restriction_bulk_job_submit,
     restriction_bulk_jobs_for,
+    restriction_history_csv_response,
+    restriction_history_for,
 )
+from inventory.services.restriction import restriction_bulk_apply, restriction_set
+from inventory.services.restriction_bulk import restriction_bulk_job_submit
 
 
 @extend_schema(
