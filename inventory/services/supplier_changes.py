@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from inventory.choices import DeviceType
 from inventory.models import Device, SupplierChange
+from inventory.services.gaining_supplier import supplier_change_gained_notify
 from inventory.signals import device_supplier_changed
 from portal.errors import Conflict, PermissionDenied, RuleRefused
 from portal.models import Party, User
@@ -65,4 +66,5 @@ def supplier_change_record(*, device: Device, new_supplier: Party, actor: User,
             changed.save(update_fields=["responsible_supplier", "updated_at"])
             device_supplier_changed.send(sender=Device, device=changed, old_supplier=old_supplier,
                                          new_supplier=new_supplier, actor=actor, change=changes[-1])
+        supplier_change_gained_notify(changes=changes)  # R169-16
     return changes
