@@ -11,9 +11,12 @@ Tunables that tests patch (``extracts.JSONL_CHUNK``) stay in their module and ar
 """
 from inventory.selectors.cpl import cpl_change_list, cpl_dual_mode_subquery, cpl_entry_list
 from inventory.selectors.devices import (
+    EXACT_COUNT_LIMIT,
     PRENOTIFIER_VISIBLE_STATUSES,
+    DeviceCount,
     DeviceLookup,
     csp_regions_of,
+    device_count,
     device_get_for,
     device_queryset_for,
     device_scope_q,
@@ -29,7 +32,8 @@ from inventory.selectors.restriction import (
 
 __all__ = [
     # devices
-    "PRENOTIFIER_VISIBLE_STATUSES", "DeviceLookup", "csp_regions_of", "device_get_for", "device_queryset_for",
+    "EXACT_COUNT_LIMIT", "PRENOTIFIER_VISIBLE_STATUSES", "DeviceCount", "DeviceLookup", "csp_regions_of",
+    "device_count", "device_get_for", "device_queryset_for",
     "device_scope_q", "party_sees_inventory", "sms_devices_for",
     # cpl
     "cpl_change_list", "cpl_dual_mode_subquery", "cpl_entry_list",

@@ -5,49 +5,98 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from inventory.filtersets import DeviceFilterSet
+from inventory.filtersets import DeviceFilterSet, search_device_id
 from inventory.forms import DeviceJoinForm, DevicePrenotifyForm
-from inventory.selectors import device_get_for, device_queryset_for, party_sees_inventory, sms_devices_for
+from inventory.selectors import (
+    DeviceCount,
+    device_count,
+    device_get_for,
+    device_queryset_for,
+    party_sees_inventory,
+    sms_devices_for,
+)
 from inventory.services.cpl import cpl_is_dual_mode
+from inventory.tables import (
+    chosen_columns,
+    device_columns,
+    prepare_queryset,
+    reset_chosen_columns,
+    save_chosen_columns,
+)
 from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, prenotify_refusal
 from portal.errors import DomainError
 from portal.eui64 import is_device_id, normalise_device_id
 
 PAGE_SIZE = 50
 #: Filters shown as selects on the page; the others (``device_id``, ``mpxn``, ``uprn``) are kept from the URL.
-PAGE_FILTERS = ("device_type", "status", "smets_version", "csp_region", "restricted", "responsible_supplier")
+PAGE_FILTERS = ("device_type", "status", "payment_mode", "smets_version", "csp_region", "restricted",
+                "responsible_supplier")
 URL_ONLY_FILTERS = ("device_id", "mpxn", "uprn")
 ROWS_TARGET = "device-rows"
 
 
+def _exact_match(request: HttpRequest, filterset: DeviceFilterSet, devices: list) -> str | None:
+    """The one device a search names exactly by Device ID or MPxN (and nothing else filters), else None.
+
+    A search that names a device opens it, as NetBox's global search does for an exact name; a postcode or
+    a UPRN names premises, so it stays a list even with one row.
+    """
+    data = filterset.form.cleaned_data
+    text = (data.get("q") or "").strip()
+    if len(devices) != 1 or not text or request.GET.get("after"):
+        return None
+    if any(value not in (None, "") for name, value in data.items() if name != "q"):
+        return None
+    [device] = devices
+    if search_device_id(text) != device.device_id and text != device.mpxn:
+        return None
+    return reverse("inventory:device-detail", args=[device.device_id])
+
+
 @login_required
 def device_list(request: HttpRequest) -> HttpResponse:
-    """One keyset page of the devices the user's party may see (``?after=<Device ID>``, no OFFSET, no COUNT)."""
+    """One keyset page of the devices the user's party may see (``?after=<Device ID>``, no OFFSET), with
+    their count (exact up to a bound, else estimated and said so) and the user's chosen columns."""
     party = request.user.party
     filterset = DeviceFilterSet(request.GET, queryset=device_queryset_for(party))
+    columns = chosen_columns(request.user)
     devices: list = []
     next_after = None
+    count = None
     after = request.GET.get("after", "")
     if filterset.is_valid():
-        page = filterset.qs.order_by("device_id")
+        matching = filterset.qs
+        page = prepare_queryset(matching.order_by("device_id"), columns)
         if is_device_id(after):
             page = page.filter(device_id__gt=normalise_device_id(after))
         devices = list(page[: PAGE_SIZE + 1])
         if len(devices) > PAGE_SIZE:
             devices = devices[:PAGE_SIZE]
             next_after = devices[-1].device_id
+        opened = _exact_match(request, filterset, devices) if not next_after else None
+        if opened is not None:
+            return HttpResponseClientRedirect(opened) if request.htmx else redirect(opened)
+        count = device_count(matching) if devices or is_device_id(after) else DeviceCount(0, estimated=False)
     filters = request.GET.copy()
     filters.pop("after", None)
     query = filters.urlencode()
+    chosen = {column.name for column in columns}
     context = {
         "filterset": filterset,
         "filter_fields": [filterset.form[name] for name in PAGE_FILTERS],
         "hidden_filters": [filterset.form[name] for name in URL_ONLY_FILTERS],
         "devices": devices,
+        "rows": [(device, [(column, column.render(device)) for column in columns]) for device in devices],
+        "columns": columns,
+        "column_choices": [(column, column.name in chosen) for column in device_columns() if not column.always],
+        "count": count,
         "sees_inventory": party_sees_inventory(party),
         "is_first_page": not is_device_id(after),
         "filter_query": query,
@@ -58,6 +107,25 @@ def device_list(request: HttpRequest) -> HttpResponse:
     response = render(request, "inventory/_device_rows.html" if htmx_rows else "inventory/device_list.html", context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+@login_required
+@require_POST
+def device_list_columns(request: HttpRequest) -> HttpResponse:
+    """Keep the user's choice of the device list's columns (or go back to the defaults), then show the list
+    again with the same search and filters."""
+    if request.POST.get("action") == "reset":
+        reset_chosen_columns(request.user)
+        messages.success(request, "The device list shows the default columns again.")
+    else:
+        saved = save_chosen_columns(request.user, request.POST.getlist("columns"))
+        labels = [column.label for column in device_columns() if column.name in saved and not column.always]
+        messages.success(request, "Columns saved: Device ID, " + ", ".join(labels) + "." if labels
+                         else "Columns saved: Device ID only.")
+    query = QueryDict(request.POST.get("filters", ""), mutable=True)
+    query.pop("after", None)
+    target = reverse("inventory:device-list")
+    return redirect(f"{target}?{query.urlencode()}" if query else target)
 
 
 @login_required
