@@ -69,7 +69,9 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def incident_raise(request: HttpRequest) -> HttpResponse:
-    form = RaiseInstallCodeRequestForm(request.POST or None)
+    # The device page's "Request an install code" link names the device (?device_id=).
+    form = RaiseInstallCodeRequestForm(request.POST or None,
+                                       initial={"device_id": request.GET.get("device_id", "")[:40]})
     if request.method == "POST" and form.is_valid():
         try:
             incident, created = services.incident_raise_install_code_request(

@@ -12,6 +12,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from inventory.choices import DeviceStatus
+from inventory.device_actions import device_actions_for
 from inventory.filtersets import DeviceFilterSet, search_device_id
 from inventory.forms import DeviceJoinForm, DevicePrenotifyForm
 from inventory.selectors import (
@@ -139,8 +141,15 @@ def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
     hub, sms_devices = sms_devices_for(party, device)
     return render(request, "inventory/device_detail.html", {
         "device": device, "hub": hub, "sms_devices": sms_devices,
-        "may_join": device_join_refusal(actor=request.user, device=device) is None,
+        "may_join": _offers_join(request.user, device),
+        "actions": device_actions_for(request.user, device),
     })
+
+
+def _offers_join(user, device) -> bool:
+    """Joining a hub is how a device is installed (SRV 8.11): offered while the service would accept it and
+    the device is not yet commissioned (a commissioned meter re-joining its own hub changes nothing)."""
+    return device.status != DeviceStatus.COMMISSIONED and device_join_refusal(actor=user, device=device) is None
 
 
 def _show_domain_error(form, error: DomainError, *, field_map: dict[str, str] | None = None) -> None:
@@ -196,6 +205,9 @@ def device_join_view(request: HttpRequest, device_id: str) -> HttpResponse:
             return redirect("inventory:device-join", device_id=device.device_id)
     if form.errors and status == 200:
         status = 400
+    # A device that cannot join any hub (not the caller's, a hub itself, commissioned in its SMS) gets the
+    # reason instead of a form it could only submit to be refused.
+    refusal = device_join_refusal(actor=request.user, device=device) if request.method != "POST" else None
     return render(request, "inventory/join.html", {
-        "device": device, "form": form, "dual_mode": cpl_is_dual_mode(device.cpl_entry),
+        "device": device, "form": form, "dual_mode": cpl_is_dual_mode(device.cpl_entry), "refusal": refusal,
     }, status=status)
