@@ -181,6 +181,9 @@ def incident_close(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         return _after_action(request, incident, "", _form_error(form, f"{incident.reference} was not closed"))
     reason = form.cleaned_data["reason"]
+    if request.POST.get("confirmed") != "yes":
+        # GOV.UK "confirm a destructive action": closing cannot be undone, so the first submit asks first.
+        return render(request, "incidents/incident_close_confirm.html", {"incident": incident, "reason": reason})
     try:
         services.incident_close(incident=incident, actor=request.user, reason=reason)
     except DomainError as error:

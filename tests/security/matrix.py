@@ -291,7 +291,7 @@ BODIES = {
         "ids.csv", f"device_id\n{_raisable(w, r, o).device_id}\n")},
     ("incidents:incident-note", "POST"): lambda w, r, o: {"body": "A note from the matrix.", "install_code": ""},
     ("incidents:incident-not-installing", "POST"): lambda w, r, o: {"body": "Not us."},
-    ("incidents:incident-close", "POST"): lambda w, r, o: {"reason": "Done."},
+    ("incidents:incident-close", "POST"): lambda w, r, o: {"reason": "Done.", "confirmed": "yes"},
     ("incidents:incident-reassign", "POST"): lambda w, r, o: {"to_party": "SECGS"},
     ("reporting:report-rebuild", "POST"): lambda w, r, o: {},
     ("api-install-code-request-create", "POST"): lambda w, r, o: {"device_id": _raisable(w, r, o).device_id},
