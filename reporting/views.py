@@ -158,6 +158,9 @@ def _chart(kind: str, report, party=None) -> dict:
     figure = chart_figure(_chart_data(kind, report))
     if figure["empty"]:
         figure["empty_reason"] = _empty_reason(kind, report, party)
+    elif figure["months_with_data"] == ["Now"]:
+        figure["note"] = ("No monthly snapshot is stored yet, so the chart shows one point, today's figure, with its "
+                          "value and no line.")
     elif len(figure["months_with_data"]) == 1:
         figure["note"] = (f"Only {figure['months_with_data'][0]} has data in these months, so the chart shows one "
                           "point, with its value, and no line.")
