@@ -67,15 +67,15 @@ class DeviceFilterSet(django_filters.FilterSet):
     csp_region = django_filters.ChoiceFilter(label="CSP region", choices=CSPRegion.choices, empty_label="Any")
     restricted = django_filters.ChoiceFilter(
         label="Restricted", choices=[("true", "Yes"), ("false", "No")], empty_label="Any", method="filter_restricted",
-        help_text="MP169 Restricted: true or false.",
+        help_text="MP169: consumption reads refused (true or false).",
     )
     payment_mode = django_filters.ChoiceFilter(
         label="Payment mode", choices=PaymentMode.choices, empty_label="Any",
-        help_text="Credit or Prepayment. Only credit meters can be restricted (MP169, R169-3).",
+        help_text="Only credit meters can be restricted (MP169).",
     )
     responsible_supplier = django_filters.ModelChoiceFilter(
         label="Responsible supplier", queryset=supplier_parties(), empty_label="Any", distinct=False,
-        help_text="Party id of the responsible supplier.",
+        help_text="The supplier registered for the MPxN now (the API takes its party id).",
     )
     mpxn = django_filters.CharFilter(label="MPxN")
     uprn = django_filters.CharFilter(label="UPRN")

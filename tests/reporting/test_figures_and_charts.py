@@ -157,10 +157,3 @@ def test_the_rebuild_job_does_not_repeat_its_status(dcc_party, make_user):
     html = render_to_string("reporting/_job.html", {"job": job, "slug": "performance"})
     assert "Queued (Queued)" not in html and re.search(r"Queued, 0%", html)
 
-
-def test_month_links_are_underlined_like_links():
-    from django.contrib.staticfiles import finders
-
-    css = open(finders.find("reporting/reporting.css")).read()
-    assert re.search(r"\.report-month-list a \{ text-decoration: underline;", css) or \
-        ".report-months a, .report-month-list a { text-decoration: underline" in css
