@@ -25,6 +25,7 @@ from inventory.selectors import (
     sms_devices_for,
 )
 from inventory.services.cpl import cpl_is_dual_mode
+from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, prenotify_refusal
 from inventory.tables import (
     chosen_columns,
     device_columns,
@@ -32,7 +33,6 @@ from inventory.tables import (
     reset_chosen_columns,
     save_chosen_columns,
 )
-from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, prenotify_refusal
 from portal.errors import DomainError
 from portal.eui64 import is_device_id, normalise_device_id
 

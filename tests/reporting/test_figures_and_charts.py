@@ -45,7 +45,7 @@ def test_no_label_runs_past_the_drawing(layout, labels):
         x = float(text.get("x"))
         left = x - width if text.get("text-anchor") == "end" else x - width / 2
         right = x if text.get("text-anchor") == "end" else x + width / 2
-        assert 0 <= left and right <= layout.width, (text.text, left, right)
+        assert left >= 0 and right <= layout.width, (text.text, left, right)
     # The last month is always labelled, whole: "Dec" over "2026", never "Dec 202".
     bottom = [t.text for t in axis_texts(svg) if t.get("text-anchor") == "middle"]
     last = labels[-1].split(" ")
