@@ -41,6 +41,8 @@ PAGE_SIZE = 50
 PAGE_FILTERS = ("device_type", "status", "payment_mode", "smets_version", "csp_region", "restricted",
                 "responsible_supplier")
 URL_ONLY_FILTERS = ("device_id", "mpxn", "uprn")
+#: Filters whose hint the page shows; the others' (written for the API too) are kept for screen readers only.
+VISIBLE_HINTS = ("payment_mode",)
 ROWS_TARGET = "device-rows"
 
 
@@ -94,6 +96,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "filter_fields": [filterset.form[name] for name in PAGE_FILTERS],
         "hidden_filters": [filterset.form[name] for name in URL_ONLY_FILTERS],
+        "visible_hints": VISIBLE_HINTS,
         "devices": devices,
         "rows": [(device, [(column, column.render(device)) for column in columns]) for device in devices],
         "columns": columns,
