@@ -84,19 +84,19 @@ def incident_history(incident: Incident) -> QuerySet[IncidentEvent]:
     return incident.events.select_related("actor", "party", "assigned_party").order_by("at", "id")
 
 
-def bulk_job_get(*, user: User, job_id: int) -> IncidentBulkJob:
+def incident_bulk_job_get(*, user: User, job_id: int) -> IncidentBulkJob:
     """One of the party's bulk jobs (upload or REST), or ``NotFound`` (another party's is not acknowledged)."""
-    job = bulk_jobs_for(user).filter(pk=job_id).first() if user.party_id else None
+    job = incident_bulk_jobs_for(user).filter(pk=job_id).first() if user.party_id else None
     if job is None:
         raise NotFound("No such bulk upload for your party.")
     return job
 
 
-def bulk_job_rows(job: IncidentBulkJob) -> QuerySet[IncidentBulkRow]:
+def incident_bulk_job_rows(job: IncidentBulkJob) -> QuerySet[IncidentBulkRow]:
     return job.rows.order_by("row_number")
 
 
-def bulk_jobs_for(user: User) -> QuerySet[IncidentBulkJob]:
+def incident_bulk_jobs_for(user: User) -> QuerySet[IncidentBulkJob]:
     return IncidentBulkJob.objects.filter(party_id=user.party_id).defer("device_ids").order_by("-id")
 
 

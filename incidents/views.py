@@ -247,14 +247,14 @@ def bulk_upload(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, f"{job.total_rows:,} rows are being processed; this page shows the progress.")
             return redirect("incidents:bulk-job", job_id=job.pk)
-    jobs = selectors.bulk_jobs_for(request.user)[:10]
+    jobs = selectors.incident_bulk_jobs_for(request.user)[:10]
     return render(request, "incidents/bulk_upload.html", {"form": form, "jobs": jobs})
 
 
 @login_required
 def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     try:
-        job = selectors.bulk_job_get(user=request.user, job_id=job_id)
+        job = selectors.incident_bulk_job_get(user=request.user, job_id=job_id)
     except NotFound as error:
         raise Http404(error.detail) from error
     if request.htmx and request.GET.get("part") == "progress":
@@ -266,7 +266,7 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     next_url = None
     if job.is_finished:
         after = parse_after(request.GET.get("after"))
-        queryset = selectors.bulk_job_rows(job)
+        queryset = selectors.incident_bulk_job_rows(job)
         if after is not None:
             queryset = queryset.filter(row_number__gt=after)
         rows = list(queryset[:PAGE_SIZE + 1])
@@ -279,7 +279,7 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 def bulk_job_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     try:
-        job = selectors.bulk_job_get(user=request.user, job_id=job_id)
+        job = selectors.incident_bulk_job_get(user=request.user, job_id=job_id)
     except NotFound as error:
         raise Http404(error.detail) from error
 
@@ -287,7 +287,7 @@ def bulk_job_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResp
         buffer = EchoWriter()
         writer = csv.writer(buffer)
         yield writer.writerow(["row", "device_id", "ok", "reference", "existing", "error"])
-        for row in selectors.bulk_job_rows(job).values_list(
+        for row in selectors.incident_bulk_job_rows(job).values_list(
                 "row_number", "device_id", "ok", "reference", "existing", "error").iterator(chunk_size=5000):
             number, device_id, ok, reference, existing, error = row
             yield writer.writerow([number, spreadsheet_safe(device_id), "true" if ok else "false", reference,

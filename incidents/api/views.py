@@ -74,7 +74,7 @@ class InstallCodeRequestBulkView(APIView):
             file_name=upload.name if upload else "",
         )
         if job.is_finished:
-            return Response({"results": [bulk_row_data(row) for row in selectors.bulk_job_rows(job)]})
+            return Response({"results": [bulk_row_data(row) for row in selectors.incident_bulk_job_rows(job)]})
         data = IncidentBulkJobSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
@@ -86,7 +86,7 @@ class InstallCodeRequestBulkJobView(generics.RetrieveAPIView):
     serializer_class = IncidentBulkJobSerializer
 
     def get_object(self):
-        return selectors.bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"])
+        return selectors.incident_bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"])
 
 
 @extend_schema(
@@ -103,7 +103,8 @@ class InstallCodeRequestBulkJobResultsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return IncidentBulkRow.objects.none()
-        rows = selectors.bulk_job_rows(selectors.bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"]))
+        job = selectors.incident_bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"])
+        rows = selectors.incident_bulk_job_rows(job)
         ok = self.request.query_params.get("ok")
         if ok in ("true", "false"):
             rows = rows.filter(ok=ok == "true")

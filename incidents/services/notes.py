@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents.choices import ClosureKind, IncidentEventKind, IncidentState
 from incidents.models import Incident, IncidentNote
-from incidents.services.common import party_of, record_event
+from incidents.services.common import incident_event_record, party_of
 from incidents.services.notifications import email_assignee, email_creator
 from incidents.services.secrecy import normalise_install_code, refuse_install_code_in_text
 from incidents.services.sla import due_by_from
@@ -71,12 +71,12 @@ def incident_add_note(*, incident: Incident, actor: User, body: str, install_cod
         incident.has_install_code = True
         fields = ["state", "has_install_code", *_record_first_response(incident, party, now)]
         _touch(incident, *fields)
-        record_event(incident, IncidentEventKind.CODE_ADDED, actor=actor, party=party, from_state=previous,
+        incident_event_record(incident, IncidentEventKind.CODE_ADDED, actor=actor, party=party, from_state=previous,
                      to_state=incident.state, note=note)
         email_creator(incident, actor_party=party, what="the install code was supplied (see it in the portal)")
     else:
         _touch(incident)
-        record_event(incident, IncidentEventKind.NOTE, actor=actor, party=party, note=note)
+        incident_event_record(incident, IncidentEventKind.NOTE, actor=actor, party=party, note=note)
         email_creator(incident, actor_party=party, what="a note was added")
     return note
 
@@ -116,7 +116,7 @@ def incident_answer_not_installing_supplier(*, incident: Incident, actor: User, 
     note = None
     if body:
         note = IncidentNote.objects.create(incident=incident, author=actor, party=party, body=body, created_at=now)
-    record_event(incident, IncidentEventKind.NOT_INSTALLING, actor=actor, party=party, from_state=previous,
+    incident_event_record(incident, IncidentEventKind.NOT_INSTALLING, actor=actor, party=party, from_state=previous,
                  to_state=incident.state, assigned_party=service_desk, note=note,
                  detail=f"{party.code} is not the installing supplier; back to the DCC service desk queue.")
     email_assignee(incident)
@@ -145,7 +145,7 @@ def incident_reassign(*, incident: Incident, actor: User, to_party: Party) -> In
     incident.due_by = due_by_from(timezone.localdate())
     incident.breached, incident.breached_at, incident.escalated_at = False, None, None
     _touch(incident, "assigned_party", "state", "due_by", "breached", "breached_at", "escalated_at")
-    record_event(incident, IncidentEventKind.REASSIGNED, actor=actor, party=party, from_state=previous,
+    incident_event_record(incident, IncidentEventKind.REASSIGNED, actor=actor, party=party, from_state=previous,
                  to_state=incident.state, assigned_party=to_party,
                  detail=f"Reassigned to {to_party.code}; due by {incident.due_by:%d %b %Y}.")
     email_assignee(incident)
@@ -172,7 +172,7 @@ def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Inci
     incident.state = IncidentState.CLOSED
     incident.closed_at, incident.closed_by, incident.closure_kind = timezone.now(), actor, kind
     _touch(incident, "state", "closed_at", "closed_by", "closure_kind")
-    record_event(incident, IncidentEventKind.CLOSED, actor=actor, party=party, from_state=previous,
+    incident_event_record(incident, IncidentEventKind.CLOSED, actor=actor, party=party, from_state=previous,
                  to_state=incident.state, detail=f"{ClosureKind(kind).label}. {reason}".strip())
     email_creator(incident, actor_party=party, what="the DCC service desk closed it administratively")
     return incident

@@ -48,7 +48,7 @@ from django.db import transaction
 
 from incidents.choices import IncidentEventKind
 from incidents.models import Incident, IncidentNote
-from incidents.services.common import party_of, record_event
+from incidents.services.common import incident_event_record, party_of
 from portal.crypto import decrypt_text, reencrypt_text
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.models import Party, User
@@ -226,7 +226,7 @@ def incident_reveal_install_code(*, incident: Incident, actor: User, note: Incid
     if not incident_can_reveal(incident=incident, party=party, note=note):
         raise PermissionDenied("Only the raising party and the supplier that provided it can see an install code.")
     code = decrypt_text(note.install_code_ciphertext)
-    record_event(incident, IncidentEventKind.CODE_REVEALED, actor=actor, party=party, note=note,
+    incident_event_record(incident, IncidentEventKind.CODE_REVEALED, actor=actor, party=party, note=note,
                  detail=f"Install code revealed to {actor.username} ({party.code}).")
     return code
 

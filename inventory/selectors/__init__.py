@@ -4,8 +4,8 @@ re-exported here, so ``from inventory.selectors import device_get_for`` names wh
 - ``devices``: who sees which device (``device_queryset_for`` is the one place that decides), one device,
   its Smart Metering System;
 - ``cpl``: the Central Products List (public to every logged-in party);
-- ``restriction``: the MP169 restriction history a party may read, and its CSV;
-- ``extracts``: the streamed device extracts (CSV through PostgreSQL ``COPY``, JSON lines).
+- ``restriction``: the MP169 restriction history a party may read, and its CSV; the party's bulk restriction jobs;
+- ``extracts``: the streamed device extracts (CSV through PostgreSQL ``COPY``, JSON lines); the user's extract jobs.
 
 Tunables that tests patch (``extracts.JSONL_CHUNK``) stay in their module and are not re-exported.
 """
@@ -23,9 +23,20 @@ from inventory.selectors.devices import (
     party_sees_inventory,
     sms_devices_for,
 )
-from inventory.selectors.extracts import COLUMN_NAMES, COLUMNS, csv_copy_statement, stream_csv, stream_jsonl
+from inventory.selectors.extracts import (
+    COLUMN_NAMES,
+    COLUMNS,
+    csv_copy_statement,
+    device_extract_job_get,
+    device_extract_jobs_for,
+    stream_csv,
+    stream_jsonl,
+)
 from inventory.selectors.restriction import (
     HISTORY_CSV_COLUMNS,
+    restriction_bulk_job_get,
+    restriction_bulk_job_results,
+    restriction_bulk_jobs_for,
     restriction_history_csv_response,
     restriction_history_for,
 )
@@ -38,7 +49,9 @@ __all__ = [
     # cpl
     "cpl_change_list", "cpl_dual_mode_subquery", "cpl_entry_list",
     # restriction
-    "HISTORY_CSV_COLUMNS", "restriction_history_csv_response", "restriction_history_for",
+    "HISTORY_CSV_COLUMNS", "restriction_bulk_job_get", "restriction_bulk_job_results", "restriction_bulk_jobs_for",
+    "restriction_history_csv_response", "restriction_history_for",
     # extracts
-    "COLUMNS", "COLUMN_NAMES", "csv_copy_statement", "stream_csv", "stream_jsonl",
+    "COLUMNS", "COLUMN_NAMES", "csv_copy_statement", "device_extract_job_get", "device_extract_jobs_for",
+    "stream_csv", "stream_jsonl",
 ]

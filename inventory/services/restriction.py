@@ -1,6 +1,8 @@
 """MP169 Restricted mode: the one place for its rules (R169-1..R169-6).
 
-Every entry point - the device page form, REST, the bulk upload, DUIS - calls ``restriction_set``.
+Every entry point - the device page form, REST, the bulk upload (a CSV on the page, a JSON list over REST) -
+calls ``restriction_set``. DUIS only reads the flag (8.2) and refuses with E72: no DUIS request sets it
+(see ``RestrictionChannel``).
 The UI asks ``restriction_check`` whether to offer the form, so no page re-implements a rule.
 
 A change locks the meter row (and its GPF), writes one ``RestrictionChange`` per device changed and

@@ -24,8 +24,8 @@ from inventory.selectors import (
     party_sees_inventory,
     sms_devices_for,
 )
-from inventory.services.cpl import cpl_is_dual_mode
-from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, prenotify_refusal
+from inventory.services.cpl import cpl_entry_is_dual_mode
+from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, device_prenotify_refusal
 from inventory.tables import (
     chosen_columns,
     device_columns,
@@ -165,7 +165,7 @@ def _show_domain_error(form, error: DomainError, *, field_map: dict[str, str] | 
 
 @login_required
 def device_prenotify_view(request: HttpRequest) -> HttpResponse:
-    if prenotify_refusal(request.user) is not None:
+    if device_prenotify_refusal(request.user) is not None:
         return render(request, "inventory/prenotify_forbidden.html", status=403)
     form = DevicePrenotifyForm(request.POST or None)
     status = 200
@@ -212,5 +212,5 @@ def device_join_view(request: HttpRequest, device_id: str) -> HttpResponse:
     # reason instead of a form it could only submit to be refused.
     refusal = device_join_refusal(actor=request.user, device=device) if request.method != "POST" else None
     return render(request, "inventory/join.html", {
-        "device": device, "form": form, "dual_mode": cpl_is_dual_mode(device.cpl_entry), "refusal": refusal,
+        "device": device, "form": form, "dual_mode": cpl_entry_is_dual_mode(device.cpl_entry), "refusal": refusal,
     }, status=status)

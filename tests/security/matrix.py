@@ -30,9 +30,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from portal.models import CaughtEmail
+from tests.duis_samples import DUIS_DATA, FILES
 from tests.security.conftest import ROLES, World
 
-DUIS_82 = (Path(__file__).resolve().parent.parent / "gateway" / "data" / "8.2_READ_INVENTORY_REQUEST_DUIS.XML")
+DUIS_82 = DUIS_DATA / FILES["8.2"]
 DUIS_82_DEVICE = "<sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID>"
 
 
