@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0006_cpl_duis_identifiers'),
+        ('inventory', '0007_restriction_channel_bulk_api'),
         ('portal', '0004_demo_mailbox'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
