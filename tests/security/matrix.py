@@ -163,6 +163,7 @@ PATHS = {
     "api-party-list": lambda w, r, o: reverse("api-party-list"),
     # inventory pages
     "inventory:device-list": lambda w, r, o: reverse("inventory:device-list"),
+    "inventory:device-list-columns": lambda w, r, o: reverse("inventory:device-list-columns"),
     "inventory:device-detail": lambda w, r, o: reverse("inventory:device-detail", args=[_device(w, r, o).device_id]),
     "inventory:cpl-list": lambda w, r, o: reverse("inventory:cpl-list"),
     "inventory:cpl-add": lambda w, r, o: reverse("inventory:cpl-add"),
@@ -292,6 +293,7 @@ BODIES = {
         "ids.csv", f"device_id\n{_raisable(w, r, o).device_id}\n")},
     ("incidents:incident-note", "POST"): lambda w, r, o: {"body": "A note from the matrix.", "install_code": ""},
     ("incidents:incident-not-installing", "POST"): lambda w, r, o: {"body": "Not us."},
+    ("inventory:device-list-columns", "POST"): lambda w, r, o: {"columns": ["status", "mpxn"]},
     ("incidents:incident-close", "POST"): lambda w, r, o: {"reason": "Done.", "confirmed": "yes"},
     ("incidents:incident-reassign", "POST"): lambda w, r, o: {"to_party": "SECGS"},
     ("reporting:report-rebuild", "POST"): lambda w, r, o: {},
