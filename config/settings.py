@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "gateway",
     "incidents",
     "reporting",
+    "premises",
 ]
 
 MIDDLEWARE = [

@@ -85,3 +85,5 @@ class RestrictionChannel(models.TextChoices):
     BULK = "bulk", "Bulk CSV upload"
     BULK_API = "bulk_api", "REST bulk"
     DUIS = "duis", "DUIS"
+    #: The flag moved with its SMS to a new hub's GPF (R169-12): no user set or cleared it.
+    HUB_REPLACEMENT = "hub_swap", "Hub replacement"

@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from inventory.models import Device, ListColumnPreference
+from inventory.selectors import restricted_in_sms_q
 
 DEVICE_LIST = "devices"
 DASH = "\N{EM DASH}"
@@ -107,9 +108,18 @@ def _abbr(code: str, label: str) -> SafeString | str:
 
 
 def _restricted(device: Device) -> SafeString | str:
+    """Restricted, else MP169's "Restricted in SMS" marker (a device joined to the same hub is restricted)."""
     if device.restricted:
         return mark_safe('<span class="tag tag-restricted">Restricted</span>')  # noqa: S308 - a constant
+    if getattr(device, "restricted_in_sms", False):
+        return mark_safe(  # noqa: S308 - a constant
+            '<span class="tag tag-restricted-sms" title="A device joined to this hub is restricted: a quiet hub is '
+            'not a fault">Restricted in SMS</span>')
     return "No"
+
+
+def _with_restricted_in_sms(queryset: QuerySet[Device]) -> QuerySet[Device]:
+    return queryset.annotate(restricted_in_sms=restricted_in_sms_q())
 
 
 def _supplier(device: Device) -> SafeString | str:
@@ -118,7 +128,7 @@ def _supplier(device: Device) -> SafeString | str:
 
 
 for _column in (
-    Column("restricted", "Restricted", _restricted),
+    Column("restricted", "Restricted", _restricted, prepare=_with_restricted_in_sms),
     Column("device_type", "Type", lambda d: _abbr(d.device_type, d.get_device_type_display())),
     Column("status", "SMI status", lambda d: d.get_status_display()),
     Column("smets_version", "SMETS", lambda d: d.smets_version),

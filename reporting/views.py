@@ -27,10 +27,14 @@ PERFORMANCE_COLUMNS = [
     ("rejected_user_caused", "Rejected (user-caused)"),
 ]
 SLA_COLUMNS = [
-    ("installing_supplier_name", "Installing supplier"), ("requests", "Requests"),
-    ("answered_in_sla", "Answered in SLA"), ("breached", "Breached"), ("open_within_sla", "Open, within SLA"),
-    ("in_sla_rate", "In SLA (%)"), ("median_response_working_days", "Median response (working days)"),
+    ("installing_supplier_name", "Installing supplier"), ("requests", "Clocks (requests, hops, reopenings)"),
+    ("rerouted", "Of which rerouted"), ("reopened", "Of which reopened"),
+    ("counted", "Counted (answered or past due)"), ("answered_in_sla", "Answered in SLA"), ("breached", "Breached"),
+    ("in_sla_rate", "In SLA (%)"), ("open_within_sla", "Open, in time (not counted)"),
+    ("ended_not_due", "Ended, not due (not counted)"), ("answered_from_deposit", "Answered from a deposit"),
+    ("median_response_working_days", "Median response (working days)"),
     ("p90_response_working_days", "90th percentile (working days)"),
+    ("median_reopened_response_working_days", "Median reopened response (working days)"),
 ]
 FIRMWARE_COLUMNS = [
     ("device_id", "Device ID"), ("device_type", "Type"), ("manufacturer", "Manufacturer"), ("model", "Model"),
@@ -78,9 +82,11 @@ def _chart_data(kind: str, report) -> ChartData:
         )
     if kind == ReportKind.INSTALL_CODE_SLA:
         return ChartData(
-            title="Install-code requests answered within the SLA, last 12 months", labels=labels, unit="%", y_max=100,
-            series=[("Answered in SLA (%)", [point["in_sla_rate"] for point in report.trend])],
-            extra_columns=[("Median response (working days)", [point["median"] for point in report.trend])],
+            title="Install-code requests answered within the SLA (of those answered or past due), last 12 months",
+            labels=labels, unit="%", y_max=100,
+            series=[("In SLA (%)", [point["in_sla_rate"] for point in report.trend])],
+            extra_columns=[("Median response (working days)", [point["median"] for point in report.trend]),
+                           ("Open, in time (not counted)", [point["open_within_sla"] for point in report.trend])],
         )
     return ChartData(
         title="Restricted devices behind the newest Active firmware, monthly snapshots and now", labels=labels,
@@ -142,8 +148,8 @@ def _headline(kind: str, report, party) -> dict | None:
         median = row["median_response_working_days"]
         return {"caption": f"{report.month:%B %Y}, " + ("your party as installing supplier" if own else "national totals"),
                 "figures": [
-                    ("Requests", f"{row['requests']:,}"),
-                    ("Answered in SLA", "no data" if rate is None else f"{rate:g}%"),
+                    ("Counted (answered or past due)", f"{row['counted']:,}"),
+                    ("In SLA", "no data" if rate is None else f"{rate:g}%"),
                     ("Breached", f"{row['breached']:,}"),
                     ("Median response", "no data" if median is None else f"{median:g} working days"),
                 ]}

@@ -40,7 +40,7 @@ from rest_framework.test import APIClient
 from gateway.choices import Channel
 from gateway.duis.demo_ca import demo_certificate_issue
 from gateway.models import RestrictedSrvAllowance, ServiceRequestLog
-from incidents.models import Incident, IncidentBulkJob
+from incidents.models import Incident, IncidentBulkJob, IncidentSpell
 from inventory.choices import CSPRegion, DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import Device
 from portal.models import CaughtEmail, CaughtNotification, Party, User
@@ -129,6 +129,10 @@ LIST_VIEWS = [
     ListView("inventory:restriction-device", ("supplier", "network_operator"), args=_history_meter),
     ListView("inventory:restriction-history-csv", ("supplier",), args=_history_meter),
     ListView("api-device-restriction-history", ("supplier", "network_operator"), args=_history_meter),
+    ListView("inventory:restriction-notices", ("csp", "dcc")),
+    ListView("api-restriction-notices", ("csp", "dcc")),
+    ListView("premises:timeline", ("supplier", "dcc", "csp"), args=_history_meter),
+    ListView("api-premises-timeline", ("supplier", "dcc", "csp"), args=_history_meter),
     ListView("inventory:restriction-bulk", ("supplier",)),
     ListView("inventory:restriction-bulk-job", ("supplier",), args=_restriction_job),
     ListView("inventory:restriction-bulk-results", ("supplier",), args=_restriction_job),
@@ -154,6 +158,9 @@ LIST_VIEWS = [
     ListView("incidents:bulk-job", ("supplier",), args=_incident_job),
     ListView("incidents:bulk-job-results", ("supplier",), args=_incident_job),
     ListView("api-install-code-request-bulk-job-results", ("supplier",), args=_incident_job),
+    ListView("incidents:deposits", ("supplier",)),
+    ListView("api-deposit-list", ("supplier",)),
+    ListView("incidents:contacts", ("supplier",)),
     # reporting: live last month, a stored month, the live firmware list, CSV and REST
     ListView("reporting:report-index", ("supplier", "dcc")),
     ListView("reporting:report-month", ("supplier", "dcc"), variant="performance",
@@ -185,6 +192,10 @@ NOT_LIST_VIEWS = {
     "inventory:device-list-columns", "incidents:incident-raise",
     "incidents:incident-note", "incidents:incident-not-installing", "incidents:incident-close",
     "incidents:incident-reassign", "incidents:incident-reveal", "reporting:report-rebuild",
+    "incidents:incident-answer", "incidents:incident-reopen", "api-incident-reopen", "api-deposit-bulk",
+    "api-incident-contacts",
+    "inventory:hub-replace", "api-hub-replace", "api-restriction-notices-acknowledge",
+    "api-restriction-notice-acknowledge",
     # one object, a file, a redirect, or no rows at all
     "api-device-detail", "api-restriction-bulk-job", "inventory:device-detail", "inventory:extract-job",
     "inventory:extract-download", "reporting:report-job", "reporting:report-latest", "demo-mailbox-message",
@@ -309,6 +320,14 @@ def add_unit(world: World) -> None:
     raised_at = dt.datetime.combine(LAST_MONTH.replace(day=10), dt.time(10), tzinfo=dt.UTC)
     Incident.objects.filter(reference=late["reference"]).update(
         created_at=raised_at, due_by=raised_at.date() + dt.timedelta(days=14))
+    IncidentSpell.objects.filter(incident__reference=late["reference"]).update(  # the report counts clocks
+        started_at=raised_at, due_by=raised_at.date() + dt.timedelta(days=14))
+    # Issue 18: supplier A deposits a code for a meter it installed, and changes its MP121 contact (audited).
+    ok(writer["supplier"].post(reverse("api-deposit-list"), {
+        "device_id": raisable(other, supplier).device_id, "install_code": INSTALL_CODE}, format="json"), 201)
+    ok(writer["supplier"].put(reverse("api-incident-contacts"), {
+        "operational_email": f"mp121-{number}@supa.example", "escalation_email": f"esc-{number}@supa.example"},
+        format="json"), 200)
     ok(writer["other"].post(reverse("api-incident-notes", args=[world.noted_incident.reference]),
                             {"body": f"Visit {number} booked."}, format="json"), 201)
     bulk_device = raisable(supplier, other)

@@ -9,6 +9,14 @@ re-exported here, so ``from inventory.selectors import device_get_for`` names wh
 
 Tunables that tests patch (``extracts.JSONL_CHUNK``) stay in their module and are not re-exported.
 """
+from inventory.selectors.attention import (
+    GAINED_ATTENTION_DAYS,
+    NOTICE_STATES,
+    gained_restricted_for,
+    hub_holds_restricted,
+    restricted_in_sms_q,
+    restriction_notices_for,
+)
 from inventory.selectors.cpl import cpl_change_list, cpl_dual_mode_subquery, cpl_entry_list
 from inventory.selectors.devices import (
     EXACT_COUNT_LIMIT,
@@ -40,6 +48,7 @@ from inventory.selectors.restriction import (
     restriction_history_csv_response,
     restriction_history_for,
 )
+from inventory.selectors.visibility import Window, device_history_windows, window_q
 
 __all__ = [
     # devices
@@ -51,6 +60,11 @@ __all__ = [
     # restriction
     "HISTORY_CSV_COLUMNS", "restriction_bulk_job_get", "restriction_bulk_job_results", "restriction_bulk_jobs_for",
     "restriction_history_csv_response", "restriction_history_for",
+    # attention (R169-16, R169-17)
+    "GAINED_ATTENTION_DAYS", "NOTICE_STATES", "gained_restricted_for", "hub_holds_restricted", "restricted_in_sms_q",
+    "restriction_notices_for",
+    # visibility (Privacy)
+    "Window", "device_history_windows", "window_q",
     # extracts
     "COLUMNS", "COLUMN_NAMES", "csv_copy_statement", "device_extract_job_get", "device_extract_jobs_for",
     "stream_csv", "stream_jsonl",

@@ -7,7 +7,10 @@ re-exported here, so ``from inventory.services import restriction_set`` names wh
 - ``restriction``: MP169 Restricted mode, the one place for its rules (R169-1..R169-6), and the bulk rows;
 - ``restriction_bulk``: bulk restriction changes as jobs (a CSV upload or a REST list);
 - ``extracts``: device extracts as jobs, and their expiry;
-- ``supplier_changes``: Change of Supplier, recorded by the DCC (R169-5).
+- ``supplier_changes``: Change of Supplier, recorded by the DCC (R169-5);
+- ``gaining_supplier``: the gaining supplier told of the restricted meters it gained (R169-16);
+- ``hub_replacement``: a hub replacement / Trust Centre swap-out moves the SMS and its flag (R169-12);
+- ``csp_notices``: the restriction notices to the CSPs, and their acknowledgement (R169-6, R169-17).
 
 Reads (what a party may see, the job lookups included) are ``inventory.selectors``. Tunables that tests patch
 (``restriction_bulk.JOB_INLINE_MAX_ROWS``, ``extracts.EXTRACT_CHUNK_ROWS`` ...) stay in their module and
@@ -22,6 +25,11 @@ from inventory.services.cpl import (
     cpl_entry_is_dual_mode,
     cpl_entry_set_status,
     cpl_maintenance_refusal,
+)
+from inventory.services.csp_notices import (
+    ACKNOWLEDGE_MAX,
+    restriction_notice_acknowledge,
+    restriction_notice_send,
 )
 from inventory.services.devices import (
     HUB_USABLE_STATUSES,
@@ -43,6 +51,8 @@ from inventory.services.extracts import (
     extract_filter_summary,
     extract_queryset,
 )
+from inventory.services.gaining_supplier import supplier_change_gained_notify
+from inventory.services.hub_replacement import hub_replace, hub_replace_refusal, replacement_hub_get
 from inventory.services.lifecycle import device_decommission, device_inventory_update
 from inventory.services.restriction import (
     BULK_COLUMNS,
@@ -67,6 +77,8 @@ __all__ = [
     # cpl
     "CPL_ACTION_ADDED", "CPL_ACTION_STATUS", "DUAL_MODE_DEVICE_TYPES", "cpl_entry_add", "cpl_entry_counterpart",
     "cpl_entry_is_dual_mode", "cpl_entry_set_status", "cpl_maintenance_refusal",
+    # csp_notices (R169-17)
+    "ACKNOWLEDGE_MAX", "restriction_notice_acknowledge", "restriction_notice_send",
     # devices
     "HUB_USABLE_STATUSES", "JOINABLE_STATUSES", "ONE_PER_SMS_TYPES", "device_join_hub", "device_join_refusal",
     "device_prenotify", "device_prenotify_refusal", "hub_get", "party_has_part_in_sms",
@@ -74,6 +86,10 @@ __all__ = [
     # extracts
     "EXTRACT_RETENTION", "device_extract_job_run", "device_extract_job_submit", "device_extracts_expire",
     "extract_filter_summary", "extract_queryset",
+    # gaining_supplier (R169-16)
+    "supplier_change_gained_notify",
+    # hub_replacement (R169-12)
+    "hub_replace", "hub_replace_refusal", "replacement_hub_get",
     # lifecycle
     "device_decommission", "device_inventory_update",
     # restriction

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from inventory.choices import DeviceType
 from inventory.models import Device, SupplierChange
+from inventory.services.gaining_supplier import supplier_change_gained_notify
+from inventory.signals import device_supplier_changed
 from portal.errors import Conflict, PermissionDenied, RuleRefused
 from portal.models import Party, User
 
@@ -59,6 +61,10 @@ def supplier_change_record(*, device: Device, new_supplier: Party, actor: User,
                 device=changed, at=now, actor=actor, party=actor.party, old_supplier_id=changed.responsible_supplier_id,
                 new_supplier=new_supplier, request_id=request_id or "",
             ))
+            old_supplier = changed.responsible_supplier
             changed.responsible_supplier = new_supplier
             changed.save(update_fields=["responsible_supplier", "updated_at"])
+            device_supplier_changed.send(sender=Device, device=changed, old_supplier=old_supplier,
+                                         new_supplier=new_supplier, actor=actor, change=changes[-1])
+        supplier_change_gained_notify(changes=changes)  # R169-16
     return changes

@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from inventory.choices import DeviceStatus
+from inventory.choices import DeviceStatus, DeviceType
 from inventory.device_actions import device_actions_for
 from inventory.filtersets import DeviceFilterSet, search_device_id
 from inventory.forms import DeviceJoinForm, DevicePrenotifyForm
@@ -21,11 +21,13 @@ from inventory.selectors import (
     device_count,
     device_get_for,
     device_queryset_for,
+    hub_holds_restricted,
     party_sees_inventory,
     sms_devices_for,
 )
 from inventory.services.cpl import cpl_entry_is_dual_mode
 from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, device_prenotify_refusal
+from inventory.services.hub_replacement import hub_replace_refusal
 from inventory.tables import (
     chosen_columns,
     device_columns,
@@ -146,7 +148,21 @@ def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
         "device": device, "hub": hub, "sms_devices": sms_devices,
         "may_join": _offers_join(request.user, device),
         "actions": device_actions_for(request.user, device),
+        "restricted_in_sms": hub_holds_restricted(device),
+        "may_replace_hub": device.device_type == DeviceType.CHF
+        and hub_replace_refusal(actor=request.user, old_hub=device) is None,
+        "timeline_url": sms_timeline_url(device),
     })
+
+
+def sms_timeline_url(device) -> str | None:
+    """The premises timeline of the device's SMS (the ``premises`` app, above inventory, registers its URL)."""
+    if device.device_type != DeviceType.CHF and device.hub_id is None:
+        return None
+    try:
+        return reverse("premises:timeline", args=[device.device_id])
+    except NoReverseMatch:
+        return None
 
 
 def _offers_join(user, device) -> bool:

@@ -132,7 +132,22 @@ def test_regenerate_screenshots(browser, live_server, dcc_party, csp_north):
     assert taken
 
 
+def _journey_rows() -> list[str]:
+    """The old README's rows for screenshots still at the top of docs/screenshots/ (copied from journey tests)."""
+    readme = OUT / "README.md"
+    if not readme.exists():
+        return []
+    rows = []
+    for line in readme.read_text().splitlines():
+        if line.startswith("| `") and "`" in line[3:]:
+            name = line[3:line.index("`", 3)]
+            if (OUT / name).exists():
+                rows.append(line)
+    return rows
+
+
 def _write_index(taken: list[tuple[str, str, str, str]]) -> None:
+    journeys = _journey_rows()
     lines = [
         "# Screenshots",
         "",
@@ -147,6 +162,10 @@ def _write_index(taken: list[tuple[str, str, str, str]]) -> None:
     for role, name, what, _path in taken:
         lines.append(f"| {role.replace('_', ' ')} | {what} | [desktop](desktop/{role}-{name}.jpg) | "
                      f"[phone](phone/{role}-{name}.jpg) |")
+    if journeys:
+        lines += ["", "## From the journey tests", "",
+                  "Copied by hand from `test-artifacts/screenshots/` after a run of `tests/e2e/` (1280 px wide).", "",
+                  "| file | what it shows |", "|---|---|", *journeys]
     (OUT / "README.md").write_text("\n".join(lines) + "\n")
 
 

@@ -134,8 +134,8 @@ def test_sla_headline_chart_point_and_table_row_are_the_same_row(april_incidents
     chart_point = response.context["chart"]["table"][-1]
     assert chart_point[0] == "Apr 2025"
     assert chart_point[1] == row["in_sla_rate"]
-    assert headline["Answered in SLA"] == f"{row['in_sla_rate']:g}%"
-    assert headline["Requests"] == f"{row['requests']:,}"
+    assert headline["In SLA"] == ("no data" if row["in_sla_rate"] is None else f"{row['in_sla_rate']:g}%")
+    assert headline["Counted (answered or past due)"] == f"{row['counted']:,}"
     assert ("your party as installing supplier" if role == "supplier" else "national totals") in \
         response.context["headline"]["caption"]
 
