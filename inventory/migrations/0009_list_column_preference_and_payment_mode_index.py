@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0007_restriction_channel_bulk_api'),
+        ('inventory', '0008_hub_replacement_and_csp_notices'),
         ('portal', '0004_demo_mailbox'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
