@@ -74,7 +74,9 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def incident_raise(request: HttpRequest) -> HttpResponse:
-    form = RaiseInstallCodeRequestForm(request.POST or None)
+    # The device page's "Request an install code" link names the device (?device_id=).
+    form = RaiseInstallCodeRequestForm(request.POST or None,
+                                       initial={"device_id": request.GET.get("device_id", "")[:40]})
     if request.method == "POST" and form.is_valid():
         try:
             incident, created = services.incident_raise_install_code_request(
@@ -292,6 +294,9 @@ def incident_close(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         return _after_action(request, incident, "", _form_error(form, f"{incident.reference} was not closed"))
     reason = form.cleaned_data["reason"]
+    if request.POST.get("confirmed") != "yes":
+        # GOV.UK "confirm a destructive action": closing cannot be undone, so the first submit asks first.
+        return render(request, "incidents/incident_close_confirm.html", {"incident": incident, "reason": reason})
     try:
         services.incident_close(incident=incident, actor=request.user, reason=reason)
     except DomainError as error:

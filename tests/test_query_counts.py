@@ -117,6 +117,7 @@ LIST_VIEWS = [
     ListView("api-party-list", ("supplier",)),
     # inventory: devices, extracts, the CPL
     ListView("inventory:device-list", ("supplier", "dcc", "network_operator")),
+    ListView("inventory:device-list", ("supplier", "dcc"), variant="credit meters", query={"payment_mode": "Credit"}),
     ListView("api-device-list", ("supplier", "dcc", "network_operator")),
     # CSV goes through psycopg's COPY, which Django's query capture does not see; JSON lines read keyset chunks.
     ListView("api-device-extract", ("supplier", "dcc"), variant="csv", query={"format": "csv"}),
@@ -187,7 +188,8 @@ NOT_LIST_VIEWS = {
     "api-device-restriction", "api-restriction-bulk", "api-cpl-status", "api-service-request", "api-alert",
     "api-install-code-request-create", "api-install-code-request-bulk", "api-incident-notes", "api-incident-close",
     "api-incident-reassign", "api-incident-reveal", "inventory:cpl-add", "inventory:cpl-set-status",
-    "inventory:device-prenotify", "inventory:device-join", "inventory:supplier-change", "incidents:incident-raise",
+    "inventory:device-prenotify", "inventory:device-join", "inventory:supplier-change",
+    "inventory:device-list-columns", "incidents:incident-raise",
     "incidents:incident-note", "incidents:incident-not-installing", "incidents:incident-close",
     "incidents:incident-reassign", "incidents:incident-reveal", "reporting:report-rebuild",
     "incidents:incident-answer", "incidents:incident-reopen", "api-incident-reopen", "api-deposit-bulk",

@@ -429,6 +429,23 @@ def _insert_incidents_with_history(*, new_requests: list[_NewRequest], actor: Us
     return inserted
 
 
+def install_code_request_refusal(*, actor: User, device: Device) -> DomainError | None:
+    """Why ``actor`` may not raise an install-code request for ``device`` now, or None: the raise's own
+    checks (a supplier, R121-1 the Responsible Supplier, R121-2 an eligible status), without a lock or a write.
+    The device page asks it before offering "Request an install code"."""
+    party = getattr(actor, "party", None)
+    if party is None or not party.is_supplier:
+        return PermissionDenied("Only energy suppliers (Import, Export or Gas Supplier) can request an install code.",
+                                code="not_a_supplier")
+    refusal = _requester_refusal(device_id=device.device_id, responsible_id=device.responsible_supplier_id,
+                                 prenotifier_id=device.prenotifying_supplier_id, party=party)
+    if refusal is not None:
+        return refusal
+    if device.status not in RAISABLE_DEVICE_STATUSES:
+        return _refuse_unusable_device(device.device_id, device.status)
+    return None
+
+
 def answer_from_deposits(inserted: dict[int, tuple[int, int]]) -> set[int]:
     """Answer new requests at once from install codes their assignee deposited (issue 18); set-based.
 

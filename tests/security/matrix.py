@@ -185,6 +185,7 @@ PATHS = {
     "api-party-list": lambda w, r, o: reverse("api-party-list"),
     # inventory pages
     "inventory:device-list": lambda w, r, o: reverse("inventory:device-list"),
+    "inventory:device-list-columns": lambda w, r, o: reverse("inventory:device-list-columns"),
     "inventory:device-detail": lambda w, r, o: reverse("inventory:device-detail", args=[_device(w, r, o).device_id]),
     "inventory:cpl-list": lambda w, r, o: reverse("inventory:cpl-list"),
     "inventory:cpl-add": lambda w, r, o: reverse("inventory:cpl-add"),
@@ -337,7 +338,8 @@ BODIES = {
         "ids.csv", f"device_id\n{_raisable(w, r, o).device_id}\n")},
     ("incidents:incident-note", "POST"): lambda w, r, o: {"body": "A note from the matrix.", "install_code": ""},
     ("incidents:incident-not-installing", "POST"): lambda w, r, o: {"body": "Not us."},
-    ("incidents:incident-close", "POST"): lambda w, r, o: {"reason": "Done."},
+    ("inventory:device-list-columns", "POST"): lambda w, r, o: {"columns": ["status", "mpxn"]},
+    ("incidents:incident-close", "POST"): lambda w, r, o: {"reason": "Done.", "confirmed": "yes"},
     ("incidents:incident-reassign", "POST"): lambda w, r, o: {"to_party": "SECGS"},
     ("incidents:incident-answer", "POST"): lambda w, r, o: {"is_installer": "yes",
                                                             "install_code": "30313233343536373839414243444546"},

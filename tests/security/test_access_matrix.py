@@ -89,6 +89,9 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     "inventory:device-list": [
         ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
     ],
+    "inventory:device-list-columns": [  # a user's own column choice: anyone signed in
+        ("POST", "-",          "302     302     302     302     302     302     302     302     302     login"),
+    ],
     "inventory:device-detail": [
         ("GET",  "own",        "200     200     200     200     200     -       -       200     200     -"),
         ("GET",  "other",      "404     404     404     404     404     404     404     404     200     login"),
