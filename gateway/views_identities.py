@@ -19,6 +19,7 @@ from gateway.duis.identities import (
 from gateway.models import DuisIdentityChange
 from portal.errors import DomainError
 from portal.models import Party
+from portal.pages import not_allowed_page
 
 
 class DuisIdentityRegisterForm(forms.Form):
@@ -39,7 +40,7 @@ class DuisIdentityRevokeForm(forms.Form):
 def _forbidden(request: HttpRequest) -> HttpResponse | None:
     refusal = duis_identity_edit_refusal(request.user)
     if refusal is not None:
-        return render(request, "gateway/forbidden.html", {"reason": refusal.detail}, status=403)
+        return not_allowed_page(request, refusal.detail)
     return None
 
 

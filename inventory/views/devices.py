@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
@@ -14,8 +14,9 @@ from inventory.forms import DeviceJoinForm, DevicePrenotifyForm
 from inventory.selectors import device_get_for, device_queryset_for, party_sees_inventory, sms_devices_for
 from inventory.services.cpl import cpl_is_dual_mode
 from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, prenotify_refusal
-from portal.errors import DomainError
+from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.eui64 import is_device_id, normalise_device_id
+from portal.pages import domain_errors_as_pages, form_add_domain_error, refused_roles_see_why
 
 PAGE_SIZE = 50
 #: Filters shown as selects on the page; the others (``device_id``, ``mpxn``, ``uprn``) are kept from the URL.
@@ -60,40 +61,41 @@ def device_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
-def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
-    """A device's facts, CPL row, SMS and parties; unknown, out of scope or malformed is 404."""
-    party = request.user.party
-    try:
-        device = device_get_for(party, device_id)
-    except DomainError as error:
-        raise Http404(error.detail) from error
-    hub, sms_devices = sms_devices_for(party, device)
-    return render(request, "inventory/device_detail.html", {
+def device_detail_context(request: HttpRequest, device) -> dict:
+    """What the device page shows; the restriction form's view renders the same page with its bound form."""
+    hub, sms_devices = sms_devices_for(request.user.party, device)
+    return {
         "device": device, "hub": hub, "sms_devices": sms_devices,
         "may_join": device_join_refusal(actor=request.user, device=device) is None,
-    })
+    }
 
 
-def _show_domain_error(form, error: DomainError, *, field_map: dict[str, str] | None = None) -> None:
-    form.add_error(None, error.detail)
-    for field, field_errors in error.errors.items():
-        field = (field_map or {}).get(field, field)
-        if field in form.fields:
-            form.add_error(field, field_errors)
+def visible_device(request: HttpRequest, device_id: str):
+    """The device the user's party may see; unknown, out of scope and malformed are all ``NotFound`` (404)."""
+    try:
+        return device_get_for(request.user.party, device_id)
+    except ValidationFailed as error:
+        raise NotFound(error.detail, code=error.code) from error
 
 
 @login_required
+@domain_errors_as_pages
+def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
+    """A device's facts, CPL row, SMS and parties; unknown, out of scope or malformed is 404."""
+    device = visible_device(request, device_id)
+    return render(request, "inventory/device_detail.html", device_detail_context(request, device))
+
+
+@login_required
+@refused_roles_see_why(prenotify_refusal)
 def device_prenotify_view(request: HttpRequest) -> HttpResponse:
-    if prenotify_refusal(request.user) is not None:
-        return render(request, "inventory/prenotify_forbidden.html", status=403)
     form = DevicePrenotifyForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
             device = device_prenotify(actor=request.user, request_id=request.request_id, **form.cleaned_data)
         except DomainError as error:
-            _show_domain_error(form, error)
+            form_add_domain_error(form, error)
             status = error.status_code
         else:
             messages.success(
@@ -106,11 +108,9 @@ def device_prenotify_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@domain_errors_as_pages
 def device_join_view(request: HttpRequest, device_id: str) -> HttpResponse:
-    try:
-        device = device_get_for(request.user.party, device_id)
-    except DomainError as error:
-        raise Http404(error.detail) from error
+    device = visible_device(request, device_id)
     form = DeviceJoinForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -119,7 +119,7 @@ def device_join_view(request: HttpRequest, device_id: str) -> HttpResponse:
             device = device_join_hub(actor=request.user, device=device, hub_id=form.cleaned_data["hub_id"],
                                      request_id=request.request_id)
         except DomainError as error:
-            _show_domain_error(form, error, field_map={"device_id": "hub_id"})
+            form_add_domain_error(form, error, field_map={"device_id": "hub_id"})
             status = error.status_code
         else:
             change = (f"its SMETS version changed from {previous_version} to {device.smets_version}"
