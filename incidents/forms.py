@@ -8,11 +8,12 @@ from incidents.services import BULK_UPLOAD_TOO_LARGE
 from portal.csv_upload import MAX_UPLOAD_MB, upload_too_large
 from portal.errors import DomainError, ValidationFailed
 from portal.eui64 import EUI64_EXAMPLE, normalise_device_id
+from portal.forms import PortalForm
 from portal.models import Party
 from portal.text import unstorable_reason
 
 
-class RaiseInstallCodeRequestForm(forms.Form):
+class RaiseInstallCodeRequestForm(PortalForm):
     device_id = forms.CharField(
         label="Device ID", max_length=40,
         help_text=f"EUI-64: 8 hex pairs separated by dashes, e.g. {EUI64_EXAMPLE}. "
@@ -21,7 +22,7 @@ class RaiseInstallCodeRequestForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(PortalForm):
     body = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     install_code = forms.CharField(
         label="Install code", required=False, max_length=64,
@@ -31,18 +32,20 @@ class NoteForm(forms.Form):
     )
 
 
-class NotInstallingForm(forms.Form):
+class NotInstallingForm(PortalForm):
     body = forms.CharField(label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CloseForm(forms.Form):
+class CloseForm(PortalForm):
     reason = forms.CharField(label="Reason (optional)", required=False, max_length=250)
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(PortalForm):
     to_party = forms.ModelChoiceField(
         label="Assign to supplier", queryset=Party.objects.none(), to_field_name="code",
         empty_label="Choose a supplier",
+        error_messages={"required": "Select the supplier to assign the incident to",
+                        "invalid_choice": "Select the supplier to assign the incident to from the list"},
     )
 
     def __init__(self, *args, **kwargs):
@@ -51,7 +54,7 @@ class ReassignForm(forms.Form):
             roles__overlap=["IS", "ES", "GS"]).order_by("code").only("id", "code", "name")
 
 
-class BulkUploadForm(forms.Form):
+class BulkUploadForm(PortalForm):
     file = forms.FileField(
         label="CSV file", help_text=f"A header row with a device_id column, then one Device ID per row "
                                     f"(e.g. {EUI64_EXAMPLE}). Up to 100,000 rows and {MAX_UPLOAD_MB} MB.",

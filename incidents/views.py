@@ -25,7 +25,8 @@ from incidents.forms import (
     ReassignForm,
 )
 from portal.csv_safety import EchoWriter, spreadsheet_safe
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.errors import DomainError, NotFound, PermissionDenied
+from portal.pages import domain_errors_as_pages, form_add_domain_error, refused_roles_see_why
 from portal.pagination import encode_cursor, keyset_page, parse_after
 
 PAGE_SIZE = 50
@@ -39,6 +40,7 @@ def _queues_for(party) -> list[tuple[str, str]]:
 
 
 @login_required
+@refused_roles_see_why(services.incident_queue_refusal, heading="Your role has no incidents")
 def incident_list(request: HttpRequest) -> HttpResponse:
     party = request.user.party
     queues = _queues_for(party)
@@ -68,8 +70,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@refused_roles_see_why(services.install_code_request_raise_refusal,
+                       heading="Only energy suppliers request install codes")
 def incident_raise(request: HttpRequest) -> HttpResponse:
     form = RaiseInstallCodeRequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
     if request.method == "POST" and form.is_valid():
         try:
             incident, created = services.incident_raise_install_code_request(
@@ -85,7 +92,7 @@ def incident_raise(request: HttpRequest) -> HttpResponse:
                 messages.info(request, f"You already have an open request for device {incident.device.device_id}: "
                                        f"{incident.reference}. No new incident was raised.")
             return redirect("incidents:incident-detail", reference=incident.reference)
-    return render(request, "incidents/incident_raise.html", {"form": form})
+    return render(request, "incidents/incident_raise.html", {"form": form}, status=status)
 
 
 def _assignee_label(incident) -> str:
@@ -93,117 +100,124 @@ def _assignee_label(incident) -> str:
     return "the DCC service desk queue" if party.is_dcc else f"{party.name} ({party.code})"
 
 
-def _detail_context(request: HttpRequest, incident, **extra) -> dict:
+def _detail_context(request: HttpRequest, incident, **forms_on_page) -> dict:
+    """The incident page; a form refused on submit is passed in bound (the user's answers and its errors)."""
     notes = list(selectors.incident_notes(incident))
     party = request.user.party
     for note in notes:
         note.can_reveal = note.has_install_code and services.incident_can_reveal(
             incident=incident, party=party, note=note)
+    revealed = {key: forms_on_page.pop(key) for key in ("revealed_note_id", "revealed_code") if key in forms_on_page}
     return {
         "incident": incident, "notes": notes, "history": selectors.incident_history(incident),
         "actions": selectors.incident_actions(incident=incident, user=request.user),
-        "note_form": extra.pop("note_form", None) or NoteForm(), "not_installing_form": NotInstallingForm(),
-        "close_form": CloseForm(), "reassign_form": extra.pop("reassign_form", None) or ReassignForm(),
-        "assignee_label": _assignee_label(incident), **extra,
+        "note_form": forms_on_page.get("note_form") or NoteForm(),
+        "not_installing_form": forms_on_page.get("not_installing_form") or NotInstallingForm(),
+        "close_form": forms_on_page.get("close_form") or CloseForm(),
+        "reassign_form": forms_on_page.get("reassign_form") or ReassignForm(),
+        "assignee_label": _assignee_label(incident), **revealed,
     }
 
 
 def _get_incident(request: HttpRequest, reference: str):
-    try:
-        return selectors.incident_get(user=request.user, reference=reference)
-    except NotFound as error:
-        raise Http404(error.detail) from error
+    """The incident if the user's party may see it; else ``NotFound``, the 404 page (``domain_errors_as_pages``)."""
+    return selectors.incident_get(user=request.user, reference=reference)
 
 
 @login_required
+@domain_errors_as_pages
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     return render(request, "incidents/incident_detail.html", _detail_context(request, incident))
 
 
-def _after_action(request: HttpRequest, incident, success: str, error: DomainError | None) -> HttpResponse:
-    if error is not None:
-        messages.error(request, error.detail)
-    else:
-        messages.success(request, success)
+def _done(request: HttpRequest, incident, success: str) -> HttpResponse:
+    messages.success(request, success)
     return redirect("incidents:incident-detail", reference=incident.reference)
 
 
-def _form_error(form, outcome: str) -> ValidationFailed:
-    """An invalid form is refused whole (nothing is done with the rest of it), with the fields' messages."""
-    problems = " ".join(f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
-                        for name, errors in form.errors.items())
-    return ValidationFailed(f"{outcome}: {problems}")
+def _form_again(request: HttpRequest, incident, name: str, form, error: DomainError | None = None) -> HttpResponse:
+    """The incident page again with the refused form bound: the answers kept, every error in its summary.
+
+    A refusal for the role (``PermissionDenied``) is the 403 page instead, raised through the decorator.
+    """
+    if isinstance(error, (PermissionDenied, NotFound)):
+        raise error
+    if error is not None:
+        form_add_domain_error(form, error)
+    status = error.status_code if error is not None else 400
+    return render(request, "incidents/incident_detail.html", _detail_context(request, incident, **{name: form}),
+                  status=status)
 
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_note(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The note could not be added: check the fields.")
-        return render(request, "incidents/incident_detail.html", _detail_context(request, incident, note_form=form),
-                      status=400)
+        return _form_again(request, incident, "note_form", form)
     code = form.cleaned_data["install_code"] or None
     try:
         services.incident_add_note(incident=incident, actor=request.user, body=form.cleaned_data["body"],
                                    install_code=code)
     except DomainError as error:
-        return _after_action(request, incident, "", error)
-    return _after_action(request, incident, "Install code added: the raising party has been notified." if code
-                         else "Note added.", None)
+        return _form_again(request, incident, "note_form", form, error)
+    return _done(request, incident, "Install code added: the raising party has been notified." if code
+                 else "Note added.")
 
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_not_installing(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = NotInstallingForm(request.POST)
     if not form.is_valid():
-        return _after_action(request, incident, "", _form_error(form, "The answer was not recorded"))
-    body = form.cleaned_data["body"]
+        return _form_again(request, incident, "not_installing_form", form)
     try:
-        services.incident_answer_not_installing_supplier(incident=incident, actor=request.user, body=body)
+        services.incident_answer_not_installing_supplier(incident=incident, actor=request.user,
+                                                         body=form.cleaned_data["body"])
     except DomainError as error:
-        return _after_action(request, incident, "", error)
-    return _after_action(request, incident, "Answered: not the installing supplier. The DCC service desk will "
-                                            "reassign the incident.", None)
+        return _form_again(request, incident, "not_installing_form", form, error)
+    return _done(request, incident, "Answered: not the installing supplier. The DCC service desk will "
+                                    "reassign the incident.")
 
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_close(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = CloseForm(request.POST)
     if not form.is_valid():
-        return _after_action(request, incident, "", _form_error(form, f"{incident.reference} was not closed"))
-    reason = form.cleaned_data["reason"]
+        return _form_again(request, incident, "close_form", form)
     try:
-        services.incident_close(incident=incident, actor=request.user, reason=reason)
+        services.incident_close(incident=incident, actor=request.user, reason=form.cleaned_data["reason"])
     except DomainError as error:
-        return _after_action(request, incident, "", error)
-    return _after_action(request, incident, f"{incident.reference} closed.", None)
+        return _form_again(request, incident, "close_form", form, error)
+    return _done(request, incident, f"{incident.reference} closed.")
 
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_reassign(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = ReassignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose the supplier to assign the incident to.")
-        return render(request, "incidents/incident_detail.html",
-                      _detail_context(request, incident, reassign_form=form), status=400)
+        return _form_again(request, incident, "reassign_form", form)
     try:
         services.incident_reassign(incident=incident, actor=request.user, to_party=form.cleaned_data["to_party"])
     except DomainError as error:
-        return _after_action(request, incident, "", error)
-    return _after_action(request, incident, f"Reassigned to {form.cleaned_data['to_party'].code}.", None)
+        return _form_again(request, incident, "reassign_form", form, error)
+    return _done(request, incident, f"Reassigned to {form.cleaned_data['to_party'].code}.")
 
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_reveal(request: HttpRequest, reference: str, note_id: int) -> HttpResponse:
     """Reveal one install code: an htmx request gets just the code; the reveal is recorded either way."""
     incident = _get_incident(request, reference)
@@ -215,7 +229,8 @@ def incident_reveal(request: HttpRequest, reference: str, note_id: int) -> HttpR
     except DomainError as error:
         if request.htmx:
             return render(request, "incidents/_revealed_code.html", {"error": error.detail}, status=error.status_code)
-        return _after_action(request, incident, "", error)
+        messages.error(request, error.detail)
+        return redirect("incidents:incident-detail", reference=incident.reference)
     if request.htmx:
         response = render(request, "incidents/_revealed_code.html", {"code": code, "note": note})
     else:
@@ -226,6 +241,8 @@ def incident_reveal(request: HttpRequest, reference: str, note_id: int) -> HttpR
 
 
 @login_required
+@refused_roles_see_why(services.install_code_request_raise_refusal,
+                       heading="Only energy suppliers request install codes")
 def bulk_upload(request: HttpRequest) -> HttpResponse:
     form = BulkUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -247,11 +264,9 @@ def bulk_upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@domain_errors_as_pages
 def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    try:
-        job = selectors.bulk_job_get(user=request.user, job_id=job_id)
-    except NotFound as error:
-        raise Http404(error.detail) from error
+    job = selectors.bulk_job_get(user=request.user, job_id=job_id)
     if request.htmx and request.GET.get("part") == "progress":
         response = render(request, "incidents/_bulk_progress.html", {"job": job})
         if job.is_finished:
@@ -272,11 +287,9 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @login_required
+@domain_errors_as_pages
 def bulk_job_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
-    try:
-        job = selectors.bulk_job_get(user=request.user, job_id=job_id)
-    except NotFound as error:
-        raise Http404(error.detail) from error
+    job = selectors.bulk_job_get(user=request.user, job_id=job_id)
 
     def lines() -> Iterator[str]:
         buffer = EchoWriter()

@@ -10,10 +10,13 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import MaxLengthValidator, MinLengthValidator
 
+#: Names of things that keep their capitals inside a sentence ("Enter the Device ID").
+KEEP_CAPITALS = ("Device ID", "Hub", "MPxN", "UPRN", "CSP", "SMETS", "CSV", "DUIS", "SRV", "User ID")
+
 
 def _lower_first(text: str) -> str:
-    """'Device type' -> 'device type', but 'SMETS version' and 'CSV file' keep their capitals."""
-    if len(text) > 1 and text[:2].isupper():
+    """'Device type' -> 'device type', but 'SMETS version', 'CSV file' and 'Device ID' keep their capitals."""
+    if text.startswith(KEEP_CAPITALS) or (len(text) > 1 and text[:2].isupper()):
         return text
     return text[:1].lower() + text[1:]
 

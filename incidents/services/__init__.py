@@ -24,7 +24,9 @@ from incidents.services.bulk import (
 from incidents.services.install_codes import (
     RAISABLE_DEVICE_STATUSES,
     BulkRowResult,
+    incident_queue_refusal,
     incident_raise_install_code_request,
+    install_code_request_raise_refusal,
     install_code_requests_raise,
 )
 from incidents.services.notes import (
@@ -56,6 +58,8 @@ __all__ = [
     "SUMMARY_EMAIL_MAX_LINES",
     "BulkRowResult",
     "incident_add_note",
+    "incident_queue_refusal",
+    "install_code_request_raise_refusal",
     "incident_answer_not_installing_supplier",
     "incident_bulk_job_run",
     "incident_bulk_job_submit",

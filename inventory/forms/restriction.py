@@ -26,8 +26,8 @@ class RestrictionForm(PortalForm):
         error_messages={"required": "Select whether the meter is to be restricted or not restricted"},
     )
     reason_choice = forms.ChoiceField(
-        label="Reason", required=False, widget=forms.RadioSelect,
-        choices=[*REASON_CHOICES, (OTHER_REASON, "Other reason")],
+        label="Reason", widget=forms.RadioSelect, choices=[*REASON_CHOICES, (OTHER_REASON, "Other reason")],
+        error_messages={"required": "Select the reason for the change, or choose Other reason and describe it"},
     )
     reason_detail = forms.CharField(
         label="Details", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
@@ -50,8 +50,8 @@ class RestrictionForm(PortalForm):
             self.add_error("reason_detail", "Describe the reason in Details, as you chose Other reason")
         problems = restriction_request_errors(restricted=data.get("restricted"), reason=self.reason(),
                                               attested=bool(data.get("all_reasonable_steps_taken")))
-        if "reason" in problems and not other_without_detail and "reason_choice" not in self.errors:
-            self.add_error("reason_choice", "Select the reason for the change, or choose Other reason and describe it")
+        if "reason" in problems and not (other_without_detail or "reason_choice" in self.errors):
+            self.add_error("reason_choice", self.fields["reason_choice"].error_messages["required"])
         if "all_reasonable_steps_taken" in problems:
             self.add_error("all_reasonable_steps_taken", "Confirm that all reasonable steps to install a fully "
                                                          "communicating smart meter were taken, to set Restricted mode")

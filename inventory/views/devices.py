@@ -14,7 +14,7 @@ from inventory.forms import DeviceJoinForm, DevicePrenotifyForm
 from inventory.selectors import device_get_for, device_queryset_for, party_sees_inventory, sms_devices_for
 from inventory.services.cpl import cpl_is_dual_mode
 from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, prenotify_refusal
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from portal.eui64 import is_device_id, normalise_device_id
 from portal.pages import domain_errors_as_pages, form_add_domain_error, refused_roles_see_why
 
@@ -87,7 +87,7 @@ def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
 
 
 @login_required
-@refused_roles_see_why(prenotify_refusal)
+@refused_roles_see_why(prenotify_refusal, heading="Only suppliers pre-notify devices")
 def device_prenotify_view(request: HttpRequest) -> HttpResponse:
     form = DevicePrenotifyForm(request.POST or None)
     status = 200
@@ -111,6 +111,9 @@ def device_prenotify_view(request: HttpRequest) -> HttpResponse:
 @domain_errors_as_pages
 def device_join_view(request: HttpRequest, device_id: str) -> HttpResponse:
     device = visible_device(request, device_id)
+    refusal = device_join_refusal(actor=request.user, device=device)
+    if isinstance(refusal, PermissionDenied):  # a role that may never join this device: say why, offer no form
+        raise refusal
     form = DeviceJoinForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

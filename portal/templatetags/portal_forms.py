@@ -84,8 +84,13 @@ def _widget_kind(field: BoundField) -> str:
 
 @register.inclusion_tag("portal/_field.html")
 def form_field(field: BoundField, hint: str | None = None, label: str | None = None, extra_hint: str = "",
-               legend_class: str = "", input_class: str = "", autocomplete: str = "") -> dict:
-    """One question: label (legend for a group), hint, error message above the control, then the control."""
+               legend_class: str = "", input_class: str = "", autocomplete: str = "",
+               optional: bool | None = None) -> dict:
+    """One question: label (legend for a group), hint, error message above the control, then the control.
+
+    A field that is not required says "(optional)" after its label (GOV.UK: mark the optional questions, not
+    the required ones); ``optional=False`` for one the form's ``clean`` requires in some cases.
+    """
     hint_text = str(field.help_text if hint is None else hint)
     if extra_hint:
         hint_text = f"{hint_text} {extra_hint}".strip()
@@ -106,8 +111,13 @@ def form_field(field: BoundField, hint: str | None = None, label: str | None = N
         attrs["autocomplete"] = autocomplete
     # The form instance owns a deep copy of its fields, so changing this widget's attrs touches no other form.
     field.field.widget.attrs = attrs
+    text = str(field.label if label is None else label)
+    if optional is None:
+        optional = not field.field.required and kind != "checkbox"
+    if optional and "(optional)" not in text:
+        text = f"{text} (optional)"
     return {
-        "field": field, "kind": kind, "label": field.label if label is None else label, "hint": hint_text,
+        "field": field, "kind": kind, "label": text, "hint": hint_text,
         "hint_id": hint_id, "error_id": error_id, "errors": [str(error) for error in field.errors],
         "legend_class": legend_class, "required": field.field.required,
     }

@@ -94,7 +94,7 @@ def test_history_csv_download(browser, supplier, sms):
     client = browser(supplier)
     client.post(panel_url(sms["ESME"]), {"restricted": "true", "reason_choice": "Change of tenancy",
                                          "all_reasonable_steps_taken": "on"})
-    client.post(panel_url(sms["ESME"]), {"restricted": "false", "reason_detail": "=cmd()"})
+    client.post(panel_url(sms["ESME"]), {"restricted": "false", "reason_choice": "other", "reason_detail": "=cmd()"})
     response = client.get(reverse("inventory:restriction-history-csv", kwargs={"device_id": sms["ESME"].device_id}))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [(r["old_value"], r["new_value"], r["reason"]) for r in rows] == [
