@@ -66,6 +66,10 @@ def redirect_back(request: HttpRequest, device: Device) -> HttpResponse:
     return redirect("inventory:restriction-device", device_id=device.device_id)
 
 
+def _restriction_page_context(request: HttpRequest, device: Device) -> dict:
+    return {"device": device, "may_bulk_change": restriction_changer_refusal(request.user) is None}
+
+
 def _form_again(request: HttpRequest, device: Device, form: RestrictionForm, status: int) -> HttpResponse:
     """The page the form was on, again, with the user's answers and every error (GOV.UK: no redirect on error).
 
@@ -76,7 +80,7 @@ def _form_again(request: HttpRequest, device: Device, form: RestrictionForm, sta
     if on_device_page:
         template, context = "inventory/device_detail.html", device_detail_context(request, device)
     else:
-        template, context = "inventory/restriction_device.html", {"device": device}
+        template, context = "inventory/restriction_device.html", _restriction_page_context(request, device)
     return render(request, template, {**context, "restriction_form": form, "restriction_next": target},
                   status=status)
 
@@ -92,7 +96,7 @@ def restriction_device(request: HttpRequest, device_id: str) -> HttpResponse:
     """
     device = visible_device_or_404(request, device_id)
     if request.method == "GET":
-        return render(request, "inventory/restriction_device.html", {"device": device})
+        return render(request, "inventory/restriction_device.html", _restriction_page_context(request, device))
     refusal = restriction_refusal(device=device, actor=request.user)
     if isinstance(refusal, PermissionDenied):
         raise refusal
