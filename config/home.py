@@ -19,9 +19,15 @@ from django.utils import timezone
 from gateway.services import allow_list_edit_refusal
 from incidents.selectors import incident_attention_counts
 from incidents.services import incident_queue_refusal, install_code_request_raise_refusal
-from inventory.selectors import party_sees_inventory
+from inventory.selectors import (
+    GAINED_ATTENTION_DAYS,
+    gained_restricted_for,
+    party_sees_inventory,
+    restriction_notices_for,
+)
+from inventory.selectors.attention import GAINED_CARD_LIMIT
 from inventory.services.cpl import cpl_maintenance_refusal
-from inventory.services.devices import prenotify_refusal
+from inventory.services.devices import device_prenotify_refusal
 from inventory.services.restriction import restriction_changer_refusal
 from portal.choices import OutboxStatus
 from portal.models import OutboxMessage, Party, User
@@ -85,6 +91,8 @@ def quick_links(user: User) -> list[QuickLink]:
             candidates.append(_link("Search the inventory (read only)", "inventory:device-list",
                                     "Devices on your network, with the Restricted indication."))
         if party.is_csp:
+            candidates.append(_link("Restriction notices", "inventory:restriction-notices",
+                                    "Your region's MP169 notices: acknowledge them (R169-17)."))
             candidates.append(_link(
                 f"Restricted devices in {party.csp_region or 'your region'}", "inventory:device-list",
                 "So a restricted meter is not triaged as a fault.", restricted="true",
@@ -98,7 +106,7 @@ def quick_links(user: User) -> list[QuickLink]:
     if restriction_changer_refusal(user) is None:
         candidates.append(_link("Bulk restriction changes", "inventory:restriction-bulk",
                                 "Upload a CSV to set or clear Restricted."))
-    if prenotify_refusal(user) is None:
+    if device_prenotify_refusal(user) is None:
         candidates.append(_link("Pre-notify a device", "inventory:device-prenotify",
                                 "Add a device you are installing to the inventory (SSMI)."))
     if party.is_dcc:
@@ -106,6 +114,7 @@ def quick_links(user: User) -> list[QuickLink]:
             _link("Incidents queue", "incidents:incident-list", "Incidents waiting for the service desk.",
                   queue="service_desk"),
             _link("Outbox", "outbox-list", "Emails and CSP notifications, and the ones failing."),
+            _link("Restriction notices", "inventory:restriction-notices", "What each CSP was told, and acknowledged."),
         ]
     if allow_list_edit_refusal(user) is None:
         candidates.append(_link("Allow-lists", "gateway:allow-lists", "Which SRVs and alerts a restricted device accepts."))
@@ -154,6 +163,12 @@ def home(request: HttpRequest) -> HttpResponse:
                 ("Install-code request SLA", _url("reporting:report-month", "install-code-sla", f"{last_month:%Y-%m}")),
             ) if url
         ]
+        if party.is_supplier:  # R169-16
+            context["gained_restricted"] = gained_restricted_for(party)
+            context["gained_days"], context["gained_card_limit"] = GAINED_ATTENTION_DAYS, GAINED_CARD_LIMIT
+        if party.is_csp:  # R169-17
+            context["open_notices"] = restriction_notices_for(party, state="open")[:OUTBOX_COUNT_CAP].count()
+            context["notice_count_cap"] = OUTBOX_COUNT_CAP
         if party.is_dcc:
             context["failing_outbox"] = failing_outbox_count()
             context["outbox_count_cap"] = OUTBOX_COUNT_CAP

@@ -21,7 +21,7 @@ from gateway.services import allow_list_edit_refusal
 from incidents.services import incident_queue_refusal
 from inventory.selectors import party_sees_inventory
 from inventory.services.cpl import cpl_maintenance_refusal
-from inventory.services.devices import prenotify_refusal
+from inventory.services.devices import device_prenotify_refusal
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def _sees_inventory(user: Any) -> bool:
 
 def _uses_cpl(user: Any) -> bool:
     """The CPL is the DCC's to maintain and the installing suppliers' to pick models from; others never use it."""
-    return cpl_maintenance_refusal(user) is None or prenotify_refusal(user) is None
+    return cpl_maintenance_refusal(user) is None or device_prenotify_refusal(user) is None
 
 
 def _administers(user: Any) -> bool:

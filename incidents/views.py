@@ -14,19 +14,24 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as CursorError
 
 from incidents import selectors, services
-from incidents.choices import IncidentChannel
+from incidents.choices import IncidentChannel, IncidentState
 from incidents.filtersets import IncidentFilterSet
 from incidents.forms import (
+    AnswerForm,
     BulkUploadForm,
     CloseForm,
+    ContactsForm,
+    DepositForm,
+    DepositUploadForm,
     NoteForm,
     NotInstallingForm,
     RaiseInstallCodeRequestForm,
     ReassignForm,
+    ReopenForm,
 )
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, PermissionDenied
-from portal.pages import domain_errors_as_pages, form_add_domain_error, refused_roles_see_why
+from portal.pages import domain_errors_as_pages, refused_roles_see_why
 from portal.pagination import encode_cursor, keyset_page, parse_after
 
 PAGE_SIZE = 50
@@ -74,9 +79,6 @@ def incident_list(request: HttpRequest) -> HttpResponse:
                        heading="Only energy suppliers request install codes")
 def incident_raise(request: HttpRequest) -> HttpResponse:
     form = RaiseInstallCodeRequestForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and not form.is_valid():
-        status = 400
     if request.method == "POST" and form.is_valid():
         try:
             incident, created = services.incident_raise_install_code_request(
@@ -92,7 +94,7 @@ def incident_raise(request: HttpRequest) -> HttpResponse:
                 messages.info(request, f"You already have an open request for device {incident.device.device_id}: "
                                        f"{incident.reference}. No new incident was raised.")
             return redirect("incidents:incident-detail", reference=incident.reference)
-    return render(request, "incidents/incident_raise.html", {"form": form}, status=status)
+    return render(request, "incidents/incident_raise.html", {"form": form})
 
 
 def _assignee_label(incident) -> str:
@@ -100,27 +102,95 @@ def _assignee_label(incident) -> str:
     return "the DCC service desk queue" if party.is_dcc else f"{party.name} ({party.code})"
 
 
-def _detail_context(request: HttpRequest, incident, **forms_on_page) -> dict:
-    """The incident page; a form refused on submit is passed in bound (the user's answers and its errors)."""
+def _detail_context(request: HttpRequest, incident, **extra) -> dict:
     notes = list(selectors.incident_notes(incident))
     party = request.user.party
     for note in notes:
         note.can_reveal = note.has_install_code and services.incident_can_reveal(
             incident=incident, party=party, note=note)
-    revealed = {key: forms_on_page.pop(key) for key in ("revealed_note_id", "revealed_code") if key in forms_on_page}
+    history = selectors.device_supplier_history(incident.device)
+    actions = selectors.incident_actions(incident=incident, user=request.user)
+    forms = {
+        "note_form": extra.pop("note_form", None) or NoteForm(),
+        "answer_form": extra.pop("answer_form", None) or AnswerForm(),
+        "reopen_form": extra.pop("reopen_form", None) or ReopenForm(),
+        "close_form": extra.pop("close_form", None) or CloseForm(),
+        "reassign_form": extra.pop("reassign_form", None) or ReassignForm(),
+        "not_installing_form": extra.pop("not_installing_form", None) or NotInstallingForm(),
+    }
+    for form in forms.values():
+        describe_fields(form)
+    failed = next((form for form in forms.values() if form.is_bound and form.errors), None)
     return {
         "incident": incident, "notes": notes, "history": selectors.incident_history(incident),
-        "actions": selectors.incident_actions(incident=incident, user=request.user),
-        "note_form": forms_on_page.get("note_form") or NoteForm(),
-        "not_installing_form": forms_on_page.get("not_installing_form") or NotInstallingForm(),
-        "close_form": forms_on_page.get("close_form") or CloseForm(),
-        "reassign_form": forms_on_page.get("reassign_form") or ReassignForm(),
-        "assignee_label": _assignee_label(incident), **revealed,
+        "actions": actions, **forms,
+        "error_form": failed, "error_list": error_list(failed) if failed else [],
+        "supplier_history": history, "spells": selectors.incident_spells(incident),
+        "suggested_assignee": selectors.incident_suggested_assignee(incident, history) if actions.reassign else None,
+        "answering": actions.supply_code and incident.state == IncidentState.ASSIGNED,
+        "assignee_label": _assignee_label(incident), **extra,
     }
 
 
+def describe_fields(form) -> None:
+    """GOV.UK error message pattern: each input points at its hint and error (``aria-describedby``) and says
+    when it is invalid (``aria-invalid``); the template prints the hint as ``<id>-hint`` and the error as
+    ``<id>-error``, above the input."""
+    for name, field in form.fields.items():
+        bound = form[name]
+        ids = []
+        if field.help_text:
+            ids.append(f"{bound.auto_id}-hint")
+        if form.is_bound and name in form.errors:
+            ids.append(f"{bound.auto_id}-error")
+            field.widget.attrs["aria-invalid"] = "true"
+        if ids:
+            field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+
+def error_list(form) -> list[tuple[str, str]]:
+    """The error summary's links, in field order: ``(href, message)``; form-wide errors link to the first field."""
+    links = []
+    first = next(iter(form.fields), None)
+    for message in form.non_field_errors():
+        links.append((f"#{form[first].auto_id}" if first else "#main", message))
+    for name in form.fields:
+        for message in form.errors.get(name, []):
+            target = form[name].auto_id
+            if getattr(form.fields[name].widget, "input_type", "") == "radio":
+                target = f"{target}_0"
+            links.append((f"#{target}", message))
+    return links
+
+
+def _errors_into_form(form, error: DomainError, *, fallback: str | None = None) -> None:
+    """A service refusal shown on the form: its field errors at their fields, else as a form-wide error."""
+    placed = False
+    fields = [name for name in (error.errors or {}) if name in form.fields]
+    for name in fields:
+        # One field at fault: the refusal's own sentence says what to do; several: each field's message.
+        for message in ([error.detail] if len(fields) == 1 else error.errors[name]):
+            form.add_error(name, message)
+        placed = True
+    if not placed:
+        form.add_error(fallback if fallback in form.fields else None, error.detail)
+
+
+def _form_page(request: HttpRequest, incident, status: int = 400, **forms) -> HttpResponse:
+    return render(request, "incidents/incident_detail.html", _detail_context(request, incident, **forms), status=status)
+
+
+def _refused(request: HttpRequest, incident, name: str, form, error: DomainError) -> HttpResponse:
+    """A service refusal: not allowed for the role is the 403 page with the reason (``domain_errors_as_pages``);
+    any other comes back on the form, with the input kept and the service's status (409, 422 ...)."""
+    if isinstance(error, (PermissionDenied, NotFound)):
+        raise error
+    _errors_into_form(form, error)
+    return _form_page(request, incident, status=error.status_code, **{name: form})
+
+
 def _get_incident(request: HttpRequest, reference: str):
-    """The incident if the user's party may see it; else ``NotFound``, the 404 page (``domain_errors_as_pages``)."""
+    """The incident if the user's party may see it, else ``NotFound``: the 404 page (``domain_errors_as_pages``)."""
     return selectors.incident_get(user=request.user, reference=reference)
 
 
@@ -136,20 +206,6 @@ def _done(request: HttpRequest, incident, success: str) -> HttpResponse:
     return redirect("incidents:incident-detail", reference=incident.reference)
 
 
-def _form_again(request: HttpRequest, incident, name: str, form, error: DomainError | None = None) -> HttpResponse:
-    """The incident page again with the refused form bound: the answers kept, every error in its summary.
-
-    A refusal for the role (``PermissionDenied``) is the 403 page instead, raised through the decorator.
-    """
-    if isinstance(error, (PermissionDenied, NotFound)):
-        raise error
-    if error is not None:
-        form_add_domain_error(form, error)
-    status = error.status_code if error is not None else 400
-    return render(request, "incidents/incident_detail.html", _detail_context(request, incident, **{name: form}),
-                  status=status)
-
-
 @login_required
 @require_POST
 @domain_errors_as_pages
@@ -157,15 +213,64 @@ def incident_note(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        return _form_again(request, incident, "note_form", form)
+        return _form_page(request, incident, note_form=form)
     code = form.cleaned_data["install_code"] or None
     try:
         services.incident_add_note(incident=incident, actor=request.user, body=form.cleaned_data["body"],
                                    install_code=code)
     except DomainError as error:
-        return _form_again(request, incident, "note_form", form, error)
+        return _refused(request, incident, "note_form", form, error)
     return _done(request, incident, "Install code added: the raising party has been notified." if code
                  else "Note added.")
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def incident_answer(request: HttpRequest, reference: str) -> HttpResponse:
+    """#19.8: one question, "Are you the installing supplier?", then the code or the comment.
+
+    On a problem the page comes back with the input kept, an error summary and the field errors (GOV.UK
+    error summary pattern); nothing is written.
+    """
+    incident = _get_incident(request, reference)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["is_installer"] == "yes":
+                services.incident_add_note(incident=incident, actor=request.user, body=data["body"],
+                                           install_code=data["install_code"])
+                success = "Install code supplied: the raising party has been told (the code is never emailed)."
+            else:
+                services.incident_answer_not_installing_supplier(incident=incident, actor=request.user,
+                                                                 body=data["body"])
+                success = "Answered: not the installing supplier. The DCC service desk will route the request."
+        except DomainError as error:
+            _errors_into_form(form, error, fallback="install_code" if data["is_installer"] == "yes" else "body")
+        else:
+            messages.success(request, success)
+            return redirect("incidents:incident-detail", reference=incident.reference)
+    return _form_page(request, incident, answer_form=form)
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def incident_reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    """R121-13: the raiser reopens an answered request once, with a reason (GOV.UK error summary on a problem)."""
+    incident = _get_incident(request, reference)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.incident_reopen(incident=incident, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            _errors_into_form(form, error, fallback="reason")
+        else:
+            messages.success(request, f"{incident.reference} reopened: the supplier has been told and has a new "
+                                      "10-working-day deadline.")
+            return redirect("incidents:incident-detail", reference=incident.reference)
+    return _form_page(request, incident, reopen_form=form)
 
 
 @login_required
@@ -175,12 +280,12 @@ def incident_not_installing(request: HttpRequest, reference: str) -> HttpRespons
     incident = _get_incident(request, reference)
     form = NotInstallingForm(request.POST)
     if not form.is_valid():
-        return _form_again(request, incident, "not_installing_form", form)
+        return _form_page(request, incident, not_installing_form=form)
+    body = form.cleaned_data["body"]
     try:
-        services.incident_answer_not_installing_supplier(incident=incident, actor=request.user,
-                                                         body=form.cleaned_data["body"])
+        services.incident_answer_not_installing_supplier(incident=incident, actor=request.user, body=body)
     except DomainError as error:
-        return _form_again(request, incident, "not_installing_form", form, error)
+        return _refused(request, incident, "not_installing_form", form, error)
     return _done(request, incident, "Answered: not the installing supplier. The DCC service desk will "
                                     "reassign the incident.")
 
@@ -192,11 +297,12 @@ def incident_close(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = CloseForm(request.POST)
     if not form.is_valid():
-        return _form_again(request, incident, "close_form", form)
+        return _form_page(request, incident, close_form=form)
+    reason = form.cleaned_data["reason"]
     try:
-        services.incident_close(incident=incident, actor=request.user, reason=form.cleaned_data["reason"])
+        services.incident_close(incident=incident, actor=request.user, reason=reason)
     except DomainError as error:
-        return _form_again(request, incident, "close_form", form, error)
+        return _refused(request, incident, "close_form", form, error)
     return _done(request, incident, f"{incident.reference} closed.")
 
 
@@ -207,11 +313,11 @@ def incident_reassign(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = ReassignForm(request.POST)
     if not form.is_valid():
-        return _form_again(request, incident, "reassign_form", form)
+        return _form_page(request, incident, reassign_form=form)
     try:
         services.incident_reassign(incident=incident, actor=request.user, to_party=form.cleaned_data["to_party"])
     except DomainError as error:
-        return _form_again(request, incident, "reassign_form", form, error)
+        return _refused(request, incident, "reassign_form", form, error)
     return _done(request, incident, f"Reassigned to {form.cleaned_data['to_party'].code}.")
 
 
@@ -259,14 +365,16 @@ def bulk_upload(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, f"{job.total_rows:,} rows are being processed; this page shows the progress.")
             return redirect("incidents:bulk-job", job_id=job.pk)
-    jobs = selectors.bulk_jobs_for(request.user)[:10]
+    jobs = selectors.incident_bulk_jobs_for(request.user)[:10]
     return render(request, "incidents/bulk_upload.html", {"form": form, "jobs": jobs})
 
 
 @login_required
-@domain_errors_as_pages
 def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = selectors.bulk_job_get(user=request.user, job_id=job_id)
+    try:
+        job = selectors.incident_bulk_job_get(user=request.user, job_id=job_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
     if request.htmx and request.GET.get("part") == "progress":
         response = render(request, "incidents/_bulk_progress.html", {"job": job})
         if job.is_finished:
@@ -276,7 +384,7 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     next_url = None
     if job.is_finished:
         after = parse_after(request.GET.get("after"))
-        queryset = selectors.bulk_job_rows(job)
+        queryset = selectors.incident_bulk_job_rows(job)
         if after is not None:
             queryset = queryset.filter(row_number__gt=after)
         rows = list(queryset[:PAGE_SIZE + 1])
@@ -287,15 +395,17 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @login_required
-@domain_errors_as_pages
 def bulk_job_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
-    job = selectors.bulk_job_get(user=request.user, job_id=job_id)
+    try:
+        job = selectors.incident_bulk_job_get(user=request.user, job_id=job_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
 
     def lines() -> Iterator[str]:
         buffer = EchoWriter()
         writer = csv.writer(buffer)
         yield writer.writerow(["row", "device_id", "ok", "reference", "existing", "error"])
-        for row in selectors.bulk_job_rows(job).values_list(
+        for row in selectors.incident_bulk_job_rows(job).values_list(
                 "row_number", "device_id", "ok", "reference", "existing", "error").iterator(chunk_size=5000):
             number, device_id, ok, reference, existing, error = row
             yield writer.writerow([number, spreadsheet_safe(device_id), "true" if ok else "false", reference,
@@ -306,3 +416,76 @@ def bulk_job_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResp
     return response
 
 
+
+
+def _deposit_page(request: HttpRequest, *, form=None, upload_form=None, results=None, status: int = 200):
+    refusal = "" if request.user.party and request.user.party.is_supplier else (
+        "Only a supplier deposits install codes: the installing supplier of a device left uncommissioned.")
+    for each in (form, upload_form):
+        if each is not None:
+            describe_fields(each)
+    failed = next((f for f in (form, upload_form) if f is not None and f.is_bound and f.errors), None)
+    return render(request, "incidents/deposits.html", {
+        "form": form or DepositForm(), "upload_form": upload_form or DepositUploadForm(), "refusal": refusal,
+        "deposits": selectors.deposits_for(request.user)[:50] if not refusal else [], "results": results,
+        "error_list": error_list(failed) if failed else [],
+    }, status=status)
+
+
+@login_required
+def deposits(request: HttpRequest) -> HttpResponse:
+    """Issue 18: deposit install codes ahead, one (form) or many (CSV upload)."""
+    if request.method != "POST":
+        return _deposit_page(request)
+    if "file" in request.FILES or request.POST.get("action") == "upload":
+        upload_form = DepositUploadForm(request.POST, request.FILES)
+        if upload_form.is_valid():
+            try:
+                rows = services.parse_deposit_csv(upload_form.cleaned_data["file"].read())
+                results = services.install_code_deposits_bulk(rows=rows, actor=request.user)
+            except DomainError as error:
+                _errors_into_form(upload_form, error, fallback="file")
+            else:
+                ok = sum(1 for result in results if result.ok)
+                level = messages.SUCCESS if ok == len(results) else messages.WARNING
+                messages.add_message(request, level, f"{ok:,} of {len(results):,} codes deposited; "
+                                                     f"{len(results) - ok:,} refused (see the rows below).")
+                return _deposit_page(request, results=results)
+        return _deposit_page(request, upload_form=upload_form, status=400)
+    form = DepositForm(request.POST)
+    if form.is_valid():
+        try:
+            deposit = services.install_code_deposit(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _errors_into_form(form, error, fallback="device_id")
+        else:
+            messages.success(request, f"Install code deposited for {deposit.device.device_id}: a request for it "
+                                      "will be answered at once.")
+            return redirect("incidents:deposits")
+    return _deposit_page(request, form=form, status=400)
+
+
+@login_required
+def contacts(request: HttpRequest) -> HttpResponse:
+    """Issue 18: the supplier's own MP121 contact and escalation addresses, audited."""
+    party = request.user.party
+    refusal = services.party_contacts_refusal(actor=request.user)
+    form = ContactsForm(request.POST or None, initial={
+        "operational_email": getattr(party, "operational_email", ""),
+        "escalation_email": getattr(party, "escalation_email", "")})
+    status = 200
+    if request.method == "POST" and not refusal:
+        if form.is_valid():
+            try:
+                changes = services.party_contacts_update(actor=request.user, **form.cleaned_data)
+            except DomainError as error:
+                _errors_into_form(form, error, fallback="operational_email")
+            else:
+                messages.success(request, f"{len(changes)} address(es) changed." if changes else "Nothing changed.")
+                return redirect("incidents:contacts")
+        status = 400
+    describe_fields(form)
+    return render(request, "incidents/contacts.html", {
+        "form": form, "refusal": refusal, "error_list": error_list(form) if form.is_bound and form.errors else [],
+        "changes": selectors.contact_changes_for(party)[:50] if party and not refusal else [],
+    }, status=status)

@@ -17,7 +17,12 @@ from django.views.decorators.http import require_http_methods
 from inventory.choices import RestrictionChannel
 from inventory.forms import RestrictionBulkUploadForm, RestrictionForm
 from inventory.models import Device, RestrictionBulkJob
-from inventory.selectors import restriction_history_csv_response
+from inventory.selectors import (
+    restriction_bulk_job_get,
+    restriction_bulk_job_results,
+    restriction_bulk_jobs_for,
+    restriction_history_csv_response,
+)
 from inventory.services.restriction import (
     BULK_COLUMNS,
     BULK_JOB_MAX_ROWS,
@@ -26,12 +31,7 @@ from inventory.services.restriction import (
     restriction_refusal,
     restriction_set,
 )
-from inventory.services.restriction_bulk import (
-    restriction_bulk_job_get,
-    restriction_bulk_job_results,
-    restriction_bulk_job_submit,
-    restriction_bulk_jobs_for,
-)
+from inventory.services.restriction_bulk import restriction_bulk_job_submit
 from inventory.views.devices import device_detail_context, visible_device
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, PermissionDenied
