@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -43,8 +43,12 @@ BULK_RESULT_COLUMNS = ["row", "device_id", "restricted", "ok", "code", "detail",
 
 
 def visible_device_or_404(request: HttpRequest, device_id: str) -> Device:
-    """The device the user's party may see, else 404 (unknown, out of scope and malformed alike)."""
-    return visible_device(request, device_id)
+    """The device the user's party may see, else ``Http404`` (unknown, out of scope and malformed alike), for views
+    without ``domain_errors_as_pages`` (the ones with it call ``visible_device``)."""
+    try:
+        return visible_device(request, device_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -94,7 +98,7 @@ def restriction_device(request: HttpRequest, device_id: str) -> HttpResponse:
     Another party's meter is the 404 page; a party that may not change this meter gets the 403 page with
     the reason; a refused answer (a missing reason, no attestation, an MP169 rule) is the form again.
     """
-    device = visible_device_or_404(request, device_id)
+    device = visible_device(request, device_id)
     if request.method == "GET":
         return render(request, "inventory/restriction_device.html", _restriction_page_context(request, device))
     refusal = restriction_refusal(device=device, actor=request.user)
@@ -126,7 +130,7 @@ def restriction_device(request: HttpRequest, device_id: str) -> HttpResponse:
 @login_required
 @domain_errors_as_pages
 def restriction_history_csv(request: HttpRequest, device_id: str) -> HttpResponse:
-    return restriction_history_csv_response(visible_device_or_404(request, device_id), request.user.party)
+    return restriction_history_csv_response(visible_device(request, device_id), request.user.party)
 
 
 @login_required
