@@ -101,6 +101,9 @@ def test_supplier_fixes_a_refused_restriction_with_the_answers_kept(open_as, csp
     page.keyboard.press("Shift+Tab")  # back to the Details text area: the same outline on a text control
     expect(panel.get_by_label("Details")).to_be_focused()
     assert _outline(panel.get_by_label("Details")) == ["solid", "3px", "rgb(11, 79, 138)"]
+    page.keyboard.press("Shift+Tab")  # the last reason radio: the same outline, not Pico's faint ring
+    expect(panel.get_by_label("Other reason")).to_be_focused()
+    assert _outline(panel.get_by_label("Other reason")) == ["solid", "3px", "rgb(11, 79, 138)"]
 
     assert not RestrictionChange.objects.exists() and not Device.objects.get(pk=meter.pk).restricted
 
