@@ -20,6 +20,9 @@ ROOM_INTERNAL = {
     "incidents.services": {
         "incident_event_record", "party_of", "require_supplier", "due_by_from",
         "email_assignee", "email_bulk_summaries", "email_creator", "email_escalation",
+        # issue 18: the SLA clocks, the deposit answer inside the raise, and their emails
+        "spell_start", "spell_stop", "answer_from_deposits", "email_reopened", "email_escalation_to_requesters",
+        "email_supplier_changed",
     },
 }
 

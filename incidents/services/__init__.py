@@ -24,6 +24,7 @@ from incidents.services.bulk import (
 from incidents.services.contacts import party_contacts_refusal, party_contacts_update
 from incidents.services.deposits import (
     DEPOSIT_MAX_ROWS,
+    DepositRowResult,
     install_code_deposit,
     install_code_deposits_bulk,
     parse_deposit_csv,
@@ -57,9 +58,12 @@ from incidents.services.secrecy import (
     refuse_install_code_in_text,
 )
 from incidents.services.sla import SLA_WORKING_DAYS, incident_detect_sla_breaches
+from incidents.services.supplier_changes import incidents_close_on_supplier_change
 
 __all__ = [
     "DEPOSIT_MAX_ROWS",
+    "DepositRowResult",
+    "incidents_close_on_supplier_change",
     "device_scope_refusal",
     "incident_reopen",
     "incident_reopen_refusal",

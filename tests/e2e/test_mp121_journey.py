@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from incidents.models import Incident
 from inventory.choices import DeviceStatus
-from inventory.services.supplier_changes import supplier_change
+from inventory.services import supplier_change_record
 from tests.e2e.conftest import screenshot
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory
 from tests.services import wait_for
@@ -40,7 +40,7 @@ def test_reroute_reopen_journey(open_as, dcc_party, smtp_sink, celery_worker_pro
     desk_user = UserFactory(party=dcc_party, username="desk")
     device = DeviceFactory(status=DeviceStatus.INSTALLED_NOT_COMMISSIONED, date_commissioned=None,
                            responsible_supplier=former, prenotifying_supplier=installer)
-    supplier_change(device=device, new_supplier=gaining, actor=desk_user)  # SUPF lost it to SUPA
+    supplier_change_record(device=device, new_supplier=gaining, actor=desk_user)  # SUPF lost it to SUPA
 
     # 1. The gaining supplier raises the request.
     gainer = open_as(UserFactory(party=gaining, username="gina", email="gina@supa.example"),

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from inventory.choices import RestrictionChannel
-from inventory.models import Device, RestrictionNotice
+from inventory.models import Device, RestrictionNotice, SupplierChange
 from inventory.services.restriction import restriction_set
 from portal.choices import OutboxStatus
 from portal.models import Party
@@ -105,3 +105,24 @@ def test_the_csp_acknowledges_two_notices(open_as, smtp_sink, celery_worker_proc
     page.get_by_role("link", name="Acknowledged", exact=True).click()
     expect(page.get_by_role("table")).to_contain_text("by nadia")
     assert Device.objects.filter(restricted=True).count() == 3
+
+
+def test_the_new_mp169_pages_have_no_serious_or_critical_axe_violations(axe_violations):
+    losing = SupplierFactory(code="SUPA", name="Supplier A")
+    gaining = SupplierFactory(code="SUPB", name="Supplier B")
+    sms = make_sms(supplier=gaining)
+    actor = UserFactory(party=gaining)
+    restriction_set(device=sms["GSME"], actor=actor, **SET)
+    restriction_set(device=sms["ESME"], actor=actor, **SET)
+    SupplierChange.objects.create(device=sms["GSME"], actor=actor, party=Party.objects.get(code="DCC"),
+                                  old_supplier=losing, new_supplier=gaining)
+    csp = UserFactory(party=Party.objects.get(code="CSPN"))
+    pages = [
+        (actor, "/"), (csp, "/"), (csp, "/inventory/restriction-notices/"),
+        (csp, "/inventory/restriction-notices/?state=all"), (csp, f"/inventory/devices/{sms['CHF'].device_id}/"),
+        (actor, f"/premises/{sms['GSME'].device_id}/timeline/"),
+        (actor, f"/inventory/devices/{sms['CHF'].device_id}/replace-hub/"),
+        (actor, "/inventory/?device_type=CHF"),
+    ]
+    violations = [violation for user, path in pages for violation in axe_violations(user, path)]
+    assert not violations, violations

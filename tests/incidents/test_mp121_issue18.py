@@ -27,7 +27,7 @@ from incidents.services import (
 )
 from inventory.choices import DeviceType, SmetsVersion
 from inventory.models import SupplierChange
-from inventory.services.supplier_changes import supplier_change
+from inventory.services import supplier_change_record
 from portal.choices import OutboxKind
 from portal.errors import Conflict, DomainError, PermissionDenied, RuleRefused, ValidationFailed
 from portal.models import OutboxMessage
@@ -175,7 +175,7 @@ def former(db):
 def changed_hands(make_device, former, gaining, installer, dcc_user):
     """Pre-notified by SUPB, supplied by SUPF, then by SUPA (the gaining supplier now)."""
     device = make_device(responsible_supplier=former)
-    supplier_change(device=device, new_supplier=gaining, actor=dcc_user)
+    supplier_change_record(device=device, new_supplier=gaining, actor=dcc_user)
     device.refresh_from_db()
     return device
 
@@ -226,7 +226,7 @@ def test_a_change_of_supplier_closes_the_open_request_and_tells_both(device, rai
     incident = raise_request(device)
     OutboxMessage.objects.all().delete()
     newcomer = SupplierFactory(code="SUPN", name="New supplier")
-    supplier_change(device=device, new_supplier=newcomer, actor=dcc_user)
+    supplier_change_record(device=device, new_supplier=newcomer, actor=dcc_user)
     incident.refresh_from_db()
     assert incident.state == IncidentState.CLOSED and incident.closure_kind == ClosureKind.CHANGE_OF_SUPPLIER
     assert incident.spells.get().outcome == SpellOutcome.ENDED  # ended unanswered, before its due date
@@ -244,7 +244,7 @@ def test_a_change_of_supplier_closes_the_open_request_and_tells_both(device, rai
 def test_a_refused_change_of_supplier_leaves_the_request_open(device, raise_request, dcc_user, gaining):
     incident = raise_request(device)
     with pytest.raises(DomainError):
-        supplier_change(device=device, new_supplier=gaining, actor=dcc_user)  # already responsible
+        supplier_change_record(device=device, new_supplier=gaining, actor=dcc_user)  # already responsible
     incident.refresh_from_db()
     assert incident.state == IncidentState.ASSIGNED and not SupplierChange.objects.exists()
 

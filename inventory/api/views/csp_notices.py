@@ -17,7 +17,7 @@ from inventory.api.views.devices import DEVICE_ID_PATH
 from inventory.models import RestrictionNotice
 from inventory.selectors import NOTICE_STATES, device_get_for, restriction_notices_for
 from inventory.services.csp_notices import restriction_notice_acknowledge
-from inventory.services.hub_replacement import hub_replace, replacement_hub_get
+from inventory.services.hub_replacement import hub_replace, hub_replace_refusal, replacement_hub_get
 from portal.errors import ValidationFailed
 
 _ACKNOWLEDGED = inline_serializer("NoticesAcknowledged", {"acknowledged": RestrictionNoticeSerializer(many=True)})
@@ -59,7 +59,8 @@ class RestrictionNoticeAcknowledgeView(APIView):
         return _acknowledge(request, body.validated_data["ids"])
 
 
-@extend_schema(request=None, responses={200: _ACKNOWLEDGED, 403: None, 404: None, 409: None})
+@extend_schema(operation_id="api_v1_restriction_notice_acknowledge_one", request=None,
+               responses={200: _ACKNOWLEDGED, 403: None, 404: None, 409: None})
 class RestrictionNoticeAcknowledgeOneView(APIView):
     """Acknowledge one notice."""
 
@@ -74,6 +75,9 @@ class HubReplaceView(APIView):
 
     def post(self, request, device_id: str):
         old_hub = device_get_for(request.user.party, device_id)
+        refusal = hub_replace_refusal(actor=request.user, old_hub=old_hub)  # who, before anything about the new hub
+        if refusal is not None:
+            raise refusal
         body = HubReplaceRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         new_hub = replacement_hub_get(actor=request.user, device_id=body.validated_data["new_hub_id"])
