@@ -36,6 +36,7 @@ from incidents.services.install_codes import (
     incident_queue_refusal,
     incident_raise_install_code_request,
     install_code_request_raise_refusal,
+    install_code_request_refusal,
     install_code_requests_raise,
 )
 from incidents.services.notes import (
@@ -82,7 +83,7 @@ __all__ = [
     "BulkRowResult",
     "incident_add_note",
     "incident_queue_refusal",
-    "install_code_request_raise_refusal",
+    "install_code_request_raise_refusal", "install_code_request_refusal",
     "incident_answer_not_installing_supplier",
     "incident_bulk_job_run",
     "incident_bulk_job_submit",
