@@ -25,6 +25,7 @@ from inventory.choices import (
 )
 from inventory.models import Device, RestrictionChange
 from inventory.selectors import DeviceLookup
+from inventory.signals import restriction_changed
 from portal.choices import OutboxKind, PartyRole
 from portal.csv_upload import csv_records
 from portal.errors import Conflict, DomainError, PermissionDenied, RuleRefused, ValidationFailed
@@ -131,6 +132,8 @@ def restriction_set(
             _apply(gpf, restricted=restricted, now=now)
             changes.append(RestrictionChange.objects.create(device=gpf, cascaded_from=primary, **common))
         notification = _notify_csp(device=locked, changes=changes, supplier=actor.party, at=now)
+        # R169-13 and other reactions of higher layers, in this transaction (inventory.signals).
+        restriction_changed.send(sender=RestrictionChange, changes=changes, restricted=restricted, actor=actor)
     return RestrictionResult(device=locked, changes=changes, notification=notification)
 
 
@@ -417,3 +420,20 @@ def _bulk_boolean(value, column: str, *, required: bool = False) -> bool:
     if text in _FALSE:
         return False
     raise ValidationFailed(f"'{column}' must be true or false, not '{str(value)[:20]}'.", code="bad_boolean")
+
+
+# --- change of mode (R169-14) ----------------------------------------------------------------
+
+def payment_mode_change_refusal(*, device: Device, payment_mode: str) -> RuleRefused | None:
+    """R169-14: why ``device`` may not be switched to ``payment_mode`` now, or None. Restricted mode is for credit
+    customers (R169-3), and prepayment does not work on a meter that does not communicate (seed 000 s3.1), so a
+    restricted meter is not switched to prepayment (SRV 1.6 answers E72 with this sentence); clear Restricted
+    mode first. The device page and the REST device view show the same sentence."""
+    if device.restricted and payment_mode == PaymentMode.PREPAYMENT:
+        return RuleRefused(
+            f"Device {device.device_id} is Restricted (MP169): it cannot be switched to prepayment, because restricted "
+            f"mode is for credit customers and prepayment does not work without communications. Clear Restricted "
+            f"mode first.",
+            code="restricted_prepayment_refused",
+        )
+    return None

@@ -9,11 +9,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
+from inventory.choices import PaymentMode
 from inventory.filtersets import DeviceFilterSet
 from inventory.forms import DeviceJoinForm, DevicePrenotifyForm
 from inventory.selectors import device_get_for, device_queryset_for, party_sees_inventory, sms_devices_for
 from inventory.services.cpl import cpl_is_dual_mode
 from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, prenotify_refusal
+from inventory.services.restriction import payment_mode_change_refusal
 from portal.errors import DomainError
 from portal.eui64 import is_device_id, normalise_device_id
 
@@ -72,6 +74,7 @@ def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
     return render(request, "inventory/device_detail.html", {
         "device": device, "hub": hub, "sms_devices": sms_devices,
         "may_join": device_join_refusal(actor=request.user, device=device) is None,
+        "prepayment_refusal": payment_mode_change_refusal(device=device, payment_mode=PaymentMode.PREPAYMENT),
     })
 
 

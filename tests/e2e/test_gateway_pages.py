@@ -140,7 +140,7 @@ def test_alerts_from_a_restricted_meter_go_to_the_diagnostics_log_seen_by_dcc_an
         open_as, traffic, suppliers, dcc_party):
     north, south = traffic
     _supa, supb = suppliers
-    assert alert_receive(party=dcc_party, device_id=south.device_id, alert_code="8002").log == "diagnostics"
+    assert alert_receive(party=dcc_party, device_id=south.device_id, alert_code="8F0A").log == "diagnostics"
     assert alert_receive(party=dcc_party, device_id=north.device_id, alert_code="8002").log == "sat"
 
     page = open_as(UserFactory(party=Party.objects.get(code="CSPS")), "/gateway/")

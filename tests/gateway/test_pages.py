@@ -118,7 +118,7 @@ def test_alert_logs_sat_and_diagnostics(logged_in, dcc_party, supplier, other_su
     normal = DeviceFactory(responsible_supplier=supplier)
     restricted = DeviceFactory(responsible_supplier=supplier, restricted=True, restricted_since=timezone.now())
     alert_receive(party=dcc_party, device_id=normal.device_id, alert_code="8002")
-    alert_receive(party=dcc_party, device_id=restricted.device_id, alert_code="8002")  # diverted
+    alert_receive(party=dcc_party, device_id=restricted.device_id, alert_code="8F0A")  # diverted (billing data)
     dcc = logged_in(dcc_party)
     assert [r.device_id for r in dcc.get("/gateway/alerts/sat/").context["rows"]] == [normal.device_id]
     diagnostics = dcc.get("/gateway/alerts/diagnostics/")
