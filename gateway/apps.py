@@ -9,8 +9,8 @@ class GatewayConfig(AppConfig):
         # MP202: the SRV 12.2 / 8.11 body handlers and the SRV 11.4 PPMID firmware check (inventory's rules,
         # registered here so inventory never imports gateway).
         from gateway import change_of_mode
+        from gateway.dcc_alerts import schedules_on_restriction_changed
         from gateway.duis import inventory_updates, mp202
-        from gateway.schedules import schedules_on_restriction_changed
         from inventory.signals import restriction_changed
 
         inventory_updates.register()

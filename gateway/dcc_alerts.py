@@ -9,6 +9,7 @@ before they are stored: a malformed alert is a bug, and raises) and signed by th
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 from lxml import etree
@@ -17,6 +18,7 @@ from gateway.duis.messages import SCHEMA_VERSION, SR
 from gateway.duis.schema import SR_NS, duis_schema
 from gateway.duis.security import response_sign
 from gateway.models import DccAlert, DspSchedule
+from gateway.schedules import dsp_schedules_remove_restricted
 
 #: The DCCAlertCode sent with a DSPScheduleRemoval. The 5.4 XSD enumerates the codes (AD1, N1..N65, N999) but not
 #: their meaning; DUIS's table of DCC alert codes is not in the project's reference set, so this value is the
@@ -56,3 +58,18 @@ def dcc_alert_schedule_removal_send(*, schedule: DspSchedule) -> DccAlert:
                 "on the allow-list.")[:250],
         message_xml=response_sign(document).decode("utf-8"),
     )
+
+
+def schedules_on_restriction_changed(sender: Any, *, changes: list, restricted: bool, **_: Any) -> list[DspSchedule]:
+    """``inventory.signals.restriction_changed`` receiver (connected in ``GatewayConfig.ready``), R169-13: each
+    device that became Restricted loses its schedules of restricted SRVs, and each schedule's owner gets a
+    ``DSPScheduleRemoval`` DCC alert - in the restriction's own transaction, so both happen or neither."""
+    if not restricted:
+        return []
+    removed = []
+    for change in changes:
+        for schedule in dsp_schedules_remove_restricted(device=change.device, at=change.at):
+            schedule.device = change.device
+            dcc_alert_schedule_removal_send(schedule=schedule)
+            removed.append(schedule)
+    return removed

@@ -85,19 +85,3 @@ def schedules_read_element(schedules: list[DspSchedule]) -> etree._Element:
         entry.append(details)
     return read
 
-
-def schedules_on_restriction_changed(sender: Any, *, changes: list, restricted: bool, **_: Any) -> list[DspSchedule]:
-    """``inventory.signals.restriction_changed`` receiver (connected in ``GatewayConfig.ready``), R169-13: each
-    device that became Restricted loses its schedules of restricted SRVs, and each schedule's owner gets a
-    ``DSPScheduleRemoval`` DCC alert - in the restriction's own transaction, so both happen or neither."""
-    from gateway.dcc_alerts import dcc_alert_schedule_removal_send
-
-    if not restricted:
-        return []
-    removed = []
-    for change in changes:
-        for schedule in dsp_schedules_remove_restricted(device=change.device, at=change.at):
-            schedule.device = change.device
-            dcc_alert_schedule_removal_send(schedule=schedule)
-            removed.append(schedule)
-    return removed

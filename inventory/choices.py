@@ -75,3 +75,11 @@ class RestrictionChannel(models.TextChoices):
     API = "api", "REST API"
     BULK = "bulk", "Bulk CSV upload"
     DUIS = "duis", "DUIS"
+    SERVICE_CENTRE = "centre", "Service Centre"
+
+
+class AttestationGivenBy(models.TextChoices):
+    """R169-15: how a supplier gave the DCC Service Centre its attestation and request."""
+
+    PHONE = "phone", "By phone"
+    EMAIL = "email", "By email"
