@@ -31,6 +31,18 @@ def service_centre_refusal(actor: User) -> PermissionDenied | None:
     return None
 
 
+def service_centre_supplier(code: str) -> Party:
+    """The party a Service Centre request names by its code, or ``ValidationFailed`` (nothing is written)."""
+    code = (code or "").strip().upper()
+    party = Party.objects.filter(code=code).first() if code else None
+    if party is None:
+        shown = f"'{code[:20]}'" if code else "no code"
+        raise ValidationFailed(
+            f"No SEC party has {shown}: enter the party code of the supplier you act for, e.g. SUPA. Nothing was "
+            "changed.", code="unknown_supplier", errors={"supplier": ["Enter the party code of the supplier you act for."]})
+    return party
+
+
 def restriction_set_by_service_centre(
     *, device: Device, actor: User, supplier: Party | None, supplier_reference: str, restricted: bool, reason: str,
     attested: bool, attestation_given_by: str, request_id: str = "",

@@ -29,10 +29,13 @@ from inventory.services.restriction_bulk import (
     restriction_bulk_job_submit,
     restriction_bulk_jobs_for,
 )
-from inventory.services.restriction_service_centre import restriction_set_by_service_centre, service_centre_refusal
+from inventory.services.restriction_service_centre import (
+    restriction_set_by_service_centre,
+    service_centre_refusal,
+    service_centre_supplier,
+)
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, ValidationFailed
-from portal.models import Party
 from portal.pagination import parse_after
 
 RESULTS_PAGE_SIZE = 100
@@ -189,8 +192,8 @@ def restriction_service_centre(request: HttpRequest, device_id: str) -> HttpResp
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            supplier = Party.objects.filter(code=data["supplier"].strip().upper()).first()
             try:
+                supplier = service_centre_supplier(data["supplier"])
                 result = restriction_set_by_service_centre(
                     device=device, actor=request.user, supplier=supplier,
                     supplier_reference=data["supplier_reference"], restricted=data["restricted"],

@@ -85,7 +85,7 @@ def test_alert_allow_list_edit_takes_effect_at_once(api_client_for, dcc_party, d
     client = api_client_for(dcc_party)
     body = {"device_id": restricted_meter.device_id, "alert_code": "8F0A"}
     assert client.post("/api/v1/alerts/", body, format="json").json()["log"] == "diagnostics"
-    allow_list_alert_set(actor=dcc_user, alert_code="8F0A", allowed=True)
+    allow_list_alert_set(actor=dcc_user, alert_code="8F0A", allowed=True, reason="trial")
     assert client.post("/api/v1/alerts/", body, format="json").json()["log"] == "sat"
 
 

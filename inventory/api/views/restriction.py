@@ -28,8 +28,11 @@ from inventory.services.restriction_bulk import (
     restriction_bulk_job_submit,
     restriction_bulk_jobs_for,
 )
-from inventory.services.restriction_service_centre import restriction_set_by_service_centre, service_centre_refusal
-from portal.models import Party
+from inventory.services.restriction_service_centre import (
+    restriction_set_by_service_centre,
+    service_centre_refusal,
+    service_centre_supplier,
+)
 
 
 @extend_schema(
@@ -71,7 +74,7 @@ class DeviceRestrictionServiceCentreView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         result = restriction_set_by_service_centre(
-            device=device, actor=request.user, supplier=Party.objects.filter(code=data["supplier"].strip().upper()).first(),
+            device=device, actor=request.user, supplier=service_centre_supplier(data["supplier"]),
             supplier_reference=data["supplier_reference"], restricted=data["restricted"], reason=data["reason"],
             attested=data["all_reasonable_steps_taken"], attestation_given_by=data.get("attestation_given_by", ""),
             request_id=request.request_id,
