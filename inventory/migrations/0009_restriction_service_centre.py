@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0006_cpl_duis_identifiers'),
+        ('inventory', '0008_hub_replacement_and_csp_notices'),
     ]
 
     operations = [
@@ -26,12 +26,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='restrictionbulkjob',
             name='channel',
-            field=models.CharField(choices=[('web', 'SSMI web form'), ('api', 'REST API'), ('bulk', 'Bulk CSV upload'), ('duis', 'DUIS'), ('centre', 'Service Centre')], default='bulk', max_length=8),
+            field=models.CharField(choices=[('web', 'SSMI web form'), ('api', 'REST API'), ('bulk', 'Bulk CSV upload'), ('bulk_api', 'REST bulk'), ('duis', 'DUIS'), ('hub_swap', 'Hub replacement'), ('centre', 'Service Centre')], default='bulk', max_length=8),
         ),
         migrations.AlterField(
             model_name='restrictionchange',
             name='channel',
-            field=models.CharField(choices=[('web', 'SSMI web form'), ('api', 'REST API'), ('bulk', 'Bulk CSV upload'), ('duis', 'DUIS'), ('centre', 'Service Centre')], max_length=8),
+            field=models.CharField(choices=[('web', 'SSMI web form'), ('api', 'REST API'), ('bulk', 'Bulk CSV upload'), ('bulk_api', 'REST bulk'), ('duis', 'DUIS'), ('hub_swap', 'Hub replacement'), ('centre', 'Service Centre')], max_length=8),
         ),
         migrations.RunSQL(
             "CREATE TRIGGER inventory_restrictionservicecentrerequest_append_only BEFORE UPDATE OR DELETE ON "
