@@ -9,8 +9,8 @@ from django.utils import timezone
 from gateway.models import ServiceRequestLog
 from inventory.choices import PaymentMode
 from inventory.services.restriction import payment_mode_change_refusal
+from tests.duis_samples import duis
 from tests.factories import DeviceFactory, make_sms
-from tests.gateway.helpers import duis
 from tests.gateway.test_duis_schedules import answer, code
 
 PREPAYMENT = ("<sr:UpdatePaymentMode><sr:Prepayment><sr:SuspendDebtDisabled>false</sr:SuspendDebtDisabled>"
