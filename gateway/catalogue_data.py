@@ -193,14 +193,61 @@ def initially_allowed_srvs(rows: list[dict]) -> list[str]:
     ]
 
 
+#: R169-9 classification of each GBCS alert (``gbcs_alert_mp169.csv``): its category and what a restricted
+#: device's alert of that code does by default. Seed 004 s2.5: "the only messages which should be prevented from
+#: sending are those which relate directly to the consumer's consumption".
+ALERT_CATEGORIES = {
+    "consumption": "Consumption and billing data",
+    "voltage": "Voltage quality",
+    "power_quality": "Power quality",
+    "safety": "Safety",
+    "supply": "Supply and outage",
+    "security": "Security and tamper",
+    "credentials": "Security credentials",
+    "firmware": "Firmware",
+    "device_health": "Device health",
+    "han": "Hub, HAN and commissioning",
+    "clock": "Clock",
+    "command": "Command outcome",
+    "payment": "Credit and payment",
+}
+ALERT_DEFAULTS = ("deliver", "withhold")
+
+
+def alert_classification() -> dict[str, dict]:
+    """Code -> ``{"category", "withheld_by_default", "reason"}`` for every one of the 184 GBCS alert codes."""
+    with open(DATA_DIR / "gbcs_alert_mp169.csv", newline="", encoding="utf-8") as handle:
+        classified = {}
+        for record in csv.DictReader(handle):
+            category, default = record["category"].strip(), record["restricted_default"].strip()
+            if category not in ALERT_CATEGORIES or default not in ALERT_DEFAULTS:
+                raise ValueError(f"gbcs_alert_mp169.csv: {record['alert_code_hex']} has an unknown category or default.")
+            classified[record["alert_code_hex"].strip().upper()] = {
+                "category": category, "withheld_by_default": default == "withhold", "reason": record["reason"].strip(),
+            }
+    return classified
+
+
 def alert_rows() -> list[dict]:
+    """Every GBCS alert code with its R169-9 classification (``mp169_*`` fields of ``AlertCode``)."""
+    classified = alert_classification()
     with open(DATA_DIR / "gbcs_alert_codes.csv", newline="", encoding="utf-8") as handle:
-        return [
-            {"code": r["alert_code_hex"].strip().upper(), "description": r["description"].strip()}
-            for r in csv.DictReader(handle)
-        ]
+        rows = []
+        for r in csv.DictReader(handle):
+            code = r["alert_code_hex"].strip().upper()
+            entry = classified[code]
+            rows.append({"code": code, "description": r["description"].strip(), "mp169_category": entry["category"],
+                         "mp169_withheld_by_default": entry["withheld_by_default"], "mp169_reason": entry["reason"]})
+        return rows
 
 
 def initially_allowed_alerts(rows: list[dict]) -> list[str]:
-    """R169-9: the mandatory critical, security and safety alerts (0x8Fxx) plus firmware alerts."""
+    """R169-9 (seed 004 s2.5): every alert except those relating directly to consumption (the classification)."""
+    classified = alert_classification()
+    return [row["code"] for row in rows if not classified[row["code"]]["withheld_by_default"]]
+
+
+def alerts_allowed_before_classification(rows: list[dict]) -> list[str]:
+    """The first release's alert allow-list (migration 0003): the 0x8Fxx alerts plus firmware alerts. It withheld
+    voltage alerts and let 8F0A Billing Data Log Updated through; migration 0012 replaced it, audited."""
     return [row["code"] for row in rows if row["code"].startswith("8F") or "firmware" in row["description"].lower()]

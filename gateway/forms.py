@@ -5,8 +5,9 @@ import datetime as dt
 
 from django import forms
 
+from gateway.catalogue_data import ALERT_CATEGORIES
 from gateway.choices import AllowList, ResponseCode
-from gateway.selectors import LogFilters
+from gateway.selectors import SRV_CATEGORY_LABELS, LogFilters
 from portal.errors import ValidationFailed
 from portal.eui64 import EUI64_EXAMPLE, normalise_device_id
 from portal.models import Party
@@ -88,3 +89,38 @@ class AllowListEditForm(forms.Form):
     allowed = forms.TypedChoiceField(choices=[("true", "Allow"), ("false", "Refuse")], coerce=lambda v: v == "true",
                                      widget=forms.HiddenInput)
     reason = forms.CharField(label="Reason", required=False, max_length=250)
+
+
+ALLOW_LIST_STATES = [("", "All"), ("refused", "Refused only"), ("allowed", "Allowed only")]
+
+
+class AllowListFilterForm(forms.Form):
+    """The allow-list page's filters (GET): which list, a search, refused/allowed only, a category."""
+
+    list = forms.ChoiceField(label="List", required=False, choices=[("srv", "SRVs"), ("alert", "Alerts")],
+                             widget=forms.HiddenInput)
+    q = forms.CharField(label="Search code or name", required=False, max_length=60)
+    state = forms.ChoiceField(label="Show", required=False, choices=ALLOW_LIST_STATES)
+    category = forms.ChoiceField(label="Category", required=False, choices=[("", "Any")])
+
+    def __init__(self, *args, allow_list: str = "srv", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if allow_list == AllowList.ALERT:
+            self.fields["category"].choices = [("", "Any"), *ALERT_CATEGORIES.items()]
+        else:
+            self.fields["category"].choices = [("", "Any"), *SRV_CATEGORY_LABELS.items()]
+
+    def values(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"q": data.get("q", ""), "state": data.get("state", ""), "category": data.get("category", "")}
+
+
+class AllowListChangeForm(forms.Form):
+    """The confirmation step: the reason (required: a national, safety-relevant switch)."""
+
+    reason = forms.CharField(
+        label="Reason for the change", max_length=250, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Recorded in the allow-list history with your name. 250 characters at most.",
+        error_messages={"required": "Enter the reason for the change.",
+                        "max_length": "The reason must be 250 characters or fewer."},
+    )

@@ -55,6 +55,15 @@ class AlertCode(models.Model):
 
     code = models.CharField(max_length=4, primary_key=True)
     description = models.CharField(max_length=250)
+    mp169_category = models.CharField(
+        "MP169 category", max_length=16, blank=True,
+        help_text="R169-9 classification (gateway/data/gbcs_alert_mp169.csv): what the alert is about.",
+    )
+    mp169_withheld_by_default = models.BooleanField(
+        "withheld from restricted devices by default", default=False,
+        help_text="Seed 004 s2.5: only alerts relating directly to the consumer's consumption are withheld.",
+    )
+    mp169_reason = models.CharField("MP169 reason", max_length=250, blank=True)
 
     class Meta:
         verbose_name = "alert code"
@@ -103,7 +112,10 @@ class AllowListChange(models.Model):
     """One DCC edit of an MP169 allow-list. Append-only: a database trigger refuses UPDATE and DELETE."""
 
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="allow_list_changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="allow_list_changes", null=True, blank=True,
+        help_text="Empty for a change the portal's release made (a data migration, e.g. the R169-9 default).",
+    )
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="allow_list_changes")
     allow_list = models.CharField(max_length=8, choices=AllowList.choices)
     item = models.CharField(max_length=10, help_text="The SRV or the alert code.")
@@ -329,3 +341,28 @@ class DspSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"Schedule {self.pk}: {self.scheduled_srv} on {self.device_id} ({self.frequency})"
+
+
+class DccAlert(models.Model):
+    """A DCC alert (DUIS ``sr:DCCAlertMessage``) sent to a User: its alert log. The DSP raises these itself, e.g.
+    MP169 R169-13's ``DSPScheduleRemoval`` when a device becomes Restricted and its schedules of restricted SRVs
+    are removed. ``message_xml`` is the DUIS 5.4 ``sr:Response`` document as sent (schema-valid)."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="dcc_alerts",
+                              help_text="The User the alert is for.")
+    dcc_alert_code = models.CharField("DCC alert code", max_length=8)
+    alert_type = models.CharField(max_length=40, help_text="The sr:DCCAlert choice, e.g. DSPScheduleRemoval.")
+    device_id = models.CharField("Device ID", max_length=23)
+    schedule = models.ForeignKey(DspSchedule, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    detail = models.CharField(max_length=250, blank=True)
+    message_xml = models.TextField()
+
+    class Meta:
+        verbose_name = "DCC alert"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["party", "created_at", "id"], name="dcc_alert_party_idx"),
+                   models.Index(fields=["created_at", "id"], name="dcc_alert_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.dcc_alert_code} {self.alert_type} for {self.party_id}: {self.device_id}"

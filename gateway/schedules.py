@@ -84,3 +84,4 @@ def schedules_read_element(schedules: list[DspSchedule]) -> etree._Element:
         details.tag = f"{SR}DSPScheduleDetails"
         entry.append(details)
     return read
+

@@ -19,11 +19,12 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from gateway import catalogue
-from gateway.catalogue_data import CREATE_SCHEDULE_SRV
-from gateway.choices import AlertLogName
+from gateway.catalogue_data import ALERT_CATEGORIES, CONSUMPTION_SRVS, CREATE_SCHEDULE_SRV
+from gateway.choices import AlertLogName, AllowList
 from gateway.models import (
     AlertCode,
     AllowListChange,
+    DccAlert,
     DiagnosticsLogEntry,
     RestrictedAlertAllowance,
     RestrictedSrvAllowance,
@@ -176,6 +177,14 @@ def alert_log_page(*, party: Party, log: str, filters: LogFilters, cursor: str |
     return keyset_newest_first(rows, time_field="received_at", cursor=cursor, limit=limit)
 
 
+def dcc_alert_log_page(*, party: Party, cursor: str | None = None, limit: int = 50) -> tuple[list, str | None]:
+    """The DCC alerts sent to ``party`` (R169-13's DSPScheduleRemoval, ...), newest first; the DCC reads all."""
+    rows = DccAlert.objects.select_related("party")
+    if not party.is_dcc:
+        rows = rows.filter(party=party)
+    return keyset_newest_first(rows, time_field="created_at", cursor=cursor, limit=limit)
+
+
 def srv_allow_list() -> list[tuple[ServiceReferenceVariant, bool]]:
     """Every SRV that can be on the restricted-device allow-list, with whether it is allowed now."""
     allowed = set(RestrictedSrvAllowance.objects.values_list("srv_id", flat=True))
@@ -186,6 +195,75 @@ def srv_allow_list() -> list[tuple[ServiceReferenceVariant, bool]]:
 def alert_allow_list() -> list[tuple[AlertCode, bool]]:
     allowed = set(RestrictedAlertAllowance.objects.values_list("alert_id", flat=True))
     return [(alert, alert.code in allowed) for alert in AlertCode.objects.order_by("code")]
+
+
+@dataclass(frozen=True)
+class AllowListRow:
+    """One line of an MP169 allow-list page: the item, whether it is allowed now, and its default and why."""
+
+    allow_list: str
+    item: str
+    name: str
+    allowed: bool
+    default_allowed: bool
+    category: str
+    reason: str
+
+    @property
+    def differs_from_default(self) -> bool:
+        return self.allowed != self.default_allowed
+
+    @property
+    def category_label(self) -> str:
+        labels = ALERT_CATEGORIES if self.allow_list == AllowList.ALERT else SRV_CATEGORY_LABELS
+        return labels.get(self.category, self.category)
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.allow_list}-{self.item}".replace(".", "-")
+
+
+SRV_CATEGORY_LABELS = {"consumption": "Consumption data", "other_device": "Other device SRV",
+                       "non_device": "Non-device (names a device)"}
+
+
+def allow_list_rows(*, allow_list: str, q: str = "", state: str = "", category: str = "") -> list[AllowListRow]:
+    """The rows of one allow-list (``srv`` or ``alert``), filtered: ``q`` matches the code or the name (case
+    folded), ``state`` "allowed" or "refused", ``category`` an R169-9 alert category or an SRV report category.
+    Reference data of at most a few hundred rows: read whole (two queries) and filtered in memory."""
+    if allow_list == AllowList.SRV:
+        allowed = set(RestrictedSrvAllowance.objects.values_list("srv_id", flat=True))
+        rows = [
+            AllowListRow(
+                allow_list="srv", item=entry.srv, name=entry.name, allowed=entry.srv in allowed,
+                default_allowed=entry.srv not in CONSUMPTION_SRVS, category=entry.category,
+                reason=("Consumption data: on MP169's initial restricted list, answered E72 (R169-8)."
+                        if entry.srv in CONSUMPTION_SRVS else
+                        "Not consumption data: stays allowed for a restricted device (R169-8)."),
+            )
+            for entry in catalogue.srv_all() if entry.targets_device and entry.srv != CREATE_SCHEDULE_SRV
+        ]
+    else:
+        allowed = set(RestrictedAlertAllowance.objects.values_list("alert_id", flat=True))
+        rows = [
+            AllowListRow(allow_list="alert", item=alert.code, name=alert.description, allowed=alert.code in allowed,
+                         default_allowed=not alert.mp169_withheld_by_default, category=alert.mp169_category,
+                         reason=alert.mp169_reason)
+            for alert in AlertCode.objects.order_by("code")
+        ]
+    needle = q.strip().casefold()
+    if needle:
+        rows = [row for row in rows if needle in row.item.casefold() or needle in row.name.casefold()]
+    if state in ("allowed", "refused"):
+        rows = [row for row in rows if row.allowed == (state == "allowed")]
+    if category:
+        rows = [row for row in rows if row.category == category]
+    return rows
+
+
+def restricted_device_count() -> int:
+    """How many devices are Restricted now (the partial index ``device_restricted_idx``: about 1% of the SMI)."""
+    return Device.objects.filter(restricted=True).count()
 
 
 def allow_list_history(*, limit: int = 100) -> QuerySet[AllowListChange]:

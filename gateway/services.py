@@ -60,6 +60,7 @@ from portal.choices import NETWORK_OPERATOR_ROLES, SUPPLIER_ROLES, PartyRole
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import Party
+from portal.text import refuse_unstorable
 
 
 @dataclass(frozen=True)
@@ -430,48 +431,76 @@ def _require_dcc(actor: Any) -> Party:
     return actor.party
 
 
-def allow_list_srv_set(*, actor: Any, srv: str, allowed: bool, reason: str = "") -> bool:
-    """Allow (or refuse) an SRV for restricted devices. Audited; effective from the next request.
-    Returns False when the SRV was already in that state (nothing written)."""
+def allow_list_items_set(*, actor: Any, allow_list: str, items: Sequence[str], allowed: bool, reason: str) -> list[str]:
+    """Allow (or refuse) SRVs or alert codes for restricted devices, one or many (the page's bulk edit), in ONE
+    transaction with an audit row per item that changes; effective from the next request or alert. A national,
+    safety-relevant switch, so a reason is required (#19). Returns the items that changed (already in that state:
+    nothing written for them). Any unknown item refuses the whole edit: nothing is written."""
     party = _require_dcc(actor)
-    with transaction.atomic():
-        entry = ServiceReferenceVariant.objects.select_for_update().filter(srv=srv).first()
-        if entry is None or not entry.targets_device or entry.srv == CREATE_SCHEDULE_SRV:
-            raise ValidationFailed(
-                f"'{str(srv)[:20]}' is not an SRV addressed to a device, so it has no place on the allow-list "
-                "(5.1 is judged by the SRV it schedules).",
-                code="not_on_allow_list",
-            )
-        current = RestrictedSrvAllowance.objects.filter(srv=entry).exists()
-        if current == allowed:
-            return False
-        if allowed:
-            RestrictedSrvAllowance.objects.create(srv=entry)
-        else:
-            RestrictedSrvAllowance.objects.filter(srv=entry).delete()
-        AllowListChange.objects.create(
-            actor=actor, party=party, allow_list=AllowList.SRV, item=entry.srv,
-            old_allowed=current, new_allowed=allowed, reason=reason[:250],
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            "Enter the reason for the change: it is recorded in the allow-list history. Nothing was changed.",
+            code="reason_required", errors={"reason": ["Enter the reason for the change."]},
         )
-    return True
+    refuse_unstorable(reason, subject="The reason", field="reason", unchanged="")
+    if len(reason) > 250:
+        raise ValidationFailed("The reason must be 250 characters or fewer. Nothing was changed.",
+                               code="reason_too_long", errors={"reason": ["Use 250 characters or fewer."]})
+    if allow_list not in AllowList.values:
+        raise ValidationFailed(f"'{str(allow_list)[:10]}' is not an allow-list: use srv or alert.", code="unknown_list")
+    keys = list(dict.fromkeys(str(item or "").strip() for item in items if str(item or "").strip()))
+    if allow_list == AllowList.ALERT:
+        keys = list(dict.fromkeys(key.upper().removeprefix("0X") for key in keys))
+    if not keys:
+        raise ValidationFailed("Select at least one item to change. Nothing was changed.", code="nothing_selected",
+                               errors={"items": ["Select at least one SRV or alert code."]})
+    allowance = RestrictedSrvAllowance if allow_list == AllowList.SRV else RestrictedAlertAllowance
+    key_field = "srv_id" if allow_list == AllowList.SRV else "alert_id"
+    with transaction.atomic():
+        if allow_list == AllowList.SRV:
+            entries = {e.srv: e for e in ServiceReferenceVariant.objects.select_for_update().filter(srv__in=keys)}
+            for key in keys:
+                entry = entries.get(key)
+                if entry is None or not entry.targets_device or entry.srv == CREATE_SCHEDULE_SRV:
+                    raise ValidationFailed(
+                        f"'{key[:20]}' is not an SRV addressed to a device, so it has no place on the allow-list "
+                        "(5.1 is judged by the SRV it schedules). Nothing was changed.",
+                        code="not_on_allow_list",
+                    )
+        else:
+            known = set(AlertCode.objects.select_for_update().filter(code__in=keys).values_list("code", flat=True))
+            for key in keys:
+                if key not in known:
+                    raise ValidationFailed(
+                        f"'{key[:12]}' is not a GBCS alert code: expected 4 hex digits from the alert catalogue, e.g. "
+                        "8F3E. Nothing was changed.", code="unknown_alert_code",
+                        errors={"alert_code": ["Unknown GBCS alert code."]},
+                    )
+        current = set(allowance.objects.filter(**{f"{key_field}__in": keys}).values_list(key_field, flat=True))
+        changed = [key for key in keys if (key in current) != allowed]
+        if not changed:
+            return []
+        if allowed:
+            allowance.objects.bulk_create([allowance(**{key_field: key}) for key in changed])
+        else:
+            allowance.objects.filter(**{f"{key_field}__in": changed}).delete()
+        AllowListChange.objects.bulk_create([
+            AllowListChange(actor=actor, party=party, allow_list=allow_list, item=key, old_allowed=not allowed,
+                            new_allowed=allowed, reason=reason)
+            for key in changed
+        ])
+    return changed
+
+
+def allow_list_srv_set(*, actor: Any, srv: str, allowed: bool, reason: str = "") -> bool:
+    """Allow (or refuse) one SRV for restricted devices (``allow_list_items_set``). Returns False when the SRV was
+    already in that state (nothing written)."""
+    return bool(allow_list_items_set(actor=actor, allow_list=AllowList.SRV, items=[srv], allowed=allowed,
+                                     reason=reason))
 
 
 def allow_list_alert_set(*, actor: Any, alert_code: str, allowed: bool, reason: str = "") -> bool:
-    """Allow (or divert to diagnostics) an alert code from restricted devices. Audited; immediate."""
-    party = _require_dcc(actor)
-    alert = _clean_alert_code(alert_code)
-    with transaction.atomic():
-        AlertCode.objects.select_for_update().filter(code=alert.code).first()
-        current = RestrictedAlertAllowance.objects.filter(alert_id=alert.code).exists()
-        if current == allowed:
-            return False
-        if allowed:
-            RestrictedAlertAllowance.objects.create(alert_id=alert.code)
-        else:
-            RestrictedAlertAllowance.objects.filter(alert_id=alert.code).delete()
-        AllowListChange.objects.create(
-            actor=actor, party=party, allow_list=AllowList.ALERT, item=alert.code,
-            old_allowed=current, new_allowed=allowed, reason=reason[:250],
-        )
-    return True
-
+    """Allow (or divert to diagnostics) one alert code from restricted devices (``allow_list_items_set``)."""
+    return bool(allow_list_items_set(actor=actor, allow_list=AllowList.ALERT, items=[alert_code], allowed=allowed,
+                                     reason=reason))

@@ -87,3 +87,11 @@ class RestrictionChannel(models.TextChoices):
     DUIS = "duis", "DUIS"
     #: The flag moved with its SMS to a new hub's GPF (R169-12): no user set or cleared it.
     HUB_REPLACEMENT = "hub_swap", "Hub replacement"
+    SERVICE_CENTRE = "centre", "Service Centre"
+
+
+class AttestationGivenBy(models.TextChoices):
+    """R169-15: how a supplier gave the DCC Service Centre its attestation and request."""
+
+    PHONE = "phone", "By phone"
+    EMAIL = "email", "By email"

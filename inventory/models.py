@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from inventory.choices import (
+    AttestationGivenBy,
     CPLStatus,
     CSPRegion,
     DeviceStatus,
@@ -192,6 +193,24 @@ class RestrictionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device.device_id}: {self.old_value} -> {self.new_value} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RestrictionServiceCentreRequest(models.Model):
+    """R169-15: a restriction change the DCC Service Centre made on a supplier's behalf - the supplier's own request
+    reference and how it gave its attestation. The change's ``actor`` is the DCC user and its ``party`` the supplier
+    acted for (channel "Service Centre"). Append-only, like the change it belongs to."""
+
+    change = models.OneToOneField(RestrictionChange, on_delete=models.PROTECT, primary_key=True,
+                                  related_name="service_centre_request")
+    supplier_reference = models.CharField(max_length=64, help_text="The supplier's own reference for its request.")
+    attestation_given_by = models.CharField(max_length=8, choices=AttestationGivenBy.choices, blank=True,
+                                            help_text="How the supplier gave its attestation (required to set).")
+
+    class Meta:
+        verbose_name = "Service Centre restriction request"
+
+    def __str__(self) -> str:
+        return f"Service Centre {self.supplier_reference} for change {self.change_id}"
 
 
 class SupplierChange(models.Model):

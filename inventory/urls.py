@@ -15,6 +15,8 @@ urlpatterns = [
     path("devices/<str:device_id>/replace-hub/", hub_replacement.hub_replace_view, name="hub-replace"),
     # MP169 Restricted mode
     path("devices/<str:device_id>/restriction/", restriction.restriction_device, name="restriction-device"),
+    path("devices/<str:device_id>/restriction/service-centre/", restriction.restriction_service_centre,
+         name="restriction-service-centre"),
     path("devices/<str:device_id>/restriction-history.csv", restriction.restriction_history_csv,
          name="restriction-history-csv"),
     path("devices/<str:device_id>/supplier-change/", supplier_changes.supplier_change_view, name="supplier-change"),

@@ -39,7 +39,7 @@ from rest_framework.test import APIClient
 
 from gateway.choices import Channel
 from gateway.duis.demo_ca import demo_certificate_issue
-from gateway.models import RestrictedSrvAllowance, ServiceRequestLog
+from gateway.models import DspSchedule, RestrictedSrvAllowance, ServiceRequestLog
 from incidents.models import Incident, IncidentBulkJob, IncidentSpell
 from inventory.choices import CSPRegion, DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import Device
@@ -142,7 +142,11 @@ LIST_VIEWS = [
     ListView("gateway:log-index", ("supplier", "dcc", "csp")),
     ListView("gateway:alert-log", ("supplier", "dcc"), variant="sat", args=lambda world: ["sat"]),
     ListView("gateway:alert-log", ("dcc", "csp"), variant="diagnostics", args=lambda world: ["diagnostics"]),
-    ListView("gateway:allow-lists", ("dcc",)),
+    # (reference data paged 50 rows at a time, with the latest 50 changes: the same size however large the world)
+    ListView("gateway:allow-lists", ("dcc",), grows=False),
+    ListView("gateway:allow-lists", ("dcc",), variant="alerts", query={"list": "alert", "state": "refused"},
+             grows=False),
+    ListView("gateway:dcc-alert-log", ("supplier", "dcc")),
     # gateway: DUIS User IDs (RD-1, DCC only): every party with its count, one party's identities and trail
     ListView("gateway:duis-identity-parties", ("dcc",)),
     ListView("gateway:duis-identity-party", ("dcc",), args=_supplier_code),
@@ -185,6 +189,7 @@ LIST_VIEWS = [
 NOT_LIST_VIEWS = {
     # a form, or an action that changes something
     "login", "logout", "api-token-revoke", "duis", "api-device-prenotify", "api-device-join",
+    "gateway:allow-list-change", "inventory:restriction-service-centre", "api-device-restriction-service-centre",
     "api-device-restriction", "api-restriction-bulk", "api-cpl-status", "api-service-request", "api-alert",
     "api-install-code-request-create", "api-install-code-request-bulk", "api-incident-notes", "api-incident-close",
     "api-incident-reassign", "api-incident-reveal", "inventory:cpl-add", "inventory:cpl-set-status",
@@ -295,6 +300,9 @@ def add_unit(world: World) -> None:
 
     # MP169: a restricted meter (behind the newest firmware: the firmware report), two changes more in the history
     # meter's trail, and a bulk job of two rows (one applied, one refused: not supplier A's meter).
+    # A DSP schedule of a consumption SRV on it, removed when it is restricted: a DSPScheduleRemoval DCC alert.
+    DspSchedule.objects.create(device=own["ESME"], party=supplier, scheduled_srv="4.6.1", frequency="Daily",
+                               start_date=dt.date(2026, 1, 1), details_xml="<sr:CreateSchedule/>")
     restrict(writer["supplier"], own["ESME"], True)
     restrict(writer["supplier"], world.history_meter, True)
     restrict(writer["supplier"], world.history_meter, False)
@@ -343,12 +351,12 @@ def add_unit(world: World) -> None:
         ok(writer["supplier"].post(reverse("api-service-request"), {
             "srv": "4.1.1", "device_id": device.device_id, "command_variant": 1}, format="json"), 200)
     for device in (own["ESME"], own["CHF"]):  # restricted: diagnostics log; the hub: SAT log
-        ok(writer["dcc"].post(reverse("api-alert"), {"device_id": device.device_id, "alert_code": "8002"},
+        ok(writer["dcc"].post(reverse("api-alert"), {"device_id": device.device_id, "alert_code": "8F0A"},
                               format="json"), 200)
     srv = toggled_srv()
     for allowed in ("false", "true"):
-        ok(browser["dcc"].post(reverse("gateway:allow-lists"), {
-            "allow_list": "srv", "item": srv, "allowed": allowed, "reason": f"Query counts {number}"}), 302)
+        ok(browser["dcc"].post(reverse("gateway:allow-list-change"), {
+            "list": "srv", "items": srv, "allowed": allowed, "reason": f"Query counts {number}"}), 302)
     regions = [CSPRegion.NORTH, CSPRegion.SOUTH, CSPRegion.CENTRAL]
     ServiceRequestLog.objects.create(
         request_id=f"QC-{number}", requested_at=raised_at, party=supplier, srv="4.1.1", srv_category="consumption",

@@ -13,6 +13,16 @@ class ServiceRequestSerializer(serializers.Serializer):
         max_length=20, required=False, allow_blank=True,
         help_text="For 5.1 Create Schedule: the device SRV to schedule on device_id.",
     )
+    payment_mode = serializers.ChoiceField(
+        choices=["Credit", "Prepayment"], required=False,
+        help_text="For 1.6 Update Payment Mode: the mode to switch to (a restricted meter is refused Prepayment, E72).",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if str(attrs.get("srv", "")).strip() == "1.6" and not attrs.get("payment_mode"):
+            raise serializers.ValidationError({"payment_mode": ["SRV 1.6 needs the mode to switch to: Credit or "
+                                                                "Prepayment."]})
+        return attrs
 
 
 class ServiceRequestResultSerializer(serializers.Serializer):

@@ -21,11 +21,11 @@ class ServiceRequestView(APIView):
         body = ServiceRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        scheduled = data.get("scheduled_srv")
+        scheduled, payment_mode = data.get("scheduled_srv"), data.get("payment_mode")
+        body = {"scheduled_srv": scheduled} if scheduled else {"payment_mode": payment_mode} if payment_mode else None
         outcome = service_request_submit(
             party=gateway_party_of(request.user), user=request.user, srv=data["srv"], device_id=data.get("device_id"),
-            command_variant=data["command_variant"], channel=Channel.JSON,
-            body={"scheduled_srv": scheduled} if scheduled else None,
+            command_variant=data["command_variant"], channel=Channel.JSON, body=body,
         )
         return Response({"request_id": outcome.request_id, "response_code": outcome.response_code,
                          "detail": outcome.detail})

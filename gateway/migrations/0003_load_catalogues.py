@@ -14,10 +14,12 @@ def load(apps, schema_editor):
     known = {field.name for field in Srv._meta.get_fields()}  # later migrations add derived fields (0007)
     Srv.objects.bulk_create([Srv(**{key: value for key, value in row.items() if key in known}) for row in srvs])
     alerts = catalogue_data.alert_rows()
-    Alert.objects.bulk_create([Alert(**row) for row in alerts])
+    known_alert = {field.name for field in Alert._meta.get_fields()}  # 0012 adds the R169-9 classification
+    Alert.objects.bulk_create([Alert(**{key: value for key, value in row.items() if key in known_alert})
+                               for row in alerts])
     SrvAllowance.objects.bulk_create([SrvAllowance(srv_id=s) for s in catalogue_data.initially_allowed_srvs(srvs)])
     AlertAllowance.objects.bulk_create(
-        [AlertAllowance(alert_id=c) for c in catalogue_data.initially_allowed_alerts(alerts)]
+        [AlertAllowance(alert_id=c) for c in catalogue_data.alerts_allowed_before_classification(alerts)]
     )
 
 

@@ -19,6 +19,8 @@ urlpatterns = [
          restriction.RestrictionBulkJobResultsView.as_view(), name="api-restriction-bulk-job-results"),
     path("devices/<str:device_id>/restriction/", restriction.DeviceRestrictionView.as_view(),
          name="api-device-restriction"),
+    path("devices/<str:device_id>/restriction/service-centre/", restriction.DeviceRestrictionServiceCentreView.as_view(),
+         name="api-device-restriction-service-centre"),
     path("devices/<str:device_id>/restriction-history/", restriction.DeviceRestrictionHistoryView.as_view(),
          name="api-device-restriction-history"),
     # R169-17: the CSP's restriction notices

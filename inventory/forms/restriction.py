@@ -76,3 +76,34 @@ class RestrictionBulkUploadForm(PortalForm):
         if refusal:
             raise forms.ValidationError(refusal)
         return upload
+
+
+class RestrictionServiceCentreForm(forms.Form):
+    """R169-15: the DCC Service Centre records a supplier's request (question page; the rules are the service's)."""
+
+    supplier = forms.CharField(
+        label="Supplier you act for", max_length=20,
+        help_text="The party code of the supplier that asked, e.g. SUPA. It must be the Responsible Supplier.",
+        error_messages={"required": "Enter the party code of the supplier you act for."},
+    )
+    supplier_reference = forms.CharField(
+        label="Supplier's request reference", max_length=64,
+        error_messages={"required": "Enter the supplier's request reference."},
+    )
+    restricted = forms.TypedChoiceField(
+        label="What did the supplier ask for?", widget=forms.RadioSelect, coerce=lambda value: value == "true",
+        choices=[("true", "Set Restricted mode"), ("false", "Clear Restricted mode")],
+        error_messages={"required": "Select whether the supplier asked to set or to clear Restricted mode."},
+    )
+    reason = forms.CharField(
+        label="Reason the supplier gave", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Enter the reason the supplier gave."},
+    )
+    all_reasonable_steps_taken = forms.BooleanField(
+        label="The supplier attests that all reasonable steps to install a fully communicating smart meter were taken",
+        required=False, help_text="Required to set Restricted mode. The attestation is the supplier's, not the DCC's.",
+    )
+    attestation_given_by = forms.ChoiceField(
+        label="How did the supplier give it?", widget=forms.RadioSelect, required=False,
+        choices=[("phone", "By phone"), ("email", "By email")],
+    )

@@ -29,7 +29,8 @@ def restriction_history_for(device: Device, party: Party | None) -> QuerySet[Res
     commissioning) reads only what was recorded up to the moment it lost the device on a Change of
     Supplier, and nothing if it never supplied it.
     """
-    changes = RestrictionChange.objects.filter(device=device).select_related("device", "actor", "party").order_by("-id")
+    changes = RestrictionChange.objects.filter(device=device).select_related(
+        "device", "actor", "party", "service_centre_request").order_by("-id")
     if party is None:
         return changes.none()
     if _reads_whole_history(device, party):

@@ -6,6 +6,7 @@ re-exported here, so ``from inventory.services import restriction_set`` names wh
 - ``cpl``: Central Products List maintenance (R202-1), DCC only;
 - ``restriction``: MP169 Restricted mode, the one place for its rules (R169-1..R169-6), and the bulk rows;
 - ``restriction_bulk``: bulk restriction changes as jobs (a CSV upload or a REST list);
+- ``restriction_service_centre``: the DCC Service Centre sets or clears Restricted for a supplier (R169-15);
 - ``extracts``: device extracts as jobs, and their expiry;
 - ``supplier_changes``: Change of Supplier, recorded by the DCC (R169-5);
 - ``gaining_supplier``: the gaining supplier told of the restricted meters it gained (R169-16);
@@ -64,6 +65,7 @@ from inventory.services.restriction import (
     BulkRowResult,
     RestrictionResult,
     csp_party_for,
+    payment_mode_change_refusal,
     restriction_bulk_apply,
     restriction_bulk_parse_csv,
     restriction_changer_refusal,
@@ -73,6 +75,11 @@ from inventory.services.restriction import (
     restriction_set,
 )
 from inventory.services.restriction_bulk import restriction_bulk_job_run, restriction_bulk_job_submit
+from inventory.services.restriction_service_centre import (
+    restriction_set_by_service_centre,
+    service_centre_refusal,
+    service_centre_supplier,
+)
 from inventory.services.supplier_changes import supplier_change_record, supplier_change_refusal
 
 __all__ = [
@@ -98,9 +105,11 @@ __all__ = [
     "BULK_COLUMNS", "BULK_JOB_MAX_ROWS", "BULK_MAX_ROWS", "BULK_REQUIRED_COLUMNS", "REASON_CHOICES",
     "RESTRICTABLE_TYPES", "BulkRowResult", "RestrictionResult", "csp_party_for", "restriction_bulk_apply",
     "restriction_bulk_parse_csv", "restriction_changer_refusal", "restriction_check", "restriction_refusal",
-    "restriction_request_errors", "restriction_set",
+    "restriction_request_errors", "restriction_set", "payment_mode_change_refusal",
     # restriction_bulk
     "restriction_bulk_job_run", "restriction_bulk_job_submit",
+    # restriction_service_centre (R169-15)
+    "restriction_set_by_service_centre", "service_centre_refusal", "service_centre_supplier",
     # supplier_changes
     "supplier_change_record", "supplier_change_refusal",
 ]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from inventory.choices import DeviceStatus, DeviceType, RestrictionChannel
 from inventory.models import Device, HubReplacement, RestrictionChange
 from inventory.services import csp_notices
+from inventory.signals import restriction_changed
 from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import User
@@ -133,6 +134,8 @@ def hub_replace(*, actor: User, old_hub: Device, new_hub: Device, reason: str = 
                 new_gpf.hub = new_hub
                 csp_notices.restriction_notice_send(device=new_gpf, changes=[new_change], supplier=supplier, at=now,
                                                     mpxn=gsme.mpxn)
+                # R169-13: the GPF that became Restricted loses its schedules of restricted SRVs (inventory.signals).
+                restriction_changed.send(sender=RestrictionChange, changes=[new_change], restricted=True, actor=actor)
         withdrawn = [old_hub] + ([old_gpf] if old_gpf is not None else [])
         for device in withdrawn:
             device.status = DeviceStatus.WITHDRAWN

@@ -27,6 +27,7 @@ from inventory.choices import (
 from inventory.models import Device, RestrictionChange
 from inventory.selectors import DeviceLookup
 from inventory.services import csp_notices
+from inventory.signals import restriction_changed
 from portal.csv_upload import csv_records
 from portal.errors import Conflict, DomainError, PermissionDenied, RuleRefused, ValidationFailed
 from portal.models import OutboxMessage, Party, User
@@ -53,7 +54,8 @@ class RestrictionResult:
     notification: OutboxMessage | None = None
 
 
-def restriction_check(*, device: Device, actor: User, restricted: bool | None = None) -> None:
+def restriction_check(*, device: Device, actor: User, restricted: bool | None = None,
+                      acting_for: Party | None = None) -> None:
     """Raise the domain error that would refuse ``actor`` changing ``device``; return if allowed.
 
     Without ``restricted`` it checks the change the device's current state calls for (set when
@@ -61,14 +63,15 @@ def restriction_check(*, device: Device, actor: User, restricted: bool | None = 
     Reason and attestation are the request's content, so they are checked by ``restriction_set``.
     """
     target = (not device.restricted) if restricted is None else restricted
-    _check_actor(device=device, actor=actor)
+    party = _acting_party(actor, acting_for)
+    _check_actor(device=device, party=party)
     _check_device_kind(device)
     _check_not_a_no_op(device=device, restricted=target)
     if target:
         _check_eligible_to_set(device)
     gpf = _gas_proxy_for(device, restricted=target, lock=False)
     if gpf is not None:
-        _check_cascade_actor(gsme=device, gpf=gpf, actor=actor)
+        _check_cascade_actor(gsme=device, gpf=gpf, party=party)
 
 
 def restriction_refusal(*, device: Device, actor: User) -> DomainError | None:
@@ -119,16 +122,20 @@ def restriction_set(
     attested: bool,
     channel: RestrictionChannel,
     request_id: str = "",
+    acting_for: Party | None = None,
 ) -> RestrictionResult:
     """Set or clear MP169 Restricted on a meter (and the GPF of a GSME), with audit and CSP notice.
 
     Raises ``PermissionDenied`` (not the Responsible Supplier), ``ValidationFailed`` (no reason),
     ``RuleRefused`` (an MP169 rule) or ``Conflict`` (already in that state); nothing is written then.
+    ``acting_for``: the supplier the DCC Service Centre acts for (R169-15, ``restriction_set_by_service_centre``);
+    the rules are then that supplier's, and the audit rows name it as the party with the DCC user as actor.
     """
     reason = (reason or "").strip()
+    party = _acting_party(actor, acting_for)
     with transaction.atomic():
         locked = Device.objects.select_for_update(of=("self",)).select_related("hub").get(pk=device.pk)
-        _check_actor(device=locked, actor=actor)
+        _check_actor(device=locked, party=party)
         if not reason:
             raise ValidationFailed(
                 "A reason is required to set or clear Restricted mode.",
@@ -148,27 +155,39 @@ def restriction_set(
                 )
         now = timezone.now()
         common = {
-            "actor": actor, "party": actor.party, "at": now, "old_value": not restricted, "new_value": restricted,
+            "actor": actor, "party": party, "at": now, "old_value": not restricted, "new_value": restricted,
             "reason": reason, "attested": bool(attested), "channel": channel, "request_id": request_id or "",
         }
         gpf = _gas_proxy_for(locked, restricted=restricted, lock=True)
         if gpf is not None:
-            _check_cascade_actor(gsme=locked, gpf=gpf, actor=actor)
+            _check_cascade_actor(gsme=locked, gpf=gpf, party=party)
         _apply(locked, restricted=restricted, now=now)
         primary = RestrictionChange.objects.create(device=locked, **common)
         changes = [primary]
         if gpf is not None:
             _apply(gpf, restricted=restricted, now=now)
             changes.append(RestrictionChange.objects.create(device=gpf, cascaded_from=primary, **common))
-        notification = _notify_csp(device=locked, changes=changes, supplier=actor.party, at=now)
+        notification = _notify_csp(device=locked, changes=changes, supplier=party, at=now)
+        # R169-13 and other reactions of higher layers, in this transaction (inventory.signals).
+        restriction_changed.send(sender=RestrictionChange, changes=changes, restricted=restricted, actor=actor)
     return RestrictionResult(device=locked, changes=changes, notification=notification)
 
 
 # --- rules ------------------------------------------------------------------------------------
 
-def _check_actor(*, device: Device, actor: User) -> None:
+def _acting_party(actor: User, acting_for: Party | None) -> Party | None:
+    """The party whose right to change Restricted is checked: the actor's own, or (R169-15) the supplier the DCC
+    Service Centre acts for - only the DCC may act for another party."""
+    if acting_for is None:
+        return actor.party
+    if actor.party is None or not actor.party.is_dcc:
+        raise PermissionDenied("Only the DCC Service Centre may change Restricted mode on a supplier's behalf.",
+                               code="not_service_centre")
+    return acting_for
+
+
+def _check_actor(*, device: Device, party: Party | None) -> None:
     """R169-2: only the device's Responsible Supplier, whatever else a party is appointed to do."""
-    party = actor.party
     if party is None or not party.is_supplier or device.responsible_supplier_id != party.pk:
         who = f"{party.code} is not" if party is not None else "you act for no party, so you are not"
         raise PermissionDenied(
@@ -178,16 +197,16 @@ def _check_actor(*, device: Device, actor: User) -> None:
         )
 
 
-def _check_cascade_actor(*, gsme: Device, gpf: Device, actor: User) -> None:
+def _check_cascade_actor(*, gsme: Device, gpf: Device, party: Party) -> None:
     """Every device a change touches passes the actor rule of the device asked for (R169-1, R169-2).
 
     The GPF of a GSME's SMS follows it; if that GPF has another Responsible Supplier the change would
     alter another supplier's device, so the whole change is refused and nothing is written.
     """
-    if gpf.responsible_supplier_id != actor.party.pk:
+    if gpf.responsible_supplier_id != party.pk:
         raise PermissionDenied(
             f"Gas meter {gsme.device_id} shares hub {gpf.hub.device_id if gpf.hub_id else ''} with gas proxy "
-            f"{gpf.device_id}, whose Responsible Supplier is not {actor.party.code}: Restricted mode would change "
+            f"{gpf.device_id}, whose Responsible Supplier is not {party.code}: Restricted mode would change "
             f"another supplier's device, so nothing was changed. Ask the DCC service desk to correct the SMS.",
             code="cascade_not_responsible_supplier",
         )
@@ -406,3 +425,20 @@ def _bulk_boolean(value, column: str, *, required: bool = False) -> bool:
     if text in _FALSE:
         return False
     raise ValidationFailed(f"'{column}' must be true or false, not '{str(value)[:20]}'.", code="bad_boolean")
+
+
+# --- change of mode (R169-14) ----------------------------------------------------------------
+
+def payment_mode_change_refusal(*, device: Device, payment_mode: str) -> RuleRefused | None:
+    """R169-14: why ``device`` may not be switched to ``payment_mode`` now, or None. Restricted mode is for credit
+    customers (R169-3), and prepayment does not work on a meter that does not communicate (seed 000 s3.1), so a
+    restricted meter is not switched to prepayment (SRV 1.6 answers E72 with this sentence); clear Restricted
+    mode first. The device page and the REST device view show the same sentence."""
+    if device.restricted and payment_mode == PaymentMode.PREPAYMENT:
+        return RuleRefused(
+            f"Device {device.device_id} is Restricted (MP169): it cannot be switched to prepayment, because restricted "
+            f"mode is for credit customers and prepayment does not work without communications. Clear Restricted "
+            f"mode first.",
+            code="restricted_prepayment_refused",
+        )
+    return None

@@ -11,6 +11,7 @@ from inventory.forms import RestrictionForm, SupplierChangeForm
 from inventory.models import Device
 from inventory.selectors import restriction_history_for
 from inventory.services.restriction import restriction_refusal
+from inventory.services.restriction_service_centre import service_centre_refusal
 from inventory.services.supplier_changes import supplier_change_refusal
 from portal.errors import PermissionDenied
 
@@ -41,6 +42,7 @@ def restriction_panel(context, device: Device) -> dict:
         "refusal": refusal if signed_in and not isinstance(refusal, PermissionDenied) else None,
         "form": form,
         "supplier_form": SupplierChangeForm() if signed_in and supplier_change_refusal(actor=user) is None else None,
+        "service_centre": signed_in and service_centre_refusal(user) is None,
         "history": history[:PANEL_HISTORY_ROWS],
         "history_truncated": len(history) > PANEL_HISTORY_ROWS,
         "next": context.get("restriction_next") or (request.get_full_path() if request is not None else ""),

@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from inventory.choices import DeviceStatus, DeviceType
+from inventory.choices import DeviceStatus, DeviceType, PaymentMode
 from inventory.device_actions import device_actions_for
 from inventory.filtersets import DeviceFilterSet, search_device_id
 from inventory.forms import DeviceJoinForm, DevicePrenotifyForm
@@ -28,6 +28,7 @@ from inventory.selectors import (
 from inventory.services.cpl import cpl_entry_is_dual_mode
 from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, device_prenotify_refusal
 from inventory.services.hub_replacement import hub_replace_refusal
+from inventory.services.restriction import payment_mode_change_refusal
 from inventory.tables import (
     chosen_columns,
     device_columns,
@@ -147,6 +148,7 @@ def device_detail_context(request: HttpRequest, device) -> dict:
         "may_replace_hub": device.device_type == DeviceType.CHF
         and hub_replace_refusal(actor=request.user, old_hub=device) is None,
         "timeline_url": sms_timeline_url(device),
+        "prepayment_refusal": payment_mode_change_refusal(device=device, payment_mode=PaymentMode.PREPAYMENT),
     }
 
 

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from inventory.choices import RestrictionChannel
-from inventory.forms import RestrictionBulkUploadForm, RestrictionForm
+from inventory.forms import RestrictionBulkUploadForm, RestrictionForm, RestrictionServiceCentreForm
 from inventory.models import Device, RestrictionBulkJob
 from inventory.selectors import (
     restriction_bulk_job_get,
@@ -32,6 +32,11 @@ from inventory.services.restriction import (
     restriction_set,
 )
 from inventory.services.restriction_bulk import restriction_bulk_job_submit
+from inventory.services.restriction_service_centre import (
+    restriction_set_by_service_centre,
+    service_centre_refusal,
+    service_centre_supplier,
+)
 from inventory.views.devices import device_detail_context, visible_device
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, PermissionDenied
@@ -214,3 +219,44 @@ def restriction_bulk_results_csv(request: HttpRequest, job_id: int) -> Streaming
     response["Content-Disposition"] = f'attachment; filename="restriction-bulk-{job.pk}-results.csv"'
     return response
 
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def restriction_service_centre(request: HttpRequest, device_id: str) -> HttpResponse:
+    """R169-15: the DCC Service Centre sets or clears Restricted for the supplier that asked (question page;
+    errors re-show the form with the input, an error summary and inline messages)."""
+    refusal = service_centre_refusal(request.user)
+    if refusal is not None:
+        return render(request, "403.html", {"reason": refusal.detail}, status=403)
+    device = visible_device_or_404(request, device_id)
+    form = RestrictionServiceCentreForm(
+        request.POST or None, initial={"restricted": "false" if device.restricted else "true"})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                supplier = service_centre_supplier(data["supplier"])
+                result = restriction_set_by_service_centre(
+                    device=device, actor=request.user, supplier=supplier,
+                    supplier_reference=data["supplier_reference"], restricted=data["restricted"],
+                    reason=data["reason"], attested=data["all_reasonable_steps_taken"],
+                    attestation_given_by=data["attestation_given_by"], request_id=request.request_id,
+                )
+            except DomainError as error:
+                form.add_error(None, f"{error.detail} Nothing was changed.")
+                for field, field_errors in error.errors.items():
+                    if field in form.fields and field not in form.errors:
+                        form.add_error(field, field_errors)
+                status = error.status_code
+            else:
+                state = "set" if result.device.restricted else "cleared"
+                devices = ", ".join(change.device.device_id for change in result.changes)
+                messages.success(request, f"Restricted mode {state} on {devices} for {supplier.code} (reference "
+                                          f"{data['supplier_reference']}). The supplier is emailed and the CSP notified.")
+                return redirect("inventory:device-detail", device_id=device.device_id)
+        else:
+            status = 400
+    return render(request, "inventory/restriction_service_centre.html", {"device": device, "form": form},
+                  status=status)

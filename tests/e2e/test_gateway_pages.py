@@ -140,7 +140,7 @@ def test_alerts_from_a_restricted_meter_go_to_the_diagnostics_log_seen_by_dcc_an
         open_as, traffic, suppliers, dcc_party):
     north, south = traffic
     _supa, supb = suppliers
-    assert alert_receive(party=dcc_party, device_id=south.device_id, alert_code="8002").log == "diagnostics"
+    assert alert_receive(party=dcc_party, device_id=south.device_id, alert_code="8F0A").log == "diagnostics"
     assert alert_receive(party=dcc_party, device_id=north.device_id, alert_code="8002").log == "sat"
 
     page = open_as(UserFactory(party=Party.objects.get(code="CSPS")), "/gateway/")
@@ -158,8 +158,11 @@ def test_alerts_from_a_restricted_meter_go_to_the_diagnostics_log_seen_by_dcc_an
     expect(page.get_by_text("No alerts in this log yet.")).to_be_visible()
 
 
-def test_dcc_allows_an_srv_for_restricted_meters_and_the_next_request_is_accepted(open_as, traffic, suppliers,
-                                                                                 dcc_party):
+@pytest.mark.parametrize("viewport", [None, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+def test_dcc_edits_the_allow_list_through_the_confirmation_step(open_as, traffic, suppliers, dcc_party, viewport):
+    """#19 item 9: find the row, ask to change it, be asked the question naming the effect, give the required reason
+    (an empty one is an error summary, focused), confirm; the message is at the changed row and the very next
+    gateway decision follows the list. Then a bulk edit of two alerts. At desktop size and on a 390 px phone."""
     _north, south = traffic
     _supa, supb = suppliers
 
@@ -168,39 +171,59 @@ def test_dcc_allows_an_srv_for_restricted_meters_and_the_next_request_is_accepte
                                       command_variant=1, channel=Channel.JSON).response_code
 
     page = open_as(UserFactory(party=dcc_party, username="desk"), "/gateway/")
+    if viewport:
+        page.set_viewport_size(viewport)
     page.get_by_role("navigation", name="Gateway logs").get_by_role("link", name="Allow-lists").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("MP169 allow-lists")
-    expect(page.get_by_text("No changes yet")).to_be_visible()
-    row = page.locator("#srv-4\\.1\\.1")
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin")).to_have_attribute(
+        "aria-current", "page")
+    expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Admin: MP169 allow-lists")
+    page.get_by_label("Search code or name").fill("4.1.1")
+    page.get_by_role("button", name="Filter").click()
+    row = page.locator("#row-srv-4-1-1")
     expect(row.locator(".tag-restricted")).to_have_text("Refused")
-    row.get_by_label("Reason for changing 4.1.1").fill("Trial of remote reads")
-    row.get_by_role("button", name="Allow 4.1.1").click()
+    row.get_by_role("link", name="Allow 4.1.1").click()
 
-    expect(page.get_by_role("status")).to_contain_text("4.1.1 is now allowed for restricted devices")
-    expect(page.locator("#srv-4\\.1\\.1 .tag-ok")).to_have_text("Allowed")
-    history = page.locator("#history tbody tr")
-    expect(history).to_have_count(1)
-    expect(history.first).to_contain_text("desk (DCC)")
-    expect(history.first).to_contain_text("4.1.1")
-    expect(history.first).to_contain_text("Refused")
-    expect(history.first).to_contain_text("Allowed")
-    expect(history.first).to_contain_text("Trial of remote reads")
-    screenshot(page, "gateway-allow-list-edited")
-    change = AllowListChange.objects.get()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Allow 4.1.1 for every restricted device?")
+    expect(page.locator("#effect")).to_contain_text("1 device is Restricted now")
+    page.get_by_role("button", name="Yes, allow 4.1.1").click()
+    expect(page).to_have_title(re.compile("^Error: Allow 4.1.1"))
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name="Enter the reason for the change.")).to_be_visible()
+    expect(page.get_by_label("Reason for the change")).to_have_attribute("aria-invalid", "true")
+    assert read() == "E72"  # nothing changed yet
+    screenshot(page, f"gateway-allow-list-reason-missing-{'phone' if viewport else 'desktop'}")
+    page.get_by_label("Reason for the change").fill("Trial of remote reads")
+    page.get_by_role("button", name="Yes, allow 4.1.1").click()
+
+    expect(page).to_have_url(re.compile(r"/gateway/allow-lists/\?list=srv&q=4.1.1#row-srv-4-1-1$"))
+    notice = page.locator("#row-srv-4-1-1 + tr.row-notice [role=status]")
+    expect(notice).to_contain_text("4.1.1 is now allowed for restricted devices")
+    expect(page.locator("#row-srv-4-1-1 .tag-ok")).to_have_text("Allowed")
+    expect(page.locator("#row-srv-4-1-1 .tag-warn")).to_have_text("Not the MP169 default")
+    expect(page.locator("#history tbody tr").first).to_contain_text("desk (DCC)")
+    expect(page.locator("#history tbody tr").first).to_contain_text("Trial of remote reads")
+    if viewport:
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    screenshot(page, f"gateway-allow-list-edited-{'phone' if viewport else 'desktop'}")
+    change = AllowListChange.objects.get(actor__isnull=False)
     assert (change.item, change.old_allowed, change.new_allowed, change.party) == ("4.1.1", False, True, dcc_party)
+    assert read() == "I99"  # the very next request
 
-    # The very next request to the restricted meter is accepted, and the log shows it.
-    assert read() == "I99"
-    page.goto(f"/gateway/?device_id={south.device_id}&response_code=I99")
-    expect(_rows(page)).to_have_count(1)
-    expect(_rows(page).locator(".tag-restricted")).to_have_text("Restricted")
-
-    # Refusing it again puts it back: E72.
-    page.goto("/gateway/allow-lists/")
-    page.locator("#srv-4\\.1\\.1").get_by_role("button", name="Refuse 4.1.1").click()
-    expect(page.get_by_role("status")).to_contain_text("4.1.1 is now refused")
-    expect(page.locator("#history tbody tr")).to_have_count(2)
-    assert read() == "E72"
+    # Bulk: two voltage alerts withheld at once, after the question.
+    page.goto("/gateway/allow-lists/?list=alert&category=voltage")
+    page.get_by_label("Select 8002").check()
+    page.get_by_label("Select 8003").check()
+    page.get_by_role("button", name="Withhold selected").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Withhold 2 alerts from every restricted device?")
+    expect(page.get_by_role("note")).to_contain_text("This departs from the MP169 default")
+    page.get_by_label("Reason for the change").fill("Network trial")
+    page.get_by_role("button", name="Yes, withhold 2 alerts").click()
+    expect(page.locator("#row-alert-8002 + tr.row-notice [role=status]")).to_contain_text(
+        "8002, 8003 are now withheld")
+    assert AllowListChange.objects.filter(actor__isnull=False, item__in=["8002", "8003"], new_allowed=False).count() == 2
+    assert alert_receive(party=dcc_party, device_id=south.device_id, alert_code="8002").log == "diagnostics"
 
 
 def test_a_supplier_gets_no_allow_list_form_and_cannot_post_one(open_as, suppliers):
@@ -220,5 +243,5 @@ def test_a_supplier_gets_no_allow_list_form_and_cannot_post_one(open_as, supplie
     }""")
     assert status == 403
     assert not RestrictedSrvAllowance.objects.filter(srv_id="4.1.1").exists()
-    assert not AllowListChange.objects.exists()
+    assert not AllowListChange.objects.filter(actor__isnull=False).exists()
 

@@ -75,7 +75,7 @@ def test_allowed_alert_from_a_restricted_device_is_delivered(api_client_for, dcc
 def test_other_alert_from_a_restricted_device_goes_only_to_the_diagnostics_log(
         api_client_for, dcc_party, restricted_meter):
     response = api_client_for(dcc_party).post(
-        "/api/v1/alerts/", {"device_id": restricted_meter.device_id, "alert_code": "8002"}, format="json")
+        "/api/v1/alerts/", {"device_id": restricted_meter.device_id, "alert_code": "8F0A"}, format="json")
     assert response.json() == {"delivered": False, "log": "diagnostics"}
     assert not SatLogEntry.objects.exists()
     assert DiagnosticsLogEntry.objects.get().device_id == restricted_meter.device_id
@@ -83,9 +83,9 @@ def test_other_alert_from_a_restricted_device_goes_only_to_the_diagnostics_log(
 
 def test_alert_allow_list_edit_takes_effect_at_once(api_client_for, dcc_party, dcc_user, restricted_meter):
     client = api_client_for(dcc_party)
-    body = {"device_id": restricted_meter.device_id, "alert_code": "8002"}
+    body = {"device_id": restricted_meter.device_id, "alert_code": "8F0A"}
     assert client.post("/api/v1/alerts/", body, format="json").json()["log"] == "diagnostics"
-    allow_list_alert_set(actor=dcc_user, alert_code="8002", allowed=True)
+    allow_list_alert_set(actor=dcc_user, alert_code="8F0A", allowed=True, reason="trial")
     assert client.post("/api/v1/alerts/", body, format="json").json()["log"] == "sat"
 
 

@@ -126,7 +126,7 @@ def test_allow_list_edit_takes_effect_on_the_next_request(supplier, restricted_m
     assert submit(supplier, "4.1.1", restricted_meter.device_id).response_code == "E72"
     allow_list_srv_set(actor=dcc_user, srv="4.1.1", allowed=True, reason="trial")
     assert submit(supplier, "4.1.1", restricted_meter.device_id).response_code == "I99"
-    allow_list_srv_set(actor=dcc_user, srv="11.2", allowed=False)
+    allow_list_srv_set(actor=dcc_user, srv="11.2", allowed=False, reason="trial")
     assert submit(supplier, "11.2", restricted_meter.device_id).response_code == "E72"
 
 

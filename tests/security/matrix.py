@@ -110,6 +110,18 @@ def _restriction_form(world: World, role: str, obj: str) -> dict:
             "all_reasonable_steps_taken": "on", "next": ""}
 
 
+def _service_centre(world: World, role: str, obj: str, *, page: bool) -> dict:
+    """R169-15: the DCC records the device's own supplier's request to flip Restricted (clear if set, else set)."""
+    device = _device(world, role, obj)
+    device.refresh_from_db()
+    supplier = device.responsible_supplier.code if device.responsible_supplier_id else ""
+    if page:
+        return {"supplier": supplier, "supplier_reference": "MATRIX-1", "restricted": str(not device.restricted).lower(),
+                "reason": "Matrix", "all_reasonable_steps_taken": "on", "attestation_given_by": "phone"}
+    return {"supplier": supplier, "supplier_reference": "MATRIX-1", "restricted": not device.restricted,
+            "reason": "Matrix", "all_reasonable_steps_taken": True, "attestation_given_by": "phone"}
+
+
 def _duis_82(world: World, role: str, obj: str) -> bytes:
     """The real 8.2 request, signed by the DCC Boxed tool with the role's own User ID; the CSP and the DCC hold
     none, so theirs is signed for the (unregistered here) test supplier User ID."""
@@ -225,6 +237,12 @@ PATHS = {
     "api-restriction-bulk-job-results": lambda w, r, o: reverse(
         "api-restriction-bulk-job-results", args=[_restriction_job(w, r, o).pk]),
     "api-device-restriction": lambda w, r, o: reverse("api-device-restriction", args=[_device(w, r, o).device_id]),
+    "api-device-restriction-service-centre": lambda w, r, o: reverse(
+        "api-device-restriction-service-centre", args=[_device(w, r, o).device_id]),
+    "inventory:restriction-service-centre": lambda w, r, o: reverse(
+        "inventory:restriction-service-centre", args=[_device(w, r, o).device_id]),
+    "gateway:dcc-alert-log": lambda w, r, o: reverse("gateway:dcc-alert-log"),
+    "gateway:allow-list-change": lambda w, r, o: reverse("gateway:allow-list-change") + "?list=srv&items=4.1.1&allowed=true",
     "api-device-restriction-history": lambda w, r, o: reverse(
         "api-device-restriction-history", args=[_device(w, r, o).device_id]),
     "api-cpl-list": lambda w, r, o: reverse("api-cpl-list"),
@@ -328,6 +346,10 @@ BODIES = {
     ("gateway:duis-identity-party", "POST"): lambda w, r, o: _new_duis_identity(),
     ("api-duis-identities", "POST"): lambda w, r, o: _new_duis_identity(),
     ("api-duis-identity-revoke", "POST"): lambda w, r, o: {"reason": "matrix"},
+    ("inventory:restriction-service-centre", "POST"): lambda w, r, o: _service_centre(w, r, o, page=True),
+    ("api-device-restriction-service-centre", "POST"): lambda w, r, o: _service_centre(w, r, o, page=False),
+    ("gateway:allow-list-change", "POST"): lambda w, r, o: {"list": "srv", "items": "4.1.1", "allowed": "true",
+                                                            "reason": "matrix"},
     ("gateway:allow-lists", "POST"): lambda w, r, o: {"allow_list": "srv", "item": "4.1.1", "allowed": "true",
                                                       "reason": "matrix"},
     ("api-service-request", "POST"): lambda w, r, o: {"srv": "4.1.1", "device_id": _device(w, r, o).device_id,

@@ -185,6 +185,17 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
         ("POST", "own",        "200     200     200     200     200     -       -       200     200     -"),
         ("POST", "other",      "200     200     200     200     200     200     200     200     200     401"),
     ],
+    # R169-15: only the DCC Service Centre acts for a supplier (its refusal comes before the device lookup: 403).
+    "inventory:restriction-service-centre": [
+        ("GET",  "own",        "403     403     403     403     403     -       -       403     200     -"),
+        ("GET",  "other",      "403     403     403     403     403     403     403     403     200     login"),
+        ("POST", "own",        "403     403     403     403     403     -       -       403     302     -"),
+        ("POST", "other",      "403     403     403     403     403     403     403     403     302     login"),
+    ],
+    "api-device-restriction-service-centre": [
+        ("POST", "own",        "403     403     403     403     403     -       -       403     200     -"),
+        ("POST", "other",      "403     403     403     403     403     403     403     403     200     401"),
+    ],
     "api-device-restriction": [
         ("POST", "own",        "200     200     200     403     403     -       -       403     403     -"),
         ("POST", "other",      "404     404     404     404     404     404     404     404     403     401"),
@@ -244,6 +255,13 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     ],
     "gateway:log-index": [
         ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+    ],
+    "gateway:dcc-alert-log": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+    ],
+    "gateway:allow-list-change": [
+        ("GET",  "-",          "403     403     403     403     403     403     403     403     200     login"),
+        ("POST", "-",          "403     403     403     403     403     403     403     403     302     login"),
     ],
     "gateway:alert-log": [
         ("GET",  "sat",        "200     200     200     200     200     200     200     200     200     login"),
@@ -517,12 +535,20 @@ def _guarded_state(world: World) -> tuple[dict, dict, int]:
     return restricted, incidents, strays
 
 
-def _assert_invariants(world: World, role: str, before: tuple[dict, dict, int]) -> None:
+#: R169-15: the DCC Service Centre changes Restricted on a supplier's behalf (the audit row's party is the supplier).
+SERVICE_CENTRE_ROUTES = ("inventory:restriction-service-centre", "api-device-restriction-service-centre")
+
+
+def _assert_invariants(world: World, role: str, before: tuple[dict, dict, int], route: str = "") -> None:
     after = _guarded_state(world)
     party = world.parties.get(role)
     changed_devices = {pk for pk, value in after[0].items() if pk in before[0] and before[0][pk] != value}
     allowed_devices = set(Device.objects.filter(pk__in=changed_devices, responsible_supplier=party)
                           .values_list("pk", flat=True)) if party else set()
+    if role == "DCC" and route in SERVICE_CENTRE_ROUTES:
+        from inventory.models import RestrictionChange
+        allowed_devices |= {pk for pk in changed_devices if RestrictionChange.objects.filter(
+            device_id=pk).order_by("-id").values_list("channel", flat=True).first() == "centre"}
     assert changed_devices <= allowed_devices, f"{role} changed Restricted on a meter it is not responsible for"
     for pk, value in after[1].items():
         if pk in before[1] and before[1][pk] != value:
@@ -551,7 +577,7 @@ def test_access_matrix(world: World, entry: Row, role: str, expected: str):
     assert outcome_of(response, expected) == expected, (
         f"{entry.method} {call.path} as {ROLE_LABELS[role]} ({entry.obj}): expected {expected}, got "
         f"{response.status_code} {response.content[:300] if not response.streaming else ''!r}")
-    _assert_invariants(world, role, before)
+    _assert_invariants(world, role, before, entry.route)
     _assert_hides_others(world, entry.route, role, response)
 
 

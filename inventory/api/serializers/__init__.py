@@ -29,6 +29,7 @@ from inventory.api.serializers.restriction import (
     RestrictionBulkRowSerializer,
     RestrictionChangeSerializer,
     RestrictionRequestSerializer,
+    RestrictionServiceCentreRequestSerializer,
     RestrictionStateSerializer,
 )
 
@@ -40,5 +41,5 @@ __all__ = [
     "Mp202DeviceSerializer", "SmsMemberSerializer", "SmsSerializer",
     "RestrictionBulkJobRequestSerializer", "RestrictionBulkJobRowSerializer", "RestrictionBulkJobSerializer",
     "RestrictionBulkRequestSerializer", "RestrictionBulkRowSerializer", "RestrictionChangeSerializer",
-    "RestrictionRequestSerializer", "RestrictionStateSerializer",
+    "RestrictionRequestSerializer", "RestrictionServiceCentreRequestSerializer", "RestrictionStateSerializer",
 ]

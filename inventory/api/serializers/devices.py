@@ -7,8 +7,9 @@ import datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inventory.choices import CSPRegion, DeviceType, SmetsVersion
+from inventory.choices import CSPRegion, DeviceType, PaymentMode, SmetsVersion
 from inventory.models import Device
+from inventory.services.restriction import payment_mode_change_refusal
 from portal.eui64 import EUI64_EXAMPLE
 
 
@@ -62,19 +63,31 @@ class SmsSerializer(serializers.Serializer):
         help_text="A device joined to the hub that you may see is Restricted (R169-17): a quiet hub is not a fault.")
 
 
+class PrepaymentRefusalSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
 class DeviceDetailSerializer(DeviceSerializer):
     """One device with the hub and devices of its Smart Metering System."""
 
     prenotifying_supplier = serializers.IntegerField(source="prenotifying_supplier_id", read_only=True, allow_null=True)
     network_operator = serializers.IntegerField(source="network_operator_id", read_only=True, allow_null=True)
     sms = serializers.SerializerMethodField()
+    prepayment_refusal = serializers.SerializerMethodField(
+        help_text="R169-14: why this meter may not be switched to prepayment now (code, detail), or null.")
 
     class Meta(DeviceSerializer.Meta):
         fields = [
             *DeviceSerializer.Meta.fields, "prenotifying_supplier", "network_operator", "load_management",
-            "network_managed_no_wan", "address_identifier", "sms",
+            "network_managed_no_wan", "address_identifier", "sms", "prepayment_refusal",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PrepaymentRefusalSerializer(allow_null=True))
+    def get_prepayment_refusal(self, device: Device) -> dict | None:
+        refusal = payment_mode_change_refusal(device=device, payment_mode=PaymentMode.PREPAYMENT)
+        return {"code": refusal.code, "detail": refusal.detail} if refusal is not None else None
 
     @extend_schema_field(SmsSerializer)
     def get_sms(self, device: Device) -> dict:

@@ -103,3 +103,14 @@ class RestrictionBulkJobRowSerializer(serializers.ModelSerializer):
         model = RestrictionBulkRow
         fields = ["row", "device_id", "restricted", "ok", "code", "detail", "change_ids"]
         read_only_fields = fields
+
+
+class RestrictionServiceCentreRequestSerializer(RestrictionRequestSerializer):
+    """R169-15: the DCC Service Centre's body; the rules (and which fields are required when) are the service's."""
+
+    supplier = serializers.CharField(max_length=20, help_text="Party code of the supplier the DCC acts for.")
+    supplier_reference = serializers.CharField(max_length=64, allow_blank=True,
+                                               help_text="The supplier's own request reference; required.")
+    attestation_given_by = serializers.ChoiceField(
+        choices=["phone", "email"], required=False, allow_blank=True,
+        help_text="How the supplier gave its attestation; required to set.")

@@ -14,6 +14,7 @@ from inventory.api.serializers import (
     RestrictionBulkRowSerializer,
     RestrictionChangeSerializer,
     RestrictionRequestSerializer,
+    RestrictionServiceCentreRequestSerializer,
     RestrictionStateSerializer,
 )
 from inventory.api.views.devices import DEVICE_ID_PATH, IgnoreFormatNegotiation
@@ -29,6 +30,11 @@ from inventory.selectors import (
 )
 from inventory.services.restriction import restriction_bulk_apply, restriction_set
 from inventory.services.restriction_bulk import restriction_bulk_job_submit
+from inventory.services.restriction_service_centre import (
+    restriction_set_by_service_centre,
+    service_centre_refusal,
+    service_centre_supplier,
+)
 
 
 @extend_schema(
@@ -47,6 +53,33 @@ class DeviceRestrictionView(APIView):
             device=device, actor=request.user, restricted=body.validated_data["restricted"],
             reason=body.validated_data["reason"], attested=body.validated_data["all_reasonable_steps_taken"],
             channel=RestrictionChannel.API, request_id=request.request_id,
+        )
+        state = result.device
+        state.restriction_changes_written = result.changes
+        return Response(RestrictionStateSerializer(state).data)
+
+
+@extend_schema(
+    parameters=[DEVICE_ID_PATH], request=RestrictionServiceCentreRequestSerializer,
+    responses={200: RestrictionStateSerializer, 400: None, 403: None, 404: None, 409: None, 422: None},
+)
+class DeviceRestrictionServiceCentreView(APIView):
+    """R169-15: the DCC Service Centre sets or clears Restricted on the named supplier's behalf. 403: not the DCC,
+    or the supplier is not the Responsible Supplier; 400: reference or attestation channel missing."""
+
+    def post(self, request, device_id: str):
+        refusal = service_centre_refusal(request.user)
+        if refusal is not None:
+            raise refusal
+        device = device_get_for(request.user.party, device_id)
+        body = RestrictionServiceCentreRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        result = restriction_set_by_service_centre(
+            device=device, actor=request.user, supplier=service_centre_supplier(data["supplier"]),
+            supplier_reference=data["supplier_reference"], restricted=data["restricted"], reason=data["reason"],
+            attested=data["all_reasonable_steps_taken"], attestation_given_by=data.get("attestation_given_by", ""),
+            request_id=request.request_id,
         )
         state = result.device
         state.restriction_changes_written = result.changes
