@@ -47,12 +47,35 @@ from portal.selectors import dcc_party
 RAISABLE_DEVICE_STATUSES = (DeviceStatus.PENDING, DeviceStatus.WHITELISTED, DeviceStatus.INSTALLED_NOT_COMMISSIONED)
 
 
+NOT_A_SUPPLIER = ("Only energy suppliers (Import, Export or Gas Supplier) can request an install code: the "
+                  "supplier that gained a device before it was commissioned asks the supplier that installed it.")
+
+
 def require_supplier(party: Party) -> None:
     if not party.is_supplier:
-        raise PermissionDenied(
-            "Only energy suppliers (Import, Export or Gas Supplier) can request an install code.",
-            code="not_a_supplier",
+        raise PermissionDenied(NOT_A_SUPPLIER, code="not_a_supplier")
+
+
+def install_code_request_raise_refusal(actor: User) -> PermissionDenied | None:
+    """Whether ``actor``'s party may ever raise an install-code request (R121-1: suppliers only), for pages and
+    navigation to ask before offering the forms; each device's own check is made when raising."""
+    party = getattr(actor, "party", None)
+    if party is None or not party.is_supplier:
+        return PermissionDenied(NOT_A_SUPPLIER, code="not_a_supplier")
+    return None
+
+
+def incident_queue_refusal(actor: User) -> PermissionDenied | None:
+    """Whether ``actor``'s party has incidents at all: suppliers raise install-code requests and answer them,
+    the DCC service desk works its queue; no other role raises or is assigned one (R121-1, R121-3)."""
+    party = getattr(actor, "party", None)
+    if party is None or not (party.is_supplier or party.is_dcc):
+        return PermissionDenied(
+            "Incidents here are install-code requests (MP121) between energy suppliers and the DCC service desk: "
+            "your party's role neither raises them nor is assigned them, so it has none to see.",
+            code="no_incidents_for_role",
         )
+    return None
 
 
 def _refuse_unusable_device(device_id: str, status: str) -> RuleRefused:

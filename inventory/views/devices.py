@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
@@ -35,8 +35,9 @@ from inventory.tables import (
     reset_chosen_columns,
     save_chosen_columns,
 )
-from portal.errors import DomainError
+from portal.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from portal.eui64 import is_device_id, normalise_device_id
+from portal.pages import domain_errors_as_pages, form_add_domain_error, refused_roles_see_why
 
 PAGE_SIZE = 50
 #: Filters shown as selects on the page; the others (``device_id``, ``mpxn``, ``uprn``) are kept from the URL.
@@ -135,16 +136,10 @@ def device_list_columns(request: HttpRequest) -> HttpResponse:
     return redirect(f"{target}?{query.urlencode()}" if query else target)
 
 
-@login_required
-def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
-    """A device's facts, CPL row, SMS and parties; unknown, out of scope or malformed is 404."""
-    party = request.user.party
-    try:
-        device = device_get_for(party, device_id)
-    except DomainError as error:
-        raise Http404(error.detail) from error
-    hub, sms_devices = sms_devices_for(party, device)
-    return render(request, "inventory/device_detail.html", {
+def device_detail_context(request: HttpRequest, device) -> dict:
+    """What the device page shows; the restriction form's view renders the same page with its bound form."""
+    hub, sms_devices = sms_devices_for(request.user.party, device)
+    return {
         "device": device, "hub": hub, "sms_devices": sms_devices,
         "may_join": _offers_join(request.user, device),
         "actions": device_actions_for(request.user, device),
@@ -152,7 +147,7 @@ def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
         "may_replace_hub": device.device_type == DeviceType.CHF
         and hub_replace_refusal(actor=request.user, old_hub=device) is None,
         "timeline_url": sms_timeline_url(device),
-    })
+    }
 
 
 def sms_timeline_url(device) -> str | None:
@@ -171,25 +166,32 @@ def _offers_join(user, device) -> bool:
     return device.status != DeviceStatus.COMMISSIONED and device_join_refusal(actor=user, device=device) is None
 
 
-def _show_domain_error(form, error: DomainError, *, field_map: dict[str, str] | None = None) -> None:
-    form.add_error(None, error.detail)
-    for field, field_errors in error.errors.items():
-        field = (field_map or {}).get(field, field)
-        if field in form.fields:
-            form.add_error(field, field_errors)
+def visible_device(request: HttpRequest, device_id: str):
+    """The device the user's party may see; unknown, out of scope and malformed are all ``NotFound`` (404)."""
+    try:
+        return device_get_for(request.user.party, device_id)
+    except ValidationFailed as error:
+        raise NotFound(error.detail, code=error.code) from error
 
 
 @login_required
+@domain_errors_as_pages
+def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
+    """A device's facts, CPL row, SMS and parties; unknown, out of scope or malformed is 404."""
+    device = visible_device(request, device_id)
+    return render(request, "inventory/device_detail.html", device_detail_context(request, device))
+
+
+@login_required
+@refused_roles_see_why(device_prenotify_refusal, heading="Only suppliers pre-notify devices")
 def device_prenotify_view(request: HttpRequest) -> HttpResponse:
-    if device_prenotify_refusal(request.user) is not None:
-        return render(request, "inventory/prenotify_forbidden.html", status=403)
     form = DevicePrenotifyForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
             device = device_prenotify(actor=request.user, request_id=request.request_id, **form.cleaned_data)
         except DomainError as error:
-            _show_domain_error(form, error)
+            form_add_domain_error(form, error)
             status = error.status_code
         else:
             messages.success(
@@ -202,11 +204,12 @@ def device_prenotify_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@domain_errors_as_pages
 def device_join_view(request: HttpRequest, device_id: str) -> HttpResponse:
-    try:
-        device = device_get_for(request.user.party, device_id)
-    except DomainError as error:
-        raise Http404(error.detail) from error
+    device = visible_device(request, device_id)
+    refusal = device_join_refusal(actor=request.user, device=device)
+    if isinstance(refusal, PermissionDenied):  # a role that may never join this device: say why, offer no form
+        raise refusal
     form = DeviceJoinForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -215,7 +218,7 @@ def device_join_view(request: HttpRequest, device_id: str) -> HttpResponse:
             device = device_join_hub(actor=request.user, device=device, hub_id=form.cleaned_data["hub_id"],
                                      request_id=request.request_id)
         except DomainError as error:
-            _show_domain_error(form, error, field_map={"device_id": "hub_id"})
+            form_add_domain_error(form, error, field_map={"device_id": "hub_id"})
             status = error.status_code
         else:
             change = (f"its SMETS version changed from {previous_version} to {device.smets_version}"
