@@ -152,7 +152,7 @@ def _write_index(taken: list[tuple[str, str, str, str]]) -> None:
         "# Screenshots",
         "",
         "Every main page as each role that uses it, at 1366x900 (`desktop/`) and on a 390x844 phone (`phone/`),",
-        "full page (JPEG, quality 80: a tenth of the PNG size), against a live server with a small world of test",
+        "full page (JPEG, quality 80), against a live server with a small world of test",
         "data. Regenerate them all with",
         "`python -m tests.e2e.screenshots` (or `make screenshots`); a page the role may not open is left out.",
         "",
