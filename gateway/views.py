@@ -11,6 +11,7 @@ from gateway import selectors
 from gateway.choices import AlertLogName, AllowList
 from gateway.forms import AlertLogFilterForm, AllowListEditForm, ServiceRequestLogFilterForm
 from gateway.services import allow_list_alert_set, allow_list_edit_refusal, allow_list_srv_set
+from portal.db_routing import replica_reads_view
 from portal.errors import DomainError
 
 PAGE_SIZE = 50
@@ -31,6 +32,7 @@ def _render_log(request, template: str, context: dict) -> HttpResponse:
 
 
 @login_required
+@replica_reads_view("service-request log page")
 def log_index(request: HttpRequest) -> HttpResponse:
     party, refusal = _party_or_403(request)
     if refusal:
@@ -48,6 +50,7 @@ def log_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads_view("alert log page")
 def alert_log(request: HttpRequest, log: str) -> HttpResponse:
     party, refusal = _party_or_403(request)
     if refusal:
