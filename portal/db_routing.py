@@ -57,6 +57,10 @@ REPLICA = "replica"
 READ_YOUR_WRITES_COOKIE = "portal_primary_until"
 LAG_POLICIES = ("primary", "label")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+#: Writes that are bookkeeping, not a change a user could miss on the replica: an API token's
+#: ``last_used_at`` (once a minute), the session row, django-axes' login records.
+BOOKKEEPING_MODELS = frozenset({"portal.apitoken", "sessions.session", "axes.accessattempt", "axes.accesslog",
+                                "axes.accessfailurelog"})
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -347,7 +351,7 @@ class PrimaryReplicaRouter:
 
     def db_for_write(self, model: Any, **hints: Any) -> str:
         unit = _unit.get()
-        if unit is not None:
+        if unit is not None and getattr(getattr(model, "_meta", None), "label_lower", "") not in BOOKKEEPING_MODELS:
             unit.wrote = True
         return PRIMARY
 
