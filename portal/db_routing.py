@@ -118,9 +118,13 @@ class ReplicaStatus:
 _status_lock = threading.Lock()
 _last_status: ReplicaStatus | None = None
 
+#: Caught up: replayed the primary's position, or replayed all it has received while it streams (the
+#: primary's position also moves with WAL that holds no commit, e.g. the running-transactions record).
 _LAG_SQL = """
 SELECT pg_is_in_recovery(),
-       pg_last_wal_replay_lsn() >= %s::pg_lsn,
+       pg_last_wal_replay_lsn() >= %s::pg_lsn
+         OR (pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+             AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')),
        extract(epoch FROM now() - pg_last_xact_replay_timestamp())
 """
 
@@ -142,6 +146,10 @@ def _probe() -> ReplicaStatus:
         with replica.cursor() as cursor:
             cursor.execute(_LAG_SQL, [lsn])
             in_recovery, caught_up, behind = cursor.fetchone()
+            if in_recovery and not caught_up:  # WAL in flight is replayed within milliseconds: look once more
+                time.sleep(0.05)
+                cursor.execute(_LAG_SQL, [lsn])
+                in_recovery, caught_up, behind = cursor.fetchone()
     except (DatabaseError, InterfaceError) as error:
         # A stopped replica leaves a dead connection: drop it, so the next probe connects afresh.
         with contextlib.suppress(Exception):
@@ -313,23 +321,22 @@ def _request_of(args: tuple) -> Any:
     return None
 
 
-def replica_reads_view(purpose: str, **options: Any) -> Callable:
+def replica_reads_view(purpose: str, *, notice: bool = True, **options: Any) -> Callable:
     """Decorate a page or API view (function, or a class-based view's method) whose reads are heavy and
     read-only: it runs inside ``replica_reads(purpose)``; the response says where its data came from
-    (``X-Data-Source``) and, past the lag limit, how old it is (``X-Data-Age-Seconds``, and a notice
-    among the page's messages)."""
+    (``X-Data-Source``) and, past the lag limit, how old it is (``X-Data-Age-Seconds``, and for an HTML page
+    - a plain Django view with ``notice`` - a warning among the page's messages)."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             with replica_reads(purpose, **options) as target:
                 request = _request_of(args)
-                if request is not None:
-                    request.read_target = getattr(request, "_request", request).read_target = target
-                    if target.notice and hasattr(getattr(request, "_request", request), "_messages"):
-                        from django.contrib import messages
+                is_page = request is not None and not hasattr(request, "_request")  # not a DRF Request
+                if notice and is_page and target.notice and hasattr(request, "_messages"):
+                    from django.contrib import messages
 
-                        messages.warning(getattr(request, "_request", request), target.notice)
+                    messages.warning(request, target.notice)
                 response = view(*args, **kwargs)
             for name, value in target.headers().items():
                 response[name] = value

@@ -150,7 +150,7 @@ def report_page(request: HttpRequest, slug: str, month: str | None = None) -> Ht
 
 
 @login_required
-@replica_reads_view("report CSV")
+@replica_reads_view("report CSV", notice=False)
 def report_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The rows the page shows, as CSV (the report month in ``?month=``; firmware: live without it)."""
     try:

@@ -168,6 +168,10 @@ def test_lag_past_the_limit_falls_back_or_labels_and_health_reports_it(replica_d
             response, body = extract(api)
             assert response["X-Data-Source"] == "replica" and float(response["X-Data-Age-Seconds"]) >= 1
             assert all(device.device_id in body for device in sms.values())
+            client.force_login(dcc_user)
+            page = client.get(reverse("gateway:log-index"))
+            assert page["X-Data-Source"] == "replica"
+            assert "This data comes from a copy of the database that is" in page.content.decode()
             job = DeviceExtractJob.objects.create(party=dcc_party, user=dcc_user, filters="")
             since = log_offset(replica_db)
             device_extract_job_run(job_id=job.pk)  # a file cannot say its age: the job reads the primary
