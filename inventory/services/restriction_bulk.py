@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from inventory.choices import RestrictionChannel
 from inventory.models import RestrictionBulkJob, RestrictionBulkRow
 from inventory.services.restriction import BULK_JOB_MAX_ROWS, restriction_bulk_apply
 from portal.choices import JobStatus
-from portal.errors import NotFound, PermissionDenied, ValidationFailed
+from portal.errors import PermissionDenied, ValidationFailed
 from portal.jobs import task_send
 from portal.models import User
 from portal.text import refuse_unstorable
@@ -109,21 +108,3 @@ def restriction_bulk_job_run(*, job_id: int) -> None:
         RestrictionBulkJob.record_failure(job_id, error)
         raise
 
-
-def restriction_bulk_jobs_for(user: User) -> QuerySet[RestrictionBulkJob]:
-    """The bulk jobs of the user's party, newest first (colleagues share a queue of uploads)."""
-    if user.party_id is None:
-        return RestrictionBulkJob.objects.none()
-    return RestrictionBulkJob.objects.filter(party_id=user.party_id).defer("rows").order_by("-id")
-
-
-def restriction_bulk_job_get(*, user: User, job_id: int) -> RestrictionBulkJob:
-    """One of the party's jobs, or ``NotFound`` (another party's job is not acknowledged to exist)."""
-    job = restriction_bulk_jobs_for(user).filter(pk=job_id).first()
-    if job is None:
-        raise NotFound("There is no such bulk restriction job for your organisation.", code="job_not_found")
-    return job
-
-
-def restriction_bulk_job_results(job: RestrictionBulkJob) -> QuerySet[RestrictionBulkRow]:
-    return RestrictionBulkRow.objects.filter(job=job).order_by("row_number")

@@ -16,19 +16,20 @@ from django.views.decorators.http import require_http_methods
 from inventory.choices import RestrictionChannel
 from inventory.forms import RestrictionBulkUploadForm, RestrictionForm
 from inventory.models import Device, RestrictionBulkJob
-from inventory.selectors import device_get_for, restriction_history_csv_response
+from inventory.selectors import (
+    device_get_for,
+    restriction_bulk_job_get,
+    restriction_bulk_job_results,
+    restriction_bulk_jobs_for,
+    restriction_history_csv_response,
+)
 from inventory.services.restriction import (
     BULK_COLUMNS,
     BULK_JOB_MAX_ROWS,
     restriction_bulk_parse_csv,
     restriction_set,
 )
-from inventory.services.restriction_bulk import (
-    restriction_bulk_job_get,
-    restriction_bulk_job_results,
-    restriction_bulk_job_submit,
-    restriction_bulk_jobs_for,
-)
+from inventory.services.restriction_bulk import restriction_bulk_job_submit
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.pagination import parse_after

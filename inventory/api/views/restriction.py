@@ -19,14 +19,16 @@ from inventory.api.serializers import (
 from inventory.api.views.devices import DEVICE_ID_PATH, IgnoreFormatNegotiation
 from inventory.choices import RestrictionChannel
 from inventory.models import RestrictionBulkJob, RestrictionBulkRow, RestrictionChange
-from inventory.selectors import device_get_for, restriction_history_csv_response, restriction_history_for
-from inventory.services.restriction import restriction_bulk_apply, restriction_set
-from inventory.services.restriction_bulk import (
+from inventory.selectors import (
+    device_get_for,
     restriction_bulk_job_get,
     restriction_bulk_job_results,
-    restriction_bulk_job_submit,
     restriction_bulk_jobs_for,
+    restriction_history_csv_response,
+    restriction_history_for,
 )
+from inventory.services.restriction import restriction_bulk_apply, restriction_set
+from inventory.services.restriction_bulk import restriction_bulk_job_submit
 
 
 @extend_schema(
@@ -89,7 +91,7 @@ class RestrictionBulkView(APIView):
         body = RestrictionBulkRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         results = restriction_bulk_apply(
-            rows=body.validated_data["changes"], actor=request.user, channel=RestrictionChannel.BULK,
+            rows=body.validated_data["changes"], actor=request.user, channel=RestrictionChannel.BULK_API,
             request_id=request.request_id,
         )
         return Response({"results": [result.as_dict() for result in results]})
@@ -116,7 +118,7 @@ class RestrictionBulkJobListView(generics.ListAPIView):
         body = RestrictionBulkJobRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         job = restriction_bulk_job_submit(rows=body.validated_data["changes"], actor=request.user,
-                                          channel=RestrictionChannel.BULK, request_id=request.request_id)
+                                          channel=RestrictionChannel.BULK_API, request_id=request.request_id)
         data = RestrictionBulkJobSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED if job.is_finished else status.HTTP_202_ACCEPTED,
                         headers={"Location": data["url"]})
