@@ -18,7 +18,7 @@ from benchmarks.dataset import progress
 from benchmarks.results import Row, render_table
 
 MAX_DEVICES = 10_000_000
-MEASUREMENTS = ("extract", "inventory", "gateway", "duis", "report", "restriction", "bulk")
+MEASUREMENTS = ("extract", "inventory", "gateway", "duis", "report", "restriction", "interference", "bulk")
 
 
 def positive(text: str) -> int:
@@ -49,6 +49,14 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=positive, default=2, help="gunicorn sync workers")
     parser.add_argument("--bulk-rows", type=positive, default=100_000, help="rows in the bulk install-code request")
     parser.add_argument("--restriction-rows", type=positive, default=2_000, help="rows in the bulk restriction job")
+    parser.add_argument("--replica", action="store_true",
+                        help="interference rows: start a streaming replica of the benchmark's server here "
+                             "(pg_basebackup -R; the server must allow replication connections)")
+    parser.add_argument("--replica-url", help="interference rows: an existing streaming replica of the benchmark's "
+                                              "database instead")
+    parser.add_argument("--replica-nice", type=int, default=19,
+                        help="CPU niceness of the replica started with --replica (default 19: the stand-in for "
+                             "a replica on its own machine; 0 to share the CPUs equally)")
     parser.add_argument("--only", type=lambda text: set(text.split(",")), default=set(MEASUREMENTS),
                         help=f"comma-separated subset of: {','.join(MEASUREMENTS)} (default: all)")
     parser.add_argument("--output", type=Path, help="also write the table (Markdown) to this file")
@@ -118,6 +126,7 @@ def run(options: argparse.Namespace, database: BenchDatabase, workdir: Path) -> 
     from benchmarks.extracts import measure_extracts
     from benchmarks.gateway import measure_gateway
     from benchmarks.incidents import measure_bulk_install_code_requests
+    from benchmarks.interference import measure_interference
     from benchmarks.inventory_pages import measure_health_latency, measure_inventory
     from benchmarks.reports import measure_monthly_report
     from benchmarks.restriction import measure_restriction_bulk_job
@@ -142,6 +151,8 @@ def run(options: argparse.Namespace, database: BenchDatabase, workdir: Path) -> 
             ("duis", "DUIS gateway", lambda: measure_duis(context)),
             ("report", "Monthly performance report", lambda: measure_monthly_report(context)),
             ("restriction", "Bulk restriction job", lambda: measure_restriction_bulk_job(context)),
+            ("interference", "Gateway throughput while a full extract and a report build run",
+             lambda: measure_interference(context)),
             ("generation", "Data generation", lambda: generation),
             # Last: it writes incidents that the other measurements do not expect.
             ("bulk", "Bulk install-code requests", lambda: measure_bulk_install_code_requests(context)),

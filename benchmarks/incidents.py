@@ -40,7 +40,8 @@ def _raisable_device_ids(party_id: int, count: int) -> list[str]:
     """Devices the supplier is responsible for that accept a request and have none open."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT d.device_id FROM inventory_device d WHERE d.status = ANY(%s) "
+            "SELECT d.device_id FROM inventory_device d WHERE d.status = ANY(%s) AND d.smets_version = 'SMETS2+' "
+            "AND d.device_type IN ('ESME', 'GSME', 'PPMID', 'HCALCS') "
             "AND d.responsible_supplier_id = %s AND NOT EXISTS "
             "(SELECT 1 FROM incidents_incident i WHERE i.device_id = d.id AND i.state <> 'closed') "
             "ORDER BY d.device_id LIMIT %s",
@@ -70,7 +71,7 @@ def _add_pending_devices(party_id: int, count: int) -> None:
             "FROM generate_series((SELECT count(*) FROM inventory_device WHERE device_id LIKE %s) + 1, "
             "(SELECT count(*) FROM inventory_device WHERE device_id LIKE %s) + %s) AS n "
             "CROSS JOIN (SELECT * FROM inventory_device WHERE responsible_supplier_id IS NOT NULL "
-            "ORDER BY id LIMIT 1) AS t",
+            "AND device_type = 'ESME' AND smets_version = 'SMETS2+' ORDER BY id LIMIT 1) AS t",  # R121-2: Type 1
             [party_id, party_id, f"{ADDED_PREFIX}%", f"{ADDED_PREFIX}%", count],
         )
         cursor.execute("ANALYZE inventory_device")

@@ -32,8 +32,11 @@ def free_port() -> int:
 class GunicornServer:
     """``gunicorn portal.wsgi:application`` with sync workers, as in production, on 127.0.0.1."""
 
-    def __init__(self, database: BenchDatabase, *, workers: int, log: Path):
+    def __init__(self, database: BenchDatabase, *, workers: int, log: Path, environment: dict[str, str] | None = None,
+                 nice: int = 0):
         self.database = database
+        self.environment = environment
+        self.nice = nice
         self.workers = workers
         self.log = log
         self.port = free_port()
@@ -54,9 +57,12 @@ class GunicornServer:
             # Long enough for a national extract or a 100,000-row bulk request in one sync worker.
             "--timeout", "900", "--graceful-timeout", "5", "--log-level", "warning",
         ]
+        if self.nice:
+            command = ["nice", "-n", str(self.nice), *command]
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
-                command, cwd=PROJECT_DIR, env=self.database.environment(), stdout=output, stderr=subprocess.STDOUT,
+                command, cwd=PROJECT_DIR, env=self.environment or self.database.environment(), stdout=output,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.middleware.RequestIdMiddleware",
+    # Remembers whether a request writes; after a write the user's heavy reads stay on the primary for a while.
+    "portal.db_routing.ReadYourWritesMiddleware",
     # Cache-Control: no-store, private on every response to a signed-in user or an API token.
     "portal.middleware.NoStoreForAuthenticatedMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
@@ -101,6 +103,39 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 # Parallel developers/CI jobs on one server each get their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_portal")}
+
+# --- Read replica (optional; portal.db_routing, docs/operations.md "Read replica") --------------------------
+# A PostgreSQL streaming replica of the primary. Only the read-only heavy work reads there (extracts, report
+# builds and pages, the restricted-firmware report, the gateway log pages); writes and everything else stay on
+# the primary. Unset: one database, no router in the way.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["ENGINE"] = "django.db.backends.postgresql"
+    if not DATABASES["replica"].get("HOST") and DATABASES["replica"].get("OPTIONS", {}).get("host"):
+        DATABASES["replica"]["HOST"] = DATABASES["replica"]["OPTIONS"].pop("host")
+    replica_options = DATABASES["replica"].setdefault("OPTIONS", {})
+    replica_options["options"] = "-c jit=off"
+    # A stopped replica must fail fast so the read falls back to the primary (portal.db_routing).
+    replica_options.setdefault("connect_timeout", env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2))
+    replica_options.setdefault("application_name", "portal-replica-reads")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    # Under test the alias is the primary's test database unless a test starts a real replica (tests/replica).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["portal.db_routing.PrimaryReplicaRouter"]
+# Past this many seconds behind, a heavy read falls back to the primary ("primary") or reads the replica
+# and says how old its data is ("label").
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
+DATABASE_REPLICA_LAG_POLICY = env.str("DATABASE_REPLICA_LAG_POLICY", default="primary")
+# After a user writes, that user's heavy reads stay on the primary this long (a cookie; 0 turns it off).
+DATABASE_REPLICA_READ_YOUR_WRITES_SECONDS = env.int("DATABASE_REPLICA_READ_YOUR_WRITES_SECONDS", default=10)
+# How long a job waits for the replica to replay what was committed before it started (else: the primary).
+DATABASE_REPLICA_CATCHUP_SECONDS = env.float("DATABASE_REPLICA_CATCHUP_SECONDS", default=2.0)
+# The replica's lag (and whether it answers) is probed at most this often per process.
+DATABASE_REPLICA_PROBE_SECONDS = env.float("DATABASE_REPLICA_PROBE_SECONDS", default=1.0)
+if DATABASE_REPLICA_LAG_POLICY not in ("primary", "label"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DATABASE_REPLICA_LAG_POLICY must be 'primary' or 'label'.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"

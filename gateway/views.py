@@ -21,6 +21,7 @@ from gateway.forms import (
     ServiceRequestLogFilterForm,
 )
 from gateway.services import allow_list_edit_refusal, allow_list_items_set
+from portal.db_routing import replica_reads_view
 from portal.errors import DomainError
 from portal.pages import not_allowed_page
 
@@ -41,6 +42,7 @@ def _render_log(request, template: str, context: dict) -> HttpResponse:
 
 
 @login_required
+@replica_reads_view("service-request log page")
 def log_index(request: HttpRequest) -> HttpResponse:
     party, refusal = _party_or_403(request)
     if refusal:
@@ -58,6 +60,7 @@ def log_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads_view("alert log page")
 def alert_log(request: HttpRequest, log: str) -> HttpResponse:
     party, refusal = _party_or_403(request)
     if refusal:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
+from django.db import connections
 from django.utils import timezone
 
 from gateway.choices import ResponseCode, SrvCategory
 from incidents.choices import IncidentType
 from incidents.working_days import is_working_day
 from inventory.choices import CPLStatus
+from portal.db_routing import read_alias
 from portal.selectors import dcc_party
 from reporting.months import add_months, month_bounds
 
@@ -62,7 +63,7 @@ ORDER BY 1, 2, 3, 4
 
 
 def _fetch(sql: str, params: dict) -> list[dict]:
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:  # the replica inside a replica_reads block
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -21,6 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from incidents.working_days import is_working_day
+from portal.db_routing import replica_reads
 from portal.errors import PermissionDenied, RuleRefused
 from portal.jobs import task_enqueue_on_commit
 from portal.models import User
@@ -70,7 +71,8 @@ def snapshot_build(
         return stored
     # Computed outside the transaction: the job's progress rows stay visible to the polling page.
     report(10, "Aggregating in the database")
-    rows = _compute(kind, month)
+    with replica_reads("report build", wait_for_primary=True) as source:  # the aggregate: replica when caught up
+        rows = _compute(kind, month)
     report(80, f"Storing {len(rows)} rows")
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -80,7 +82,8 @@ def snapshot_build(
             return existing.get(version=latest_version)
         snapshot = ReportSnapshot.objects.create(
             kind=kind, month=month, version=latest_version + 1, trigger=trigger, requested_by=requested_by,
-            rows=rows, meta={"rules": RULES[kind], "row_count": len(rows), "as_of": timezone.localdate().isoformat()},
+            rows=rows, meta={"rules": RULES[kind], "row_count": len(rows), "as_of": timezone.localdate().isoformat(),
+                  "read_from": "replica" if source.on_replica else "primary"},
         )
     report(100, "Done")
     return snapshot

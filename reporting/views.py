@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from gateway.choices import SrvCategory
 from portal.csv_safety import spreadsheet_safe
+from portal.db_routing import replica_reads_view
 from portal.errors import DomainError, ValidationFailed
 from reporting import selectors, services
 from reporting.charts import ChartData, chart_figure
@@ -197,6 +198,7 @@ def _kind_and_month(slug: str, month_text: str | None) -> tuple[str, dt.date | N
 
 
 @login_required
+@replica_reads_view("report page")
 def report_page(request: HttpRequest, slug: str, month: str | None = None) -> HttpResponse:
     month_text = month or request.GET.get("month") or None
     try:
@@ -220,6 +222,7 @@ def report_page(request: HttpRequest, slug: str, month: str | None = None) -> Ht
 
 
 @login_required
+@replica_reads_view("report CSV", notice=False)
 def report_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The rows the page shows, as CSV (the report month in ``?month=``; firmware: live without it)."""
     try:

@@ -112,9 +112,10 @@ def csv_copy_statement(queryset: QuerySet[Device], connection, *, header: bool =
 CSV_YIELD_BYTES = 64 * 1024
 
 
-def stream_csv(queryset: QuerySet[Device], using: str = "default") -> Iterator[bytes]:
-    """Yield the CSV extract as PostgreSQL sends it, in ~64 KiB pieces (header row first)."""
-    connection = connections[using]
+def stream_csv(queryset: QuerySet[Device], using: str | None = None) -> Iterator[bytes]:
+    """Yield the CSV extract as PostgreSQL sends it, in ~64 KiB pieces (header row first), from the
+    queryset's database (``.using("replica")`` for the read replica) unless ``using`` names another."""
+    connection = connections[using or queryset.db]
     connection.ensure_connection()
     raw = connection.connection
     try:

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -23,6 +23,7 @@ from inventory.filtersets import DeviceFilterSet
 from inventory.models import Device, DeviceExtractJob
 from inventory.selectors import COLUMN_NAMES, csv_copy_statement, device_queryset_for, party_sees_inventory
 from portal.choices import JobStatus
+from portal.db_routing import replica_reads
 from portal.errors import PermissionDenied, ValidationFailed
 from portal.jobs import task_send
 from portal.models import Party, User
@@ -107,8 +108,11 @@ def device_extract_job_run(*, job_id: int) -> None:
     if job.is_finished:
         return
     try:
-        queryset = extract_queryset(job.party, job.filters)
-        total = queryset.count()
+        # Devices are read on the replica once it has replayed what was committed before the job (a file
+        # cannot show its data's age, so past the lag limit it reads the primary); progress is written on the primary.
+        with replica_reads("device extract file", wait_for_primary=True, lag_policy="primary") as source:
+            queryset = extract_queryset(job.party, job.filters).using(source.alias)
+            total = queryset.count()
         DeviceExtractJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, total_rows=total, processed_rows=0)
         with tempfile.TemporaryFile() as buffer:
             written = _write_csv(queryset, buffer, progress=lambda rows: DeviceExtractJob.objects.filter(
@@ -134,6 +138,7 @@ def _write_csv(queryset: QuerySet[Device], out, *, progress) -> int:
     ordered = queryset.order_by("device_id")
     written = 0
     last_device_id = ""
+    connection = connections[queryset.db]  # the replica when the job's read block chose it
     connection.ensure_connection()
     raw = connection.connection
     while True:

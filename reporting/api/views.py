@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from portal.db_routing import replica_reads_view
 from portal.pagination import decode_cursor, encode_cursor, parse_limit
 from reporting import selectors
 from reporting.api.serializers import FirmwareReportSerializer, PerformanceReportSerializer, SlaReportSerializer
@@ -30,6 +31,7 @@ def _envelope(report) -> dict:
 class PerformanceReportView(APIView):
     """Monthly service-request performance per CSP region and SRV category (R169-10), scoped to your party."""
 
+    @replica_reads_view("performance report")
     def get(self, request, month: str):
         report = selectors.performance_report_for(request.user.party, parse_month(month), with_trend=False)
         return Response(PerformanceReportSerializer({**_envelope(report), "rows": report.rows}).data)
@@ -39,6 +41,7 @@ class PerformanceReportView(APIView):
 class InstallCodeSlaReportView(APIView):
     """Monthly install-code request SLA per installing supplier, plus national totals (R121-10)."""
 
+    @replica_reads_view("install-code SLA report")
     def get(self, request, month: str):
         report = selectors.install_code_sla_report_for(request.user.party, parse_month(month), with_trend=False)
         return Response(SlaReportSerializer({**_envelope(report), "rows": report.rows}).data)
@@ -56,6 +59,7 @@ class InstallCodeSlaReportView(APIView):
 class RestrictedFirmwareReportView(APIView):
     """Restricted devices behind the newest Active CPL firmware for their model (R169-11), scoped."""
 
+    @replica_reads_view("restricted-firmware report")
     def get(self, request):
         month_text = request.query_params.get("month")
         report = selectors.restricted_firmware_report_for(

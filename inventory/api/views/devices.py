@@ -24,6 +24,7 @@ from inventory.api.serializers import (
 from inventory.filtersets import DeviceFilterSet
 from inventory.selectors import COLUMN_NAMES, device_get_for, device_queryset_for, sms_devices_for, stream_csv, stream_jsonl
 from inventory.services.devices import device_join_hub, device_prenotify
+from portal.db_routing import read_alias, replica_reads_view
 
 DEVICE_ID_PATH = OpenApiParameter(
     "device_id", OpenApiTypes.STR, OpenApiParameter.PATH,
@@ -99,11 +100,13 @@ class DeviceExtractView(generics.GenericAPIView):
     def get_queryset(self):
         return device_queryset_for(getattr(self.request.user, "party", None))
 
+    @replica_reads_view("device extract stream")
     def get(self, request):
         file_format = request.query_params.get("format", "csv")
         if file_format not in EXTRACT_FORMATS:
             raise ValidationError({"format": [f"Choose one of: {', '.join(EXTRACT_FORMATS)}."]})
-        queryset = self.filter_queryset(self.get_queryset())
+        # The rows stream after the view returns: the queryset carries the database the block chose.
+        queryset = self.filter_queryset(self.get_queryset()).using(read_alias())
         content_type, stream = EXTRACT_FORMATS[file_format]
         response = StreamingHttpResponse(stream(queryset), content_type=content_type)
         filename = f"devices-{timezone.now():%Y%m%d-%H%M%S}.{file_format}"

@@ -18,9 +18,11 @@ transaction each, with a progress bar on stderr.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
@@ -223,6 +225,24 @@ class Catalogue:
     actors: dict[int, User]  # supplier party id -> its demo user
 
 
+@dataclass(frozen=True)
+class _Premises:
+    payment_mode: str
+    load_management: str
+    no_wan: bool
+
+
+@dataclass(frozen=True)
+class _Parties:
+    electricity: Party
+    gas: Party
+    changed_supplier: bool
+    installer: Party
+    distributor: Party
+    mpan_prefix: str
+    transporter: Party
+
+
 class EstatePlanner:
     """Generates the SMS of an estate in order from one seeded random stream (pure: no database)."""
 
@@ -232,50 +252,96 @@ class EstatePlanner:
         self.catalogue = catalogue
 
     def sms(self, index: int) -> PlannedSms:
-        rng = self.rng
-        showcase = SHOWCASE[index] if index < len(SHOWCASE) else None
-        if showcase:
-            status, region, facts = showcase
-            smets1 = region is None
-        else:
-            status = _weighted(rng, STATUS_WEIGHTS)
-            smets1 = rng.random() < 0.15
-            region = None if smets1 else _weighted(rng, SMETS2_REGIONS)
-            if status == DeviceStatus.PENDING and not smets1 and rng.random() < 0.5:
-                region = CSPRegion.UNKNOWN
-            facts = {}
+        """The ``index``-th SMS of the estate. Each step draws from the one seeded stream in a fixed order, so
+        the steps must run in this order (tests/inventory/test_demo_data_planner.py pins the output)."""
+        status, region, smets1, facts = self._shape(index)
         smets = SmetsVersion.SMETS1 if smets1 else SmetsVersion.SMETS2_PLUS
-        geo = (region or "").replace("4G ", "") if region not in (None, CSPRegion.UNKNOWN) else rng.choice(
-            list(GEOGRAPHY))
-        csp_region = CSPRegion.SMETS1 if smets1 else region
+        geo = self._geography(region)
+        premises = self._premises(facts)
+        gas, wants = self._wanted_devices(facts, smets1, premises)
+        parties = self._parties(status, facts, geo)
+        commissioned, created_at = self._dates(status, smets1)
+        serial_base = self.seed * 10**7 + index
+        devices = [
+            self._device(slot, device_type, status, smets, parties, serial_base, commissioned, created_at)
+            for slot, device_type in enumerate(SLOTS) if wants[device_type]
+        ]
+        plan = PlannedSms(
+            index=index, devices=devices, uprn=f"{10**11 + serial_base}",
+            postcode=_postcode(self.rng, geo), address=f"{self.rng.randint(1, 240)} {self.rng.choice(STREETS)}",
+            csp_region=CSPRegion.SMETS1 if smets1 else region, payment_mode=premises.payment_mode,
+            load_management=premises.load_management, no_wan=premises.no_wan,
+        )
+        eligible = (not smets1 and status == DeviceStatus.COMMISSIONED and premises.payment_mode == PaymentMode.CREDIT
+                    and premises.load_management == LoadManagement.NONE and not premises.no_wan)
+        if eligible:
+            self._restrict(plan, facts, gas, commissioned)
+        return plan
 
+    def _shape(self, index: int) -> tuple[str, str | None, bool, dict]:
+        """Status, CSP region (``None`` for SMETS1), SMETS1 or not, and the showcase facts of the SMS."""
+        if index < len(SHOWCASE):
+            status, region, facts = SHOWCASE[index]
+            return status, region, region is None, facts
+        rng = self.rng
+        status = _weighted(rng, STATUS_WEIGHTS)
+        smets1 = rng.random() < 0.15
+        region = None if smets1 else _weighted(rng, SMETS2_REGIONS)
+        if status == DeviceStatus.PENDING and not smets1 and rng.random() < 0.5:
+            region = CSPRegion.UNKNOWN
+        return status, region, smets1, {}
+
+    def _geography(self, region: str | None) -> str:
+        """Where the premises are: the region's own geography, or a random one for SMETS1 and Unknown."""
+        if region not in (None, CSPRegion.UNKNOWN):
+            return region.replace("4G ", "")
+        return self.rng.choice(list(GEOGRAPHY))
+
+    def _premises(self, facts: dict) -> _Premises:
+        rng = self.rng
         payment_mode = facts.get("payment_mode") or (
             PaymentMode.PREPAYMENT if rng.random() < 0.15 else PaymentMode.CREDIT)
         load_management = facts.get("load_management") or _weighted(rng, [
             (LoadManagement.NONE, 90), (LoadManagement.ECONOMY_7, 7), (LoadManagement.LOAD_MANAGED, 2),
             (LoadManagement.RADIO_TELESWITCH, 1)])
-        no_wan = facts.get("network_managed_no_wan", rng.random() < 0.005)
+        no_wan_draw = rng.random() < 0.005  # drawn even when the facts decide, as it always was
+        return _Premises(payment_mode, load_management, facts.get("network_managed_no_wan", no_wan_draw))
+
+    def _wanted_devices(self, facts: dict, smets1: bool, premises: _Premises) -> tuple[bool, dict[str, bool]]:
+        """Whether the premises have gas, and which device slots the SMS fills."""
+        rng = self.rng
         everything = facts.get("all_devices", False)
         gas = everything or rng.random() < 0.75
-        wants = {
-            DeviceType.CHF: True, DeviceType.ESME: True, DeviceType.GPF: gas, DeviceType.GSME: gas,
-            DeviceType.PPMID: everything or facts.get("ppmid") or rng.random() < (
-                0.6 if payment_mode == PaymentMode.PREPAYMENT else 0.08),
-            DeviceType.IHD: everything or rng.random() < 0.7,
-            DeviceType.HCALCS: not smets1 and (everything or facts.get("hcalcs") or (
-                load_management == LoadManagement.LOAD_MANAGED and rng.random() < 0.5)),
-            DeviceType.CAD: not smets1 and (everything or facts.get("cad") or rng.random() < 0.04),
-        }
+        prepayment = premises.payment_mode == PaymentMode.PREPAYMENT
+        wants = {DeviceType.CHF: True, DeviceType.ESME: True, DeviceType.GPF: gas, DeviceType.GSME: gas}
+        wants[DeviceType.PPMID] = self._ppmid_wanted(everything, facts, prepayment)
+        wants[DeviceType.IHD] = everything or rng.random() < 0.7
+        wants[DeviceType.HCALCS] = not smets1 and (everything or facts.get("hcalcs") or (
+            premises.load_management == LoadManagement.LOAD_MANAGED and rng.random() < 0.5))
+        wants[DeviceType.CAD] = not smets1 and (everything or facts.get("cad") or rng.random() < 0.04)
+        return gas, wants
 
-        catalogue = self.catalogue
+    def _ppmid_wanted(self, everything: bool, facts: dict, prepayment: bool) -> bool:
+        return bool(everything or facts.get("ppmid") or self.rng.random() < (0.6 if prepayment else 0.08))
+
+    def _parties(self, status: str, facts: dict, geo: str) -> _Parties:
+        """The electricity and gas suppliers, the installer (a different supplier after a change of supplier
+        before commissioning), the distributor with its MPAN prefix, and the gas transporter."""
+        rng, catalogue = self.rng, self.catalogue
         electricity = _weighted(rng, list(zip(catalogue.suppliers, SUPPLIER_WEIGHTS, strict=True)))
-        gas_supplier = electricity if (electricity in catalogue.gas_suppliers and rng.random() < 0.8) else rng.choice(
-            catalogue.gas_suppliers)
+        if electricity in catalogue.gas_suppliers and rng.random() < 0.8:
+            gas_supplier = electricity
+        else:
+            gas_supplier = rng.choice(catalogue.gas_suppliers)
         changed_supplier = status in NOT_YET_COMMISSIONED and (facts.get("changed_supplier") or rng.random() < 0.5)
         installer = rng.choice([s for s in catalogue.suppliers if s != electricity]) if changed_supplier else electricity
         distributor, mpan_prefix = catalogue.distributors[geo]
-        transporter = catalogue.transporters[geo]
+        return _Parties(electricity, gas_supplier, bool(changed_supplier), installer, distributor, mpan_prefix,
+                        catalogue.transporters[geo])
 
+    def _dates(self, status: str, smets1: bool) -> tuple[datetime.date | None, datetime.datetime]:
+        """When the SMS was commissioned (``None`` if not yet) and when its devices were added."""
+        rng = self.rng
         if status in NOT_YET_COMMISSIONED:
             commissioned = None
             created = _random_date(rng, datetime.date(2026, 1, 1), END)
@@ -284,47 +350,41 @@ class EstatePlanner:
             created = commissioned - datetime.timedelta(days=rng.randint(1, 60))
         created_at = datetime.datetime.combine(created, datetime.time(9, 0), tzinfo=UTC) + datetime.timedelta(
             minutes=rng.randint(0, 480))
-        serial_base = self.seed * 10**7 + index
-        devices = []
-        for slot, device_type in enumerate(SLOTS):
-            if not wants[device_type]:
-                continue
-            is_gas = device_type in (DeviceType.GPF, DeviceType.GSME)
-            supplier = gas_supplier if is_gas else electricity
-            mpxn = ""
-            if device_type == DeviceType.ESME:
-                mpxn = f"{mpan_prefix}{serial_base % 10**11:011d}"
-            elif device_type == DeviceType.GSME:
-                mpxn = f"{7 * 10**9 + serial_base % 10**9}"
-            devices.append(PlannedDevice(
-                slot=slot, device_type=device_type, status=status, smets_version=smets,
-                cpl_entry_id=self._cpl_row(device_type, smets), mpxn=mpxn,
-                responsible_supplier_id=supplier.pk,
-                prenotifying_supplier_id=(installer.pk if changed_supplier and not is_gas else supplier.pk),
-                network_operator_id=(transporter if is_gas else distributor).pk,
-                date_commissioned=commissioned, created_at=created_at,
-            ))
-        plan = PlannedSms(
-            index=index, devices=devices, uprn=f"{10**11 + serial_base}",
-            postcode=_postcode(rng, geo), address=f"{rng.randint(1, 240)} {rng.choice(STREETS)}",
-            csp_region=csp_region, payment_mode=payment_mode, load_management=load_management, no_wan=no_wan,
+        return commissioned, created_at
+
+    def _device(self, slot: int, device_type: str, status: str, smets: str, parties: _Parties, serial_base: int,
+                commissioned: datetime.date | None, created_at: datetime.datetime) -> PlannedDevice:
+        is_gas = device_type in (DeviceType.GPF, DeviceType.GSME)
+        supplier = parties.gas if is_gas else parties.electricity
+        mpxn = ""
+        if device_type == DeviceType.ESME:
+            mpxn = f"{parties.mpan_prefix}{serial_base % 10**11:011d}"
+        elif device_type == DeviceType.GSME:
+            mpxn = f"{7 * 10**9 + serial_base % 10**9}"
+        return PlannedDevice(
+            slot=slot, device_type=device_type, status=status, smets_version=smets,
+            cpl_entry_id=self._cpl_row(device_type, smets), mpxn=mpxn,
+            responsible_supplier_id=supplier.pk,
+            prenotifying_supplier_id=(parties.installer.pk if parties.changed_supplier and not is_gas else supplier.pk),
+            network_operator_id=(parties.transporter if is_gas else parties.distributor).pk,
+            date_commissioned=commissioned, created_at=created_at,
         )
-        eligible = (not smets1 and status == DeviceStatus.COMMISSIONED and payment_mode == PaymentMode.CREDIT
-                    and load_management == LoadManagement.NONE and not no_wan)
-        if eligible:
-            restrict_electricity = facts.get("restrict_electricity", rng.random() < RESTRICTION_RATE)
-            restrict_gas = gas and facts.get("restrict_gas", rng.random() < RESTRICTION_RATE)
-            since = _random_date(rng, commissioned + datetime.timedelta(days=1), END)
-            since_at = datetime.datetime.combine(since, datetime.time(10, 0), tzinfo=UTC) + datetime.timedelta(
-                minutes=rng.randint(0, 420))
-            reason = rng.choice(RESTRICTION_REASONS)
-            by_type = {device.device_type: device for device in devices}
-            for device_type, wanted in ((DeviceType.ESME, restrict_electricity), (DeviceType.GSME, restrict_gas),
-                                        (DeviceType.GPF, restrict_gas)):
-                if wanted:
-                    by_type[device_type].restricted_since = since_at
-                    plan.restriction_reasons[by_type[device_type].slot] = reason
-        return plan
+
+    def _restrict(self, plan: PlannedSms, facts: dict, gas: bool, commissioned: datetime.date) -> None:
+        """About 1% of eligible credit meters are Restricted (MP169): the ESME, or the GSME with its GPF."""
+        rng = self.rng
+        restrict_electricity = facts.get("restrict_electricity", rng.random() < RESTRICTION_RATE)
+        restrict_gas = gas and facts.get("restrict_gas", rng.random() < RESTRICTION_RATE)
+        since = _random_date(rng, commissioned + datetime.timedelta(days=1), END)
+        since_at = datetime.datetime.combine(since, datetime.time(10, 0), tzinfo=UTC) + datetime.timedelta(
+            minutes=rng.randint(0, 420))
+        reason = rng.choice(RESTRICTION_REASONS)
+        by_type = {device.device_type: device for device in plan.devices}
+        for device_type, wanted in ((DeviceType.ESME, restrict_electricity), (DeviceType.GSME, restrict_gas),
+                                    (DeviceType.GPF, restrict_gas)):
+            if wanted:
+                by_type[device_type].restricted_since = since_at
+                plan.restriction_reasons[by_type[device_type].slot] = reason
 
     def _cpl_row(self, device_type: str, smets: str) -> int:
         models = self.catalogue.cpl[(device_type, smets)]
@@ -382,7 +442,16 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = ensure_parties_and_logins()
             catalogue = build_catalogue()
-        inserted, restricted = self.generate(seed=seed, total=devices, batch=max(batch, 100), catalogue=catalogue)
+        if devices >= FRESH_LOAD_MIN_DEVICES and not Device.objects.exists():
+            # A fresh estate: one transaction, the device table's secondary indexes and foreign keys dropped
+            # for the load and built once after it (PostgreSQL's own advice for a bulk load), then ANALYZE.
+            with transaction.atomic(), deferred_indexes(Device._meta.db_table):
+                inserted, restricted = self.generate(seed=seed, total=devices, batch=max(batch, 100),
+                                                     catalogue=catalogue)
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {Device._meta.db_table}")
+        else:
+            inserted, restricted = self.generate(seed=seed, total=devices, batch=max(batch, 100), catalogue=catalogue)
         elapsed = time.monotonic() - started
         if inserted:
             self.stdout.write(f"Inserted {inserted:,} devices ({restricted:,} Restricted) for seed {seed} "
@@ -500,6 +569,47 @@ class Command(BaseCommand):
             change(pk, plan, d, cascaded_from=gsme_change.get(plan.index))
             for pk, plan, d in restricted if d.device_type == DeviceType.GPF
         ])
+
+
+#: From this many devices into an empty inventory, indexes are built after the load (below it the
+#: per-batch transactions, resumable after an interruption, are kept: a small load is quick either way).
+FRESH_LOAD_MIN_DEVICES = 50_000
+
+_SECONDARY_INDEXES = """
+SELECT index.relname, pg_get_indexdef(index.oid)
+FROM pg_index entry JOIN pg_class index ON index.oid = entry.indexrelid
+WHERE entry.indrelid = %s::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = entry.indexrelid)
+ORDER BY 1
+"""
+_FOREIGN_KEYS = """
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY 1
+"""
+
+
+@contextlib.contextmanager
+def deferred_indexes(table: str) -> Iterator[None]:
+    """Inside a transaction: drop ``table``'s indexes that back no constraint and its foreign keys, run the
+    block (the load), then create them again from their stored definitions (the foreign keys are validated
+    in one pass each instead of a trigger call per row). A failed load rolls the drops back with it."""
+    quoted = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        cursor.execute(_SECONDARY_INDEXES, [table])
+        indexes = cursor.fetchall()
+        cursor.execute(_FOREIGN_KEYS, [table])
+        foreign_keys = cursor.fetchall()
+        for name, _definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
 
 
 def ensure_parties_and_logins() -> list[tuple[str, str]]:

@@ -1,1 +1,0 @@
-export DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/4 TEST_DATABASE_NAME=test_portal_m169a
