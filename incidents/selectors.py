@@ -97,7 +97,7 @@ def bulk_job_rows(job: IncidentBulkJob) -> QuerySet[IncidentBulkRow]:
 
 
 def bulk_jobs_for(user: User) -> QuerySet[IncidentBulkJob]:
-    return IncidentBulkJob.objects.filter(party_id=user.party_id).defer("device_ids").order_by("-id")
+    return IncidentBulkJob.objects.filter(party_id=user.party_id).defer("device_ids", "line_numbers").order_by("-id")
 
 
 @dataclass
