@@ -25,8 +25,8 @@ from incidents.services.bulk import (
     incident_bulk_job_retry,
     incident_bulk_job_run,
     incident_bulk_job_submit,
-    incident_bulk_refused_rows,
     incident_bulk_raise_install_code_requests,
+    incident_bulk_refused_rows,
     parse_device_id_csv,
 )
 from incidents.services.install_codes import (

@@ -219,7 +219,8 @@ def incident_bulk_raise_install_code_requests(*, device_ids: list[str], actor: U
     party = party_of(actor)
     require_supplier(party)
     _check_bulk_size(device_ids)
-    results = install_code_requests_raise(device_ids=device_ids, actor=actor, party=party, channel=channel)
+    results = _judge(device_ids=mask_install_codes(device_ids), actor=actor, party=party, channel=channel,
+                     dry_run=False)
     email_bulk_summaries(
         party=party, label=f"REST request by {actor.username}",
         created=((r.assigned_party_id, r.reference, r.device_id) for r in results if r.ok and not r.existing),
