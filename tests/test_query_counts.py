@@ -126,6 +126,7 @@ LIST_VIEWS = [
     ListView("inventory:restriction-bulk", ("supplier",)),
     ListView("inventory:restriction-bulk-job", ("supplier",), args=_restriction_job),
     ListView("inventory:restriction-bulk-results", ("supplier",), args=_restriction_job),
+    ListView("inventory:restriction-bulk-refused", ("supplier",), args=_restriction_job),
     ListView("api-restriction-bulk-jobs", ("supplier",)),
     ListView("api-restriction-bulk-job-results", ("supplier",), args=_restriction_job),
     # gateway: the service-request log, the two alert logs, the allow-lists with their history
@@ -143,6 +144,7 @@ LIST_VIEWS = [
     ListView("incidents:bulk-upload", ("supplier",)),
     ListView("incidents:bulk-job", ("supplier",), args=_incident_job),
     ListView("incidents:bulk-job-results", ("supplier",), args=_incident_job),
+    ListView("incidents:bulk-job-refused", ("supplier",), args=_incident_job),
     ListView("api-install-code-request-bulk-job-results", ("supplier",), args=_incident_job),
     # reporting: live last month, a stored month, the live firmware list, CSV and REST
     ListView("reporting:report-index", ("supplier", "dcc")),
@@ -170,6 +172,8 @@ NOT_LIST_VIEWS = {
     "login", "logout", "api-token-revoke", "duis", "api-device-prenotify", "api-device-join",
     "api-device-restriction", "api-restriction-bulk", "api-cpl-status", "api-service-request", "api-alert",
     "api-install-code-request-create", "api-install-code-request-bulk", "api-incident-notes", "api-incident-close",
+    "api-restriction-bulk-job-confirm", "api-install-code-request-bulk-job-confirm", "inventory:restriction-bulk-confirm",
+    "incidents:bulk-job-confirm",
     "api-incident-reassign", "api-incident-reveal", "inventory:cpl-add", "inventory:cpl-set-status",
     "inventory:device-prenotify", "inventory:device-join", "inventory:supplier-change", "incidents:incident-raise",
     "incidents:incident-note", "incidents:incident-not-installing", "incidents:incident-close",
@@ -178,6 +182,7 @@ NOT_LIST_VIEWS = {
     "api-device-detail", "api-restriction-bulk-job", "inventory:device-detail", "inventory:extract-job",
     "inventory:extract-download", "reporting:report-job", "reporting:report-latest", "demo-mailbox-message",
     "api-health", "api-schema", "api-docs", "api-install-code-request-bulk-job", "api-duis-identity-revoke",
+    "inventory:restriction-bulk-template", "incidents:bulk-template",
     # the dashboard: counts, never rows (its own budget: tests/portal/test_home.py)
     "home",
 }
@@ -246,6 +251,8 @@ def restriction_row(device_id: str, restricted: bool) -> dict:
 def upload_install_code_requests(browser: Client, device_ids: list[str]) -> None:
     data = ("device_id\n" + "\n".join(device_ids) + "\n").encode()
     ok(browser.post(reverse("incidents:bulk-upload"), {"file": SimpleUploadedFile("requests.csv", data)}), 302)
+    job = IncidentBulkJob.objects.latest("id")  # the check step; confirming it raises the rows
+    ok(browser.post(reverse("incidents:bulk-job-confirm", args=[job.pk])), 302)
 
 
 def unknown_device_id(number: int) -> str:

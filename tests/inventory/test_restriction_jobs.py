@@ -127,6 +127,8 @@ def test_a_real_worker_applies_a_large_upload_and_the_page_shows_progress_then_e
 
     job = RestrictionBulkJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/inventory/restrictions/bulk/{job.pk}/"
+    assert job.status == JobStatus.CHECKED and job.preview["outcomes"] == {"set": len(meters), "clear": 0, "refused": 1}
+    client.post(f"/inventory/restrictions/bulk/{job.pk}/confirm/")
     wait_for(lambda: RestrictionBulkJob.objects.get(pk=job.pk).is_finished, timeout=60, message="bulk job")
     job.refresh_from_db()
     assert (job.status, job.total_rows, job.applied_count, job.refused_count) == (
