@@ -8,10 +8,9 @@ portal's one job runner (``portal.jobs``). A bulk raise sends one summary email 
 one per request.
 
 Row numbers are those of a spreadsheet (the header is row 1, the first device row 2); REST rows are
-numbered from 1 in list order. R121-9: a ``device_id`` cell that looks like an install code (and is not a
-Device ID in the SMI) is never stored, echoed or emailed: it is replaced by ``MASKED_DEVICE_ID`` before the
-job row is written and the row is refused (``install_code_in_device_id``); a file name that looks like one
-is not kept either.
+numbered from 1 in list order. R121-9: a ``device_id`` cell that looks like an install code is never
+stored, echoed or emailed: it is replaced by ``MASKED_DEVICE_ID`` before the job row is written and the
+row is refused (``install_code_in_device_id``); a file name that looks like one is not kept either.
 """
 from __future__ import annotations
 
@@ -29,11 +28,9 @@ from incidents.services.common import party_of
 from incidents.services.install_codes import BulkRowResult, install_code_requests_raise, require_supplier
 from incidents.services.notifications import email_bulk_summaries
 from incidents.services.secrecy import looks_like_install_code
-from inventory.models import Device
 from portal.choices import JobStatus
 from portal.csv_upload import csv_records
 from portal.errors import RuleRefused, ValidationFailed
-from portal.eui64 import normalise_device_id
 from portal.jobs import ChunkDone, job_enqueue, job_retry, job_run_chunked, job_submit
 from portal.models import User
 from portal.text import refuse_unstorable
@@ -112,24 +109,11 @@ def _check_bulk_size(device_ids: list, line_numbers: list[int] | None = None) ->
 def mask_install_codes(device_ids: list[str]) -> list[str]:
     """``device_ids`` with every cell that looks like an install code replaced by ``MASKED_DEVICE_ID`` (R121-9).
 
-    A cell that is the Device ID of a device in the SMI is kept whatever it looks like (an EUI-64 written
-    without separators is 16 hex digits, like a code); the devices are read in one query.
+    A Device ID written as the portal reads it (``00-DB-12-34-56-78-90-A0``) never looks like a code; 16 hex
+    digits without separators do (a code is 12 to 32), and are not a Device ID the raise accepts either, so
+    masking them loses nothing but the echo: the row's reason says how to write the Device ID.
     """
-    suspects = {index: raw for index, raw in enumerate(device_ids) if looks_like_install_code(raw)}
-    if not suspects:
-        return list(device_ids)
-    canonical: dict[int, str] = {}
-    for index, raw in suspects.items():
-        try:
-            canonical[index] = normalise_device_id(raw)
-        except ValidationFailed:
-            continue
-    known = set(Device.objects.filter(device_id__in=set(canonical.values())).values_list("device_id", flat=True))
-    masked = list(device_ids)
-    for index in suspects:
-        if canonical.get(index) not in known:
-            masked[index] = MASKED_DEVICE_ID
-    return masked
+    return [MASKED_DEVICE_ID if looks_like_install_code(raw) else raw for raw in device_ids]
 
 
 def safe_file_name(file_name: str) -> str:
