@@ -31,6 +31,7 @@ from incidents.services.secrecy import looks_like_install_code
 from portal.choices import JobStatus
 from portal.csv_upload import csv_records
 from portal.errors import RuleRefused, ValidationFailed
+from portal.eui64 import is_device_id
 from portal.jobs import ChunkDone, job_enqueue, job_retry, job_run_chunked, job_submit
 from portal.models import User
 from portal.text import refuse_unstorable
@@ -113,7 +114,8 @@ def mask_install_codes(device_ids: list[str]) -> list[str]:
     digits without separators do (a code is 12 to 32), and are not a Device ID the raise accepts either, so
     masking them loses nothing but the echo: the row's reason says how to write the Device ID.
     """
-    return [MASKED_DEVICE_ID if looks_like_install_code(raw) else raw for raw in device_ids]
+    # A well-formed Device ID (one fast regex) is never a code: only the other cells go through the filter.
+    return [MASKED_DEVICE_ID if not is_device_id(raw) and looks_like_install_code(raw) else raw for raw in device_ids]
 
 
 def safe_file_name(file_name: str) -> str:
