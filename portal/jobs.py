@@ -8,8 +8,9 @@ nor on rows that were rolled back::
     task_enqueue_on_commit("incidents.tasks.incident_bulk_job_run_task", job.pk)
 
 It is also the portal's one job runner (DESIGN.md "Layout"): ``job_submit`` (run inline when small, else
-queue by task name on commit), ``job_run_chunked`` (committed chunks with saved progress, resumable,
-failure recorded), ``job_run`` (one piece of work with progress), ``job_retry``. The four job kinds -
+queue by task name on commit), ``job_confirm`` (start a checked upload), ``job_run_chunked`` (committed
+chunks with saved progress, resumable, failure recorded), ``job_run`` (one piece of work with progress),
+``job_retry``. The four job kinds -
 bulk restriction changes, extract files, bulk install-code requests, report rebuilds - all run through
 it; their services say only what a chunk does.
 """
@@ -87,6 +88,20 @@ def job_submit(model: type[J], *, inline: bool, run: Callable[[int], object], en
         run(job.pk)
         job.refresh_from_db()
     return job
+
+
+def job_confirm(model: type[J], job_id: int, *, inline: bool, run: Callable[[int], object],
+                enqueue: Callable[[int], None]) -> bool:
+    """Start a job that waits in ``checked`` (a bulk upload's confirm step): run it now when ``inline``, else
+    queue it once the state change is committed. False, changing nothing, if it was not waiting (already
+    confirmed by a second click or a colleague): the conditional UPDATE lets only one confirmation through."""
+    with transaction.atomic():
+        started = model.objects.filter(pk=job_id, status=JobStatus.CHECKED).update(status=JobStatus.QUEUED)
+        if started and not inline:
+            transaction.on_commit(lambda: enqueue(job_id))
+    if started and inline:
+        run(job_id)
+    return bool(started)
 
 
 def job_enqueue(task: str, job_id: int) -> None:

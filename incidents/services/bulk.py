@@ -32,7 +32,7 @@ from portal.choices import JobStatus
 from portal.csv_upload import csv_records
 from portal.errors import RuleRefused, ValidationFailed
 from portal.eui64 import is_device_id
-from portal.jobs import ChunkDone, job_enqueue, job_retry, job_run_chunked, job_submit
+from portal.jobs import ChunkDone, job_confirm, job_enqueue, job_retry, job_run_chunked, job_submit
 from portal.models import User
 from portal.text import refuse_unstorable
 
@@ -183,13 +183,9 @@ def incident_bulk_job_confirm(*, job: IncidentBulkJob, actor: User) -> IncidentB
     """Start a checked job (the confirm step): up to the channel's inline size it runs now, else on a worker."""
     party = party_of(actor)
     require_supplier(party)
-    updated = IncidentBulkJob.objects.filter(pk=job.pk, status=JobStatus.CHECKED).update(status=JobStatus.QUEUED)
-    if not updated:  # a second click, or a colleague, confirmed it meanwhile
+    if not job_confirm(IncidentBulkJob, job.pk, inline=job.total_rows <= _inline_max_rows(job.channel),
+                       run=lambda job_id: incident_bulk_job_run(job_id=job_id), enqueue=incident_bulk_job_enqueue):
         raise RuleRefused(f"Upload #{job.pk} was already confirmed.", code="already_confirmed")
-    if job.total_rows <= _inline_max_rows(job.channel):
-        incident_bulk_job_run(job_id=job.pk)
-    else:
-        incident_bulk_job_enqueue(job.pk)
     job.refresh_from_db()
     return job
 

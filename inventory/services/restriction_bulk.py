@@ -33,7 +33,7 @@ from inventory.services.restriction import (
 )
 from portal.choices import JobStatus
 from portal.errors import DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
-from portal.jobs import ChunkDone, job_enqueue, job_retry, job_run_chunked, job_submit
+from portal.jobs import ChunkDone, job_confirm, job_enqueue, job_retry, job_run_chunked, job_submit
 from portal.models import User
 from portal.text import refuse_unstorable, unstorable_reason
 
@@ -154,15 +154,10 @@ def restriction_bulk_job_check(*, rows: list[dict], actor: User, channel: Restri
 def restriction_bulk_job_confirm(*, job: RestrictionBulkJob, actor: User) -> RestrictionBulkJob:
     """Start a checked job (the confirm step): small ones are applied now, larger ones queued for a worker."""
     _refuse_submitter(actor)
-    if job.status != JobStatus.CHECKED:
+    if not job_confirm(RestrictionBulkJob, job.pk, inline=job.total_rows <= JOB_INLINE_MAX_ROWS,
+                       run=lambda job_id: restriction_bulk_job_run(job_id=job_id),
+                       enqueue=restriction_bulk_job_enqueue):
         raise RuleRefused(f"Upload #{job.pk} was already confirmed.", code="already_confirmed")
-    updated = RestrictionBulkJob.objects.filter(pk=job.pk, status=JobStatus.CHECKED).update(status=JobStatus.QUEUED)
-    if not updated:  # a second click, or a colleague, confirmed it meanwhile
-        raise RuleRefused(f"Upload #{job.pk} was already confirmed.", code="already_confirmed")
-    if job.total_rows <= JOB_INLINE_MAX_ROWS:
-        restriction_bulk_job_run(job_id=job.pk)
-    else:
-        restriction_bulk_job_enqueue(job.pk)
     job.refresh_from_db()
     return job
 
