@@ -121,7 +121,7 @@ def test_bulk_restriction_csv_gives_a_result_for_every_row(open_as, supplier):
     assert ours.restricted and not theirs.restricted
 
     page.get_by_role("link", name="Show only refused rows").click()
-    expect(page.get_by_role("table", name="Refused rows").locator("tbody tr")).to_have_count(2)
+    expect(page.get_by_role("table", name="Refused rows", exact=True).locator("tbody tr")).to_have_count(2)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download every row's result (CSV)").click()
     lines = download.value.path().read_text().splitlines()
