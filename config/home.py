@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.selectors import incident_attention_counts
+from inventory.selectors import GAINED_ATTENTION_DAYS, gained_restricted_for, restriction_notices_for
+from inventory.selectors.attention import GAINED_CARD_LIMIT
 from portal.choices import OutboxStatus
 from portal.models import OutboxMessage, Party
 
@@ -80,6 +82,8 @@ def quick_links(party: Party) -> list[QuickLink]:
         ]
     if party.is_csp:
         candidates += [
+            _link("Restriction notices", "inventory:restriction-notices",
+                  "Your region's MP169 notices: acknowledge them (R169-17)."),
             _link(f"Restricted devices in {party.csp_region or 'your region'}", "inventory:device-list",
                   "So a restricted meter is not triaged as a fault.", restricted="true",
                   **({"csp_region": party.csp_region} if party.csp_region else {})),
@@ -91,6 +95,7 @@ def quick_links(party: Party) -> list[QuickLink]:
             _link("Allow-lists", "gateway:allow-lists", "Which SRVs and alerts a restricted device accepts."),
             _link("Central Products List", "inventory:cpl-list", "Approved device models and firmware (MP202)."),
             _link("Outbox", "outbox-list", "Emails and CSP notifications, and the ones failing."),
+            _link("Restriction notices", "inventory:restriction-notices", "What each CSP was told, and acknowledged."),
         ]
     if settings.DEMO_MAILBOX_ENABLED:  # make demo: the stand-ins for the outside world
         if party.is_dcc:
@@ -128,6 +133,12 @@ def home(request: HttpRequest) -> HttpResponse:
                 ("Install-code request SLA", _url("reporting:report-month", "install-code-sla", f"{last_month:%Y-%m}")),
             ) if url
         ]
+        if party.is_supplier:  # R169-16
+            context["gained_restricted"] = gained_restricted_for(party)
+            context["gained_days"], context["gained_card_limit"] = GAINED_ATTENTION_DAYS, GAINED_CARD_LIMIT
+        if party.is_csp:  # R169-17
+            context["open_notices"] = restriction_notices_for(party, state="open")[:OUTBOX_COUNT_CAP].count()
+            context["notice_count_cap"] = OUTBOX_COUNT_CAP
         if party.is_dcc:
             context["failing_outbox"] = failing_outbox_count()
             context["outbox_count_cap"] = OUTBOX_COUNT_CAP

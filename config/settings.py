@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "gateway",
     "incidents",
     "reporting",
+    "premises",
 ]
 
 MIDDLEWARE = [
@@ -152,10 +153,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
-    "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": 30.0},
+    "outbox-sweep": {"task": "portal.tasks.outbox_sweep_task", "schedule": 30.0},
     # MP121 R121-7: idempotent, so hourly is safe; a breach is escalated within the hour after its due day ends.
     "incidents-detect-sla-breaches": {"task": "incidents.tasks.incident_sla_breaches_detect_task", "schedule": 3600.0},
-    "gateway-srlog-partitions": {"task": "gateway.tasks.service_request_log_partitions_ensure", "schedule": 86400.0},
+    "gateway-srlog-partitions": {"task": "gateway.tasks.service_request_log_partitions_ensure_task", "schedule": 86400.0},
     # Last month's report snapshots from the first working day of the month; idempotent, so hourly is safe.
     "reporting-monthly-snapshots": {"task": "reporting.tasks.report_snapshots_monthly_build_task", "schedule": 3600.0},
     # Device extract files are kept for a week (inventory.services.extracts.EXTRACT_RETENTION).

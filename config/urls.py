@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("gateway.api.urls")),
     path("", include("incidents.api.urls")),
     path("", include("reporting.api.urls")),
+    path("", include("premises.api.urls")),
 ]
 
 # Swagger UI under the portal's CSP (script-src/style-src 'self'): the split view serves its start-up script
@@ -36,6 +37,7 @@ urlpatterns = [
     path("gateway/", include("gateway.urls")),
     path("incidents/", include("incidents.urls")),
     path("reports/", include("reporting.urls")),
+    path("premises/", include("premises.urls")),
     path("", include("gateway.duis_urls")),
     path("admin-tools/outbox/", views_outbox.outbox_list, name="outbox-list"),
     # The demo's mail catcher and CSP endpoint (``make demo`` only: 404 unless DEMO_MAILBOX_ENABLED).

@@ -18,7 +18,7 @@ Derived per SRV (documented here because the DUIS matrix does not say it directl
   R169-8), ``other_device`` or ``non_device``. Fixed by the catalogue; editing the allow-list does not
   move an SRV between report categories.
 * ``eligible_roles`` - the matrix's, except where one rule of the portal decides: 12.2 Device Pre-notification
-  is for suppliers only (``ELIGIBLE_ROLES_OVERRIDES``), as ``inventory.services.devices.prenotify_refusal``
+  is for suppliers only (``ELIGIBLE_ROLES_OVERRIDES``), as ``inventory.services.devices.device_prenotify_refusal``
   says for the page and REST (the copied matrix lists all seven roles).
 * ``success_code`` - the answer to an accepted request: ``I99`` (acknowledged, sent to the device) for
   SRVs that reach a device, ``I0`` for the non-device SRVs the DCC answers itself (e.g. 8.2).
@@ -43,7 +43,7 @@ DSP_SCHEDULABLE_SRVS = frozenset({
     "14.1",
 })
 #: Where the copied matrix and the portal's rule disagreed: one rule, here (suppliers pre-notify: IS ES GS, the
-#: roles of ``portal.choices.SUPPLIER_ROLES`` that ``prenotify_refusal`` checks).
+#: roles of ``portal.choices.SUPPLIER_ROLES`` that ``device_prenotify_refusal`` checks).
 ELIGIBLE_ROLES_OVERRIDES = {"12.2": ["IS", "ES", "GS"]}
 #: 8.3 Decommission Device and 8.4 Update Inventory name the device they change in their body's DeviceID.
 INVENTORY_CHANGE_SRVS = frozenset({"8.3", "8.4"})

@@ -29,6 +29,8 @@ AWAITING_RESPONSE_STATES = (IncidentState.NEW, IncidentState.ASSIGNED)
 class ClosureKind(models.TextChoices):
     BY_RAISER = "by_raiser", "Closed by the raising party"
     ADMINISTRATIVE = "administrative", "Closed administratively by the DCC service desk"
+    #: R121-11: the device changed supplier again while the request was open (docs/mp121-suppliers.md).
+    CHANGE_OF_SUPPLIER = "change_of_supplier", "Closed: the device changed supplier again"
 
 
 class IncidentChannel(models.TextChoices):
@@ -49,3 +51,27 @@ class IncidentEventKind(models.TextChoices):
     BREACHED = "breached", "Response due date passed (SLA breached)"
     ESCALATED = "escalated", "Escalated to the assignee's escalation contact"
     CODE_REVEALED = "code_revealed", "Install code revealed"
+    CODE_FROM_DEPOSIT = "code_from_deposit", "Answered at once from a deposited install code"
+    REOPENED = "reopened", "Reopened by the raising party"
+    SUPPLIER_CHANGED = "supplier_changed", "The device changed supplier"
+
+
+class SpellKind(models.TextChoices):
+    """Why an SLA clock started (R121-10, R121-12, R121-13): each is reported as its own row."""
+
+    RAISED = "raised", "Raised"
+    REROUTED = "rerouted", "Rerouted by the service desk"
+    REOPENED = "reopened", "Reopened"
+
+
+class SpellOutcome(models.TextChoices):
+    """How an SLA clock stopped. ``ended``: no answer came (reassigned, closed or change of supplier)."""
+
+    CODE = "code", "Install code supplied"
+    DEPOSIT = "deposit", "Answered at once from a deposit"
+    NOT_INSTALLING = "not_installing", "Not the installing supplier"
+    ENDED = "ended", "Ended without an answer"
+
+
+#: R121-2: the SMETS2+ Type 1 Devices, the ones that join a HAN with an install code (seed 002 Annex B 4.9).
+TYPE_1_DEVICE_TYPES = ("ESME", "GSME", "PPMID", "HCALCS")

@@ -12,6 +12,17 @@ from portal.models import Party
 from portal.text import unstorable_reason
 
 
+class UniqueIdsForm(forms.Form):
+    """Field ids start with ``id_prefix`` (``answer_body``, ``note_body``): one page holds several forms whose
+    fields share names, and two elements with one id send a label to the wrong box (#19.8). Names stay."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class RaiseInstallCodeRequestForm(forms.Form):
     device_id = forms.CharField(
         label="Device ID", max_length=40,
@@ -21,7 +32,8 @@ class RaiseInstallCodeRequestForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(UniqueIdsForm):
+    id_prefix = "note"
     body = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     install_code = forms.CharField(
         label="Install code", required=False, max_length=64,
@@ -31,15 +43,57 @@ class NoteForm(forms.Form):
     )
 
 
-class NotInstallingForm(forms.Form):
+class AnswerForm(UniqueIdsForm):
+    """#19.8: the assignee's one question, "Are you the installing supplier?", revealing the right field.
+
+    GOV.UK question page with conditionally revealed radios; every problem is reported at once.
+    """
+
+    id_prefix = "answer"
+    is_installer = forms.ChoiceField(
+        label="Are you the installing supplier?", choices=[("yes", "Yes, we installed it"),
+                                                           ("no", "No, we are not the installing supplier")],
+        widget=forms.RadioSelect, required=False,
+    )
+    install_code = forms.CharField(
+        label="Install code", required=False, max_length=200,
+        help_text="12 to 32 hexadecimal characters (6 to 16 bytes, as in SRV 8.11), spaces or dashes allowed. "
+                  "Stored encrypted; shown only to the two parties.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "mono",
+                                          "autocapitalize": "none"}, render_value=True),
+    )
+    body = forms.CharField(label="Comment for the requester (optional)", required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("is_installer")
+        if choice not in ("yes", "no"):
+            self.add_error("is_installer", "Select yes if you are the installing supplier, or no if you are not")
+        elif choice == "yes" and not (data.get("install_code") or "").strip():
+            self.add_error("install_code", "Enter the install code")
+        return data
+
+
+class ReopenForm(UniqueIdsForm):
+    id_prefix = "reopen"
+    reason = forms.CharField(label="Why are you reopening the request?", required=False,
+                             help_text="For example, \"the code did not work\". You can reopen a request once.",
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NotInstallingForm(UniqueIdsForm):
+    id_prefix = "not_installing"
     body = forms.CharField(label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CloseForm(forms.Form):
+class CloseForm(UniqueIdsForm):
+    id_prefix = "close"
     reason = forms.CharField(label="Reason (optional)", required=False, max_length=250)
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(UniqueIdsForm):
+    id_prefix = "reassign"
     to_party = forms.ModelChoiceField(
         label="Assign to supplier", queryset=Party.objects.none(), to_field_name="code",
         empty_label="Choose a supplier",
@@ -125,3 +179,27 @@ class IncidentFilterForm(forms.Form):
 
     def clean_raised_by(self) -> str:
         return self._clean_party_code("raised_by")
+
+
+class DepositForm(forms.Form):
+    device_id = forms.CharField(label="Device ID", max_length=60, help_text=f"For example {EUI64_EXAMPLE}.",
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                                              "class": "mono"}))
+    install_code = forms.CharField(label="Install code", max_length=200,
+                                   help_text="12 to 32 hexadecimal characters. Stored encrypted.",
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "off", "class": "mono"},
+                                                              render_value=True))
+
+
+class DepositUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="A header row device_id,install_code, then one device per row.",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+
+
+class ContactsForm(forms.Form):
+    operational_email = forms.CharField(label="MP121 contact address", required=False, max_length=400,
+                                        help_text="Install code requests assigned to you are emailed here.",
+                                        widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    escalation_email = forms.CharField(label="Escalation address", required=False, max_length=400,
+                                       help_text="Requests not answered in 10 working days are escalated here.",
+                                       widget=forms.EmailInput(attrs={"autocomplete": "email"}))

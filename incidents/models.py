@@ -20,6 +20,8 @@ from incidents.choices import (
     IncidentEventKind,
     IncidentState,
     IncidentType,
+    SpellKind,
+    SpellOutcome,
 )
 from inventory.models import Device
 from portal.models import Party, ProgressJob
@@ -74,7 +76,10 @@ class Incident(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
     )
-    closure_kind = models.CharField(max_length=16, choices=ClosureKind.choices, blank=True)
+    closure_kind = models.CharField(max_length=20, choices=ClosureKind.choices, blank=True)
+    reopened_at = models.DateTimeField(
+        null=True, blank=True, help_text="R121-13: when the raiser reopened the answered request (once only).",
+    )
 
     class Meta:
         verbose_name = "incident"
@@ -185,6 +190,87 @@ def _state_label(value: str) -> str:
         return IncidentState(value).label
     except ValueError:
         return value
+
+
+class IncidentSpell(models.Model):
+    """One SLA clock (R121-10): a supplier owes an answer from ``started_at`` until ``due_by``.
+
+    A request has one spell when raised, and a new one per hop (R121-12, the service desk reroutes it)
+    and on reopening (R121-13); the SLA report counts spells, so each hop and each reopening is measured
+    on its own clock. A spell ends with an answer (``responded_at``) or without one (``ended_at`` only:
+    reassigned, closed, or the device changed supplier).
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="spells")
+    kind = models.CharField(max_length=16, choices=SpellKind.choices, default=SpellKind.RAISED)
+    assigned_party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    due_by = models.DateField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=SpellOutcome.choices, blank=True)
+
+    class Meta:
+        verbose_name = "SLA spell"
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["started_at"], name="incident_spell_started_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["incident"], condition=models.Q(ended_at__isnull=True),
+                                    name="incident_one_running_spell"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} spell of {self.incident_id} for {self.assigned_party_id}"
+
+
+class InstallCodeDeposit(models.Model):
+    """An install code the installing supplier left ahead of any request (issue 18), stored encrypted.
+
+    A later request for the device, assigned to the depositor, is answered at once from it (``used_by``).
+    A new deposit for the device supersedes the unused one.
+    """
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="install_code_deposits")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    install_code_ciphertext = models.TextField(editable=False)
+    used_by = models.ForeignKey(Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    used_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "install code deposit"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["party", "-id"], name="incident_deposit_party_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device"], name="incident_one_live_deposit_per_device",
+                condition=models.Q(used_at__isnull=True, superseded_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deposit {self.pk} for device {self.device_id}"
+
+
+class ContactChange(models.Model):
+    """Append-only audit of a supplier's MP121 contact addresses (operational, escalation)."""
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    field = models.CharField(max_length=32)
+    old_value = models.CharField(max_length=254, blank=True)
+    new_value = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        verbose_name = "MP121 contact change"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["party", "-at"], name="incident_contact_change_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.party_id} {self.field}: {self.old_value} -> {self.new_value}"
 
 
 class IncidentBulkJob(ProgressJob):

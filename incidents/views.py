@@ -15,15 +15,20 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as CursorError
 
 from incidents import selectors, services
-from incidents.choices import IncidentChannel
+from incidents.choices import IncidentChannel, IncidentState
 from incidents.filtersets import IncidentFilterSet
 from incidents.forms import (
+    AnswerForm,
     BulkUploadForm,
     CloseForm,
+    ContactsForm,
+    DepositForm,
+    DepositUploadForm,
     NoteForm,
     NotInstallingForm,
     RaiseInstallCodeRequestForm,
     ReassignForm,
+    ReopenForm,
 )
 from portal.choices import JobStatus
 from portal.csv_safety import EchoWriter, spreadsheet_safe
@@ -101,13 +106,74 @@ def _detail_context(request: HttpRequest, incident, **extra) -> dict:
     for note in notes:
         note.can_reveal = note.has_install_code and services.incident_can_reveal(
             incident=incident, party=party, note=note)
+    history = selectors.device_supplier_history(incident.device)
+    actions = selectors.incident_actions(incident=incident, user=request.user)
+    forms = {
+        "note_form": extra.pop("note_form", None) or NoteForm(),
+        "answer_form": extra.pop("answer_form", None) or AnswerForm(),
+        "reopen_form": extra.pop("reopen_form", None) or ReopenForm(),
+        "close_form": CloseForm(), "reassign_form": extra.pop("reassign_form", None) or ReassignForm(),
+    }
+    for form in forms.values():
+        describe_fields(form)
+    failed = next((form for form in forms.values() if form.is_bound and form.errors), None)
     return {
         "incident": incident, "notes": notes, "history": selectors.incident_history(incident),
-        "actions": selectors.incident_actions(incident=incident, user=request.user),
-        "note_form": extra.pop("note_form", None) or NoteForm(), "not_installing_form": NotInstallingForm(),
-        "close_form": CloseForm(), "reassign_form": extra.pop("reassign_form", None) or ReassignForm(),
+        "actions": actions, **forms, "not_installing_form": NotInstallingForm(),
+        "error_form": failed, "error_list": error_list(failed) if failed else [],
+        "supplier_history": history, "spells": selectors.incident_spells(incident),
+        "suggested_assignee": selectors.incident_suggested_assignee(incident, history) if actions.reassign else None,
+        "answering": actions.supply_code and incident.state == IncidentState.ASSIGNED,
         "assignee_label": _assignee_label(incident), **extra,
     }
+
+
+def describe_fields(form) -> None:
+    """GOV.UK error message pattern: each input points at its hint and error (``aria-describedby``) and says
+    when it is invalid (``aria-invalid``); the template prints the hint as ``<id>-hint`` and the error as
+    ``<id>-error``, above the input."""
+    for name, field in form.fields.items():
+        bound = form[name]
+        ids = []
+        if field.help_text:
+            ids.append(f"{bound.auto_id}-hint")
+        if form.is_bound and name in form.errors:
+            ids.append(f"{bound.auto_id}-error")
+            field.widget.attrs["aria-invalid"] = "true"
+        if ids:
+            field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+
+def error_list(form) -> list[tuple[str, str]]:
+    """The error summary's links, in field order: ``(href, message)``; form-wide errors link to the first field."""
+    links = []
+    first = next(iter(form.fields), None)
+    for message in form.non_field_errors():
+        links.append((f"#{form[first].auto_id}" if first else "#main", message))
+    for name in form.fields:
+        for message in form.errors.get(name, []):
+            target = form[name].auto_id
+            if getattr(form.fields[name].widget, "input_type", "") == "radio":
+                target = f"{target}_0"
+            links.append((f"#{target}", message))
+    return links
+
+
+def _errors_into_form(form, error: DomainError, *, fallback: str | None = None) -> None:
+    """A service refusal shown on the form: its field errors at their fields, else as a form-wide error."""
+    placed = False
+    fields = [name for name in (error.errors or {}) if name in form.fields]
+    for name in fields:
+        # One field at fault: the refusal's own sentence says what to do; several: each field's message.
+        for message in ([error.detail] if len(fields) == 1 else error.errors[name]):
+            form.add_error(name, message)
+        placed = True
+    if not placed:
+        form.add_error(fallback if fallback in form.fields else None, error.detail)
+
+
+def _form_page(request: HttpRequest, incident, **forms) -> HttpResponse:
+    return render(request, "incidents/incident_detail.html", _detail_context(request, incident, **forms), status=400)
 
 
 def _get_incident(request: HttpRequest, reference: str):
@@ -155,6 +221,53 @@ def incident_note(request: HttpRequest, reference: str) -> HttpResponse:
         return _after_action(request, incident, "", error)
     return _after_action(request, incident, "Install code added: the raising party has been notified." if code
                          else "Note added.", None)
+
+
+@login_required
+@require_POST
+def incident_answer(request: HttpRequest, reference: str) -> HttpResponse:
+    """#19.8: one question, "Are you the installing supplier?", then the code or the comment.
+
+    On a problem the page comes back with the input kept, an error summary and the field errors (GOV.UK
+    error summary pattern); nothing is written.
+    """
+    incident = _get_incident(request, reference)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["is_installer"] == "yes":
+                services.incident_add_note(incident=incident, actor=request.user, body=data["body"],
+                                           install_code=data["install_code"])
+                success = "Install code supplied: the raising party has been told (the code is never emailed)."
+            else:
+                services.incident_answer_not_installing_supplier(incident=incident, actor=request.user,
+                                                                 body=data["body"])
+                success = "Answered: not the installing supplier. The DCC service desk will route the request."
+        except DomainError as error:
+            _errors_into_form(form, error, fallback="install_code" if data["is_installer"] == "yes" else "body")
+        else:
+            messages.success(request, success)
+            return redirect("incidents:incident-detail", reference=incident.reference)
+    return _form_page(request, incident, answer_form=form)
+
+
+@login_required
+@require_POST
+def incident_reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    """R121-13: the raiser reopens an answered request once, with a reason (GOV.UK error summary on a problem)."""
+    incident = _get_incident(request, reference)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.incident_reopen(incident=incident, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            _errors_into_form(form, error, fallback="reason")
+        else:
+            messages.success(request, f"{incident.reference} reopened: the supplier has been told and has a new "
+                                      "10-working-day deadline.")
+            return redirect("incidents:incident-detail", reference=incident.reference)
+    return _form_page(request, incident, reopen_form=form)
 
 
 @login_required
@@ -245,7 +358,7 @@ def bulk_upload(request: HttpRequest) -> HttpResponse:
             form.add_error("file", error.detail)
         else:
             return redirect("incidents:bulk-job", job_id=job.pk)
-    jobs = selectors.bulk_jobs_for(request.user)[:10]
+    jobs = selectors.incident_bulk_jobs_for(request.user)[:10]
     return render(request, "incidents/bulk_upload.html", {"form": form, "jobs": jobs})
 
 
@@ -259,7 +372,7 @@ def bulk_template_csv(request: HttpRequest) -> HttpResponse:
 
 def _bulk_job_or_404(request: HttpRequest, job_id: int):
     try:
-        return selectors.bulk_job_get(user=request.user, job_id=job_id)
+        return selectors.incident_bulk_job_get(user=request.user, job_id=job_id)
     except NotFound as error:
         raise Http404(error.detail) from error
 
@@ -290,7 +403,7 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     next_url = None
     if job.is_finished:
         after = parse_after(request.GET.get("after"))
-        queryset = selectors.bulk_job_rows(job)
+        queryset = selectors.incident_bulk_job_rows(job)
         if after is not None:
             queryset = queryset.filter(row_number__gt=after)
         if request.GET.get("outcome") == "refused":
@@ -342,7 +455,7 @@ def bulk_job_refused_csv(request: HttpRequest, job_id: int) -> StreamingHttpResp
 @login_required
 def bulk_job_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     try:
-        job = selectors.bulk_job_get(user=request.user, job_id=job_id)
+        job = selectors.incident_bulk_job_get(user=request.user, job_id=job_id)
     except NotFound as error:
         raise Http404(error.detail) from error
 
@@ -350,7 +463,7 @@ def bulk_job_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResp
         buffer = EchoWriter()
         writer = csv.writer(buffer)
         yield writer.writerow(["row", "device_id", "ok", "reference", "existing", "error"])
-        for row in selectors.bulk_job_rows(job).values_list(
+        for row in selectors.incident_bulk_job_rows(job).values_list(
                 "row_number", "device_id", "ok", "reference", "existing", "error").iterator(chunk_size=5000):
             number, device_id, ok, reference, existing, error = row
             yield writer.writerow([number, spreadsheet_safe(device_id), "true" if ok else "false", reference,
@@ -361,3 +474,76 @@ def bulk_job_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResp
     return response
 
 
+
+
+def _deposit_page(request: HttpRequest, *, form=None, upload_form=None, results=None, status: int = 200):
+    refusal = "" if request.user.party and request.user.party.is_supplier else (
+        "Only a supplier deposits install codes: the installing supplier of a device left uncommissioned.")
+    for each in (form, upload_form):
+        if each is not None:
+            describe_fields(each)
+    failed = next((f for f in (form, upload_form) if f is not None and f.is_bound and f.errors), None)
+    return render(request, "incidents/deposits.html", {
+        "form": form or DepositForm(), "upload_form": upload_form or DepositUploadForm(), "refusal": refusal,
+        "deposits": selectors.deposits_for(request.user)[:50] if not refusal else [], "results": results,
+        "error_list": error_list(failed) if failed else [],
+    }, status=status)
+
+
+@login_required
+def deposits(request: HttpRequest) -> HttpResponse:
+    """Issue 18: deposit install codes ahead, one (form) or many (CSV upload)."""
+    if request.method != "POST":
+        return _deposit_page(request)
+    if "file" in request.FILES or request.POST.get("action") == "upload":
+        upload_form = DepositUploadForm(request.POST, request.FILES)
+        if upload_form.is_valid():
+            try:
+                rows = services.parse_deposit_csv(upload_form.cleaned_data["file"].read())
+                results = services.install_code_deposits_bulk(rows=rows, actor=request.user)
+            except DomainError as error:
+                _errors_into_form(upload_form, error, fallback="file")
+            else:
+                ok = sum(1 for result in results if result.ok)
+                level = messages.SUCCESS if ok == len(results) else messages.WARNING
+                messages.add_message(request, level, f"{ok:,} of {len(results):,} codes deposited; "
+                                                     f"{len(results) - ok:,} refused (see the rows below).")
+                return _deposit_page(request, results=results)
+        return _deposit_page(request, upload_form=upload_form, status=400)
+    form = DepositForm(request.POST)
+    if form.is_valid():
+        try:
+            deposit = services.install_code_deposit(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _errors_into_form(form, error, fallback="device_id")
+        else:
+            messages.success(request, f"Install code deposited for {deposit.device.device_id}: a request for it "
+                                      "will be answered at once.")
+            return redirect("incidents:deposits")
+    return _deposit_page(request, form=form, status=400)
+
+
+@login_required
+def contacts(request: HttpRequest) -> HttpResponse:
+    """Issue 18: the supplier's own MP121 contact and escalation addresses, audited."""
+    party = request.user.party
+    refusal = services.party_contacts_refusal(actor=request.user)
+    form = ContactsForm(request.POST or None, initial={
+        "operational_email": getattr(party, "operational_email", ""),
+        "escalation_email": getattr(party, "escalation_email", "")})
+    status = 200
+    if request.method == "POST" and not refusal:
+        if form.is_valid():
+            try:
+                changes = services.party_contacts_update(actor=request.user, **form.cleaned_data)
+            except DomainError as error:
+                _errors_into_form(form, error, fallback="operational_email")
+            else:
+                messages.success(request, f"{len(changes)} address(es) changed." if changes else "Nothing changed.")
+                return redirect("incidents:contacts")
+        status = 400
+    describe_fields(form)
+    return render(request, "incidents/contacts.html", {
+        "form": form, "refusal": refusal, "error_list": error_list(form) if form.is_bound and form.errors else [],
+        "changes": selectors.contact_changes_for(party)[:50] if party and not refusal else [],
+    }, status=status)

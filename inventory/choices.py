@@ -71,7 +71,19 @@ class LoadManagement(models.TextChoices):
 
 
 class RestrictionChannel(models.TextChoices):
+    """How a Restricted change reached ``restriction_set`` (R169-4 records the channel).
+
+    ``DUIS`` is never recorded today: DUIS 5.4 has no request that sets or clears Restricted (seed 000
+    puts that in the SSI/SSMI, "a mechanism via the Self Service Interface ... whereby a supplier can set
+    (or clear) 'Restricted' mode"); DUIS only reads the flag (8.2 Read Inventory) and refuses with E72.
+    The value stays for R169-4's list of channels, so a DUIS request that sets it can be added without a
+    migration.
+    """
+
     WEB = "web", "SSMI web form"
     API = "api", "REST API"
     BULK = "bulk", "Bulk CSV upload"
+    BULK_API = "bulk_api", "REST bulk"
     DUIS = "duis", "DUIS"
+    #: The flag moved with its SMS to a new hub's GPF (R169-12): no user set or cleared it.
+    HUB_REPLACEMENT = "hub_swap", "Hub replacement"

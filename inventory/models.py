@@ -23,7 +23,7 @@ from inventory.choices import (
     SmetsVersion,
 )
 from portal.choices import JobStatus
-from portal.models import Party, ProgressJob
+from portal.models import OutboxMessage, Party, ProgressJob
 
 
 class CPLEntry(models.Model):
@@ -311,3 +311,79 @@ class DeviceExtractJob(ProgressJob):
     @property
     def is_downloadable(self) -> bool:
         return self.status == JobStatus.DONE and bool(self.file)
+
+
+class HubReplacement(models.Model):
+    """A Trust Centre swap-out / Communications Hub replacement as the DSP sees it (R169-12, seed 001).
+
+    The Smart Metering System moves to ``new_hub``: every device joined to ``old_hub`` except its Gas Proxy
+    Function joins the new hub; the GPF lives in the hub, so the new hub's GPF takes over from the old one.
+    A restricted gas meter's flag moves to the new GPF and the old GPF is cleared: those two
+    ``RestrictionChange`` rows are named here (``new_gpf_change``, ``old_gpf_change``) and carry the GSME's
+    row as ``cascaded_from``. The old hub and its GPF are then Withdrawn. Append-only.
+    """
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hub_replacements")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="hub_replacements")
+    old_hub = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="replaced_as_old_hub")
+    new_hub = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="replaced_as_new_hub")
+    old_gpf = models.ForeignKey(Device, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    new_gpf = models.ForeignKey(Device, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    moved_device_ids = ArrayField(models.CharField(max_length=23), default=list,
+                                  help_text="The devices that moved to the new hub (Device IDs).")
+    old_gpf_change = models.ForeignKey(RestrictionChange, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", help_text="The old GPF's clear, when the flag moved.")
+    new_gpf_change = models.ForeignKey(RestrictionChange, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", help_text="The new GPF's set, when the flag moved.")
+    reason = models.CharField(max_length=200, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "hub replacement"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["old_hub", "-at"], name="hub_replacement_old_idx"),
+            models.Index(fields=["new_hub", "-at"], name="hub_replacement_new_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hub {self.old_hub_id} -> {self.new_hub_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RestrictionNotice(models.Model):
+    """One restriction notice to a CSP (R169-6, R169-17): what the CSP was told, how far delivery got
+    (``outbox``) and whether the CSP's desk acknowledged it (seed 000 s6.1.3: the CSP recognises that a hub
+    has reduced smart functionality, so a quiet hub is not triaged as a fault).
+
+    Written with the outbox row in the change's transaction. Acknowledgement is the one later write.
+    """
+
+    csp = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="restriction_notices")
+    change = models.OneToOneField(RestrictionChange, on_delete=models.PROTECT, related_name="notice",
+                                  help_text="The meter's change (a GPF's cascaded change travels with it).")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="restriction_notices")
+    hub = models.ForeignKey(Device, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                            help_text="The device's hub when the notice was written.")
+    mpxn = models.CharField("MPxN", max_length=13, blank=True)
+    device_ids = ArrayField(models.CharField(max_length=23), default=list)
+    restricted = models.BooleanField(help_text="True: set; False: cleared.")
+    at = models.DateTimeField()
+    csp_region = models.CharField("CSP region", max_length=12, blank=True)
+    outbox = models.ForeignKey(OutboxMessage, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+")
+
+    class Meta:
+        verbose_name = "restriction notice"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["csp", "-at", "-id"], name="restriction_notice_csp_idx"),
+            models.Index(fields=["csp", "-at", "-id"], name="restriction_notice_open_idx",
+                         condition=models.Q(acknowledged_at__isnull=True)),
+            models.Index(fields=["hub", "-at"], name="restriction_notice_hub_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice to {self.csp_id}: {self.device_id} {'set' if self.restricted else 'cleared'}"

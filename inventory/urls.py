@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory.views import cpl, devices, extracts, restriction, supplier_changes
+from inventory.views import cpl, csp_notices, devices, extracts, hub_replacement, restriction, supplier_changes
 
 app_name = "inventory"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("cpl/<int:entry_id>/status/", cpl.cpl_set_status, name="cpl-set-status"),
     path("prenotify/", devices.device_prenotify_view, name="device-prenotify"),
     path("devices/<str:device_id>/join/", devices.device_join_view, name="device-join"),
+    path("devices/<str:device_id>/replace-hub/", hub_replacement.hub_replace_view, name="hub-replace"),
     # MP169 Restricted mode
     path("devices/<str:device_id>/restriction/", restriction.restriction_device, name="restriction-device"),
     path("devices/<str:device_id>/restriction-history.csv", restriction.restriction_history_csv,
@@ -25,6 +26,8 @@ urlpatterns = [
          name="restriction-bulk-refused"),
     path("restrictions/bulk/<int:job_id>/results.csv", restriction.restriction_bulk_results_csv,
          name="restriction-bulk-results"),
+    # R169-17: the CSP's restriction notices
+    path("restriction-notices/", csp_notices.notice_list, name="restriction-notices"),
     # Device extracts as background jobs
     path("extracts/", extracts.extract_list, name="extract-list"),
     path("extracts/<int:job_id>/", extracts.extract_job, name="extract-job"),

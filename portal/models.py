@@ -122,7 +122,7 @@ class ApiToken(models.Model):
 class OutboxMessage(models.Model):
     """A message to the outside world, written in the business transaction that caused it.
 
-    Celery delivers it (``portal.tasks.outbox_deliver``); a beat sweeper re-queues rows left
+    Celery delivers it (``portal.tasks.outbox_deliver_task``); a beat sweeper re-queues rows left
     pending, so nothing is lost if Redis, the worker, SMTP or a CSP endpoint is down. Delivery
     locks the row and skips it once delivered, so a message is sent at most once per success.
     """

@@ -22,8 +22,8 @@ OUTBOX_MAX_RETRY_SECONDS = 3600
 CSP_HTTP_TIMEOUT_SECONDS = 10
 
 
-#: The worker's task that delivers one outbox message (``portal.tasks.outbox_deliver``).
-OUTBOX_DELIVER_TASK = "portal.tasks.outbox_deliver"
+#: The worker's task that delivers one outbox message (``portal.tasks.outbox_deliver_task``).
+OUTBOX_DELIVER_TASK = "portal.tasks.outbox_deliver_task"
 
 
 class OutboxDeliveryError(Exception):

@@ -5,14 +5,14 @@ from portal.services import outbox_deliver_message, outbox_due_ids
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def outbox_deliver(message_id: int) -> bool:
+def outbox_deliver_task(message_id: int) -> bool:
     return outbox_deliver_message(message_id=message_id)
 
 
 @shared_task(ignore_result=True)
-def outbox_sweep() -> int:
+def outbox_sweep_task() -> int:
     """Re-queue every message that is pending or failed and due: the safety net for lost tasks."""
     due = outbox_due_ids()
     for message_id in due:
-        outbox_deliver.delay(message_id)
+        outbox_deliver_task.delay(message_id)
     return len(due)

@@ -90,13 +90,19 @@ def performance_rows(*, first: dt.date, last: dt.date) -> list[dict]:
 
 
 SLA_RULES = (
-    "Install-code requests (R121-10) raised in the month (UTC), per installing supplier: the party the "
-    "incident was assigned to when it was first answered, or is assigned to now if unanswered. Requests "
-    "still in the DCC service desk queue have no installing supplier and are not counted. Answered in SLA: "
-    "first response on or before the due date (10 working days, R121-7). Breached: flagged breached, "
-    "answered after the due date, or unanswered with the due date passed. Response time: working days "
-    "(Monday-Friday, no England & Wales bank holidays) from the day raised to the day answered; median and "
-    "90th percentile over the answered requests (continuous percentiles)."
+    "Install-code requests (R121-10), counted per SLA clock: a clock starts when a request is raised, when the "
+    "DCC service desk routes it to another supplier (each hop to a former supplier restarts the clock, "
+    "R121-12) and when the raiser reopens it (R121-13); each clock is counted in the month (UTC) it started, "
+    "for the supplier it was with. Clocks in the DCC service desk queue have no installing supplier and are "
+    "not counted. Answered in SLA: an answer (the install code, a deposited code, or 'not the installing "
+    "supplier') on or before the due date (10 working days, R121-7); a code deposited ahead answers at once, "
+    "in zero working days. Breached: answered after the due date, or ended or still open unanswered with the "
+    "due date passed. In SLA (%) = answered in SLA / (answered in SLA + breached): requests still open "
+    "inside their deadline are shown apart ('Open, in time') and never count as misses; clocks that ended "
+    "unanswered before their due date (closed, rerouted, or the device changed supplier again, R121-11) are "
+    "shown apart too ('Ended, not due'). Response time: working days (Monday-Friday, no England & Wales bank "
+    "holidays) from the day the clock started to the day answered; median and 90th percentile over the "
+    "answered clocks (continuous percentiles)."
 )
 
 _SLA_SQL = """
@@ -104,30 +110,44 @@ WITH calendar AS (
     SELECT day::date AS day,
            count(*) FILTER (WHERE day::date = ANY(%(working_days)s::date[])) OVER (ORDER BY day) AS ordinal
     FROM generate_series(%(calendar_start)s::date, %(calendar_end)s::date, interval '1 day') AS day
-), requests AS (
-    SELECT date_trunc('month', i.created_at AT TIME ZONE 'UTC')::date AS month,
-           coalesce(i.assigned_party_at_response_id, i.assigned_party_id) AS supplier_id,
-           i.first_response_at IS NOT NULL
-               AND (i.first_response_at AT TIME ZONE %(tz)s)::date <= i.due_by AS in_sla,
-           i.breached
-               OR (i.first_response_at IS NOT NULL AND (i.first_response_at AT TIME ZONE %(tz)s)::date > i.due_by)
-               OR (i.first_response_at IS NULL AND i.due_by < %(today)s) AS breached,
-           answered.ordinal - raised.ordinal AS response_working_days
-    FROM incidents_incident AS i
-    JOIN calendar AS raised ON raised.day = (i.created_at AT TIME ZONE %(tz)s)::date
-    LEFT JOIN calendar AS answered ON answered.day = (i.first_response_at AT TIME ZONE %(tz)s)::date
-    WHERE i.type = %(type)s AND i.created_at >= %(start)s AND i.created_at < %(end)s
-      AND coalesce(i.assigned_party_at_response_id, i.assigned_party_id) <> %(dcc_id)s
+), clocks AS (
+    SELECT date_trunc('month', s.started_at AT TIME ZONE 'UTC')::date AS month,
+           s.assigned_party_id AS supplier_id,
+           s.kind,
+           s.outcome,
+           s.responded_at IS NOT NULL AS answered,
+           s.responded_at IS NOT NULL AND (s.responded_at AT TIME ZONE %(tz)s)::date <= s.due_by AS in_sla,
+           (s.responded_at IS NOT NULL AND (s.responded_at AT TIME ZONE %(tz)s)::date > s.due_by)
+               OR (s.responded_at IS NULL AND s.ended_at IS NOT NULL
+                   AND (s.ended_at AT TIME ZONE %(tz)s)::date > s.due_by)
+               OR (s.responded_at IS NULL AND s.ended_at IS NULL AND s.due_by < %(today)s) AS breached,
+           s.responded_at IS NULL AND s.ended_at IS NULL AND s.due_by >= %(today)s AS open_in_time,
+           s.responded_at IS NULL AND s.ended_at IS NOT NULL
+               AND (s.ended_at AT TIME ZONE %(tz)s)::date <= s.due_by AS ended_not_due,
+           answered.ordinal - started.ordinal AS response_working_days
+    FROM incidents_incidentspell AS s
+    JOIN incidents_incident AS i ON i.id = s.incident_id
+    JOIN calendar AS started ON started.day = (s.started_at AT TIME ZONE %(tz)s)::date
+    LEFT JOIN calendar AS answered ON answered.day = (s.responded_at AT TIME ZONE %(tz)s)::date
+    WHERE i.type = %(type)s AND s.started_at >= %(start)s AND s.started_at < %(end)s
+      AND s.assigned_party_id <> %(dcc_id)s
 )
 SELECT month,
        supplier_id,
        count(*) AS requests,
+       count(*) FILTER (WHERE kind = 'raised') AS raised,
+       count(*) FILTER (WHERE kind = 'rerouted') AS rerouted,
+       count(*) FILTER (WHERE kind = 'reopened') AS reopened,
        count(*) FILTER (WHERE in_sla) AS answered_in_sla,
        count(*) FILTER (WHERE breached) AS breached,
-       count(*) FILTER (WHERE NOT in_sla AND NOT breached) AS open_within_sla,
+       count(*) FILTER (WHERE open_in_time) AS open_within_sla,
+       count(*) FILTER (WHERE ended_not_due) AS ended_not_due,
+       count(*) FILTER (WHERE outcome = 'deposit') AS answered_from_deposit,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY response_working_days) AS median_response_working_days,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY response_working_days) AS p90_response_working_days
-FROM requests
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY response_working_days) AS p90_response_working_days,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY response_working_days) FILTER (WHERE kind = 'reopened')
+           AS median_reopened_response_working_days
+FROM clocks
 GROUP BY GROUPING SETS ((month, supplier_id), (month))
 ORDER BY month, supplier_id NULLS FIRST
 """

@@ -178,18 +178,30 @@ def install_code_sla_report_for(party: Party | None, month: dt.date, *, with_tre
     rows = [_sla_public(row) for row in monthly[month] if keep(row)]
     # A supplier follows its own row; everyone else the national totals.
     trend_party = party.pk if party.is_supplier and not party.is_dcc else None
+    # The chart's points are the table's rows, through the same function (so December agrees).
     trend = []
     for trend_month in sorted(monthly):
         chosen = next((row for row in monthly[trend_month] if row["supplier_id"] == trend_party), None)
+        public = _sla_public(chosen) if chosen else None
         trend.append({
             "month": trend_month,
-            "in_sla_rate": _rate(chosen["answered_in_sla"], chosen["requests"]) if chosen else None,
-            "median": chosen["median_response_working_days"] if chosen else None,
+            "in_sla_rate": public["in_sla_rate"] if public else None,
+            "median": public["median_response_working_days"] if public else None,
+            "open_within_sla": public["open_within_sla"] if public else None,
         })
     return Report(
         kind=ReportKind.INSTALL_CODE_SLA, month=month, source="snapshot" if snapshot else "live",
         rows=rows, rules=queries.SLA_RULES, snapshot=snapshot, trend=trend if with_trend else [],
     )
+
+
+#: Counted since issue 18; a snapshot stored before has none of them (shown as 0 / empty).
+SLA_LATER_COUNTS = ("raised", "rerouted", "reopened", "ended_not_due", "answered_from_deposit")
+
+
+def sla_rate(row: dict) -> float | None:
+    """R121-10: answered in SLA over the requests that count, those answered or past due (never open in time)."""
+    return _rate(row["answered_in_sla"], row["answered_in_sla"] + row["breached"])
 
 
 def _sla_public(row: dict) -> dict:
@@ -202,7 +214,10 @@ def _sla_public(row: dict) -> dict:
             "requests", "answered_in_sla", "breached", "open_within_sla",
             "median_response_working_days", "p90_response_working_days",
         )},
-        "in_sla_rate": _rate(row["answered_in_sla"], row["requests"]),
+        **{name: row.get(name, 0) for name in SLA_LATER_COUNTS},
+        "median_reopened_response_working_days": row.get("median_reopened_response_working_days"),
+        "counted": row["answered_in_sla"] + row["breached"],
+        "in_sla_rate": sla_rate(row),
     }
 
 

@@ -65,7 +65,7 @@ def _text_of(message: Message) -> str:
     return payload.decode(errors="replace") if isinstance(payload, bytes) else str(payload)
 
 
-class _SinkHandler:
+class SmtpSinkHandler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
@@ -78,7 +78,7 @@ class _SinkHandler:
 def smtp_sink(settings) -> Iterator[SmtpSink]:
     """A real SMTP server on 127.0.0.1 collecting every message; settings point at it."""
     sink = SmtpSink(host="127.0.0.1", port=free_port())
-    controller = Controller(_SinkHandler(sink), hostname="127.0.0.1", port=sink.port)
+    controller = Controller(SmtpSinkHandler(sink), hostname="127.0.0.1", port=sink.port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = sink.host, sink.port
@@ -138,7 +138,7 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
     server.shutdown()
 
 
-def _reset_producer_pool() -> None:
+def celery_producer_pool_reset() -> None:
     """Drop pooled broker connections so the next ``.delay`` uses the current broker settings."""
     # kombu keeps global connection/producer pools keyed by connection; clearing them (and the app's and
     # AMQP helper's cached references) makes the next publish open a fresh connection.
@@ -185,7 +185,7 @@ def celery_worker_process(transactional_db, redis_url, settings, tmp_path) -> It
     previous = (celery_app.conf.broker_url, celery_app.conf.task_default_queue)
     celery_app.conf.broker_url = redis_url
     celery_app.conf.task_default_queue = queue
-    _reset_producer_pool()
+    celery_producer_pool_reset()
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue, "--pool", "solo",
@@ -201,4 +201,4 @@ def celery_worker_process(transactional_db, redis_url, settings, tmp_path) -> It
     finally:
         handle.stop()
         celery_app.conf.broker_url, celery_app.conf.task_default_queue = previous
-        _reset_producer_pool()
+        celery_producer_pool_reset()

@@ -10,7 +10,7 @@ append-only.
   TRUNCATE is left to table ownership, as for the other audit tables (Django's test flush uses it).
 * ``gateway_srlog_ensure_partition(date)`` creates the month's partition if missing (idempotent, safe
   under concurrency); rows that had fallen into the default partition for that month move into it.
-  The beat task ``gateway.tasks.service_request_log_partitions_ensure`` keeps months ahead ready.
+  The beat task ``gateway.tasks.service_request_log_partitions_ensure_task`` keeps months ahead ready.
 """
 from django.db import migrations
 

@@ -49,12 +49,80 @@ class IncidentEventSerializer(serializers.ModelSerializer):
         fields = ["kind", "at", "actor", "party", "from_state", "to_state", "assigned_to", "detail"]
 
 
+class SupplierHistorySerializer(serializers.Serializer):
+    party = serializers.CharField(source="party.code")
+    name = serializers.CharField(source="party.name")
+    role = serializers.CharField()
+    since = serializers.DateTimeField(allow_null=True)
+    until = serializers.DateTimeField(allow_null=True)
+    current = serializers.BooleanField()
+
+
+class SlaClockSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    assigned_to = serializers.SerializerMethodField()
+    started_at = serializers.DateTimeField()
+    due_by = serializers.DateField()
+    responded_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    outcome = serializers.CharField()
+
+    @extend_schema_field(serializers.CharField())
+    def get_assigned_to(self, spell) -> str:
+        return SERVICE_DESK if spell.assigned_party.is_dcc else spell.assigned_party.code
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     notes = IncidentNoteSerializer(many=True, read_only=True, source="note_list")
     history = IncidentEventSerializer(many=True, read_only=True, source="event_list")
+    supplier_history = SupplierHistorySerializer(
+        many=True, read_only=True, source="supplier_history_list",
+        help_text="R121-12: the pre-notifier and each Responsible Supplier of the device, oldest first.")
+    suggested_assignee = serializers.CharField(
+        source="suggested_assignee_code", allow_null=True, read_only=True,
+        help_text="After 'not the installing supplier': the next former supplier to route to (DCC only).")
+    sla_clocks = SlaClockSerializer(many=True, read_only=True, source="spell_list",
+                                    help_text="One SLA clock per raise, hop and reopening (R121-10).")
 
     class Meta(IncidentSerializer.Meta):
-        fields = [*IncidentSerializer.Meta.fields, "notes", "history"]
+        fields = [*IncidentSerializer.Meta.fields, "reopened_at", "notes", "history", "supplier_history",
+                  "suggested_assignee", "sla_clocks"]
+
+
+class ReopenRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False,
+                                   max_length=2000, help_text="Why: e.g. 'the code did not work'. Required.")
+
+
+class DepositRequestSerializer(serializers.Serializer):
+    device_id = serializers.CharField(max_length=60, trim_whitespace=False)
+    install_code = serializers.CharField(max_length=200, trim_whitespace=False)
+
+
+class DepositSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    device_id = serializers.CharField(source="device.device_id")
+    created_at = serializers.DateTimeField()
+    used_by = serializers.CharField(source="used_by.reference", default=None)
+    used_at = serializers.DateTimeField(allow_null=True)
+    superseded_at = serializers.DateTimeField(allow_null=True)
+
+
+class DepositBulkRequestSerializer(serializers.Serializer):
+    rows = DepositRequestSerializer(many=True, required=False)
+    file = serializers.FileField(required=False, help_text="CSV with device_id,install_code columns.")
+
+
+class DepositBulkRowSerializer(serializers.Serializer):
+    row_number = serializers.IntegerField(help_text="As in a spreadsheet: the header is row 1.")
+    device_id = serializers.CharField()
+    ok = serializers.BooleanField()
+    error = serializers.CharField()
+
+
+class ContactsSerializer(serializers.Serializer):
+    operational_email = serializers.CharField(max_length=400, allow_blank=True, trim_whitespace=False)
+    escalation_email = serializers.CharField(max_length=400, allow_blank=True, trim_whitespace=False)
 
 
 class RaiseRequestSerializer(serializers.Serializer):

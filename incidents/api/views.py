@@ -12,6 +12,11 @@ from incidents.api.serializers import (
     BulkRequestSerializer,
     BulkResponseSerializer,
     CloseRequestSerializer,
+    ContactsSerializer,
+    DepositBulkRequestSerializer,
+    DepositBulkRowSerializer,
+    DepositRequestSerializer,
+    DepositSerializer,
     IncidentBulkJobRowSerializer,
     IncidentBulkJobSerializer,
     IncidentDetailSerializer,
@@ -19,6 +24,7 @@ from incidents.api.serializers import (
     NoteRequestSerializer,
     RaiseRequestSerializer,
     ReassignRequestSerializer,
+    ReopenRequestSerializer,
     RevealResponseSerializer,
     bulk_row_data,
 )
@@ -27,7 +33,7 @@ from incidents.filtersets import IncidentFilterSet
 from incidents.models import IncidentBulkRow
 from portal.api.parsers import LimitedJSONParser
 from portal.choices import JobStatus
-from portal.errors import NotFound, ValidationFailed
+from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.models import Party
 
 REFERENCE_PATH = OpenApiParameter("reference", str, OpenApiParameter.PATH, description="e.g. INC0000001")
@@ -37,6 +43,10 @@ ERRORS = {400: None, 403: None, 404: None, 409: None, 422: None}
 def _detail(incident) -> dict:
     incident.note_list = list(selectors.incident_notes(incident))
     incident.event_list = list(selectors.incident_history(incident))
+    incident.supplier_history_list = selectors.device_supplier_history(incident.device)
+    incident.spell_list = list(selectors.incident_spells(incident))
+    suggested = selectors.incident_suggested_assignee(incident, incident.supplier_history_list)
+    incident.suggested_assignee_code = suggested.code if suggested else None
     return IncidentDetailSerializer(incident).data
 
 
@@ -78,7 +88,7 @@ class InstallCodeRequestBulkView(APIView):
             data = IncidentBulkJobSerializer(job, context={"request": request}).data
             return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
         if job.is_finished:
-            return Response({"results": [bulk_row_data(row) for row in selectors.bulk_job_rows(job)]})
+            return Response({"results": [bulk_row_data(row) for row in selectors.incident_bulk_job_rows(job)]})
         data = IncidentBulkJobSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
@@ -91,7 +101,7 @@ class InstallCodeRequestBulkJobConfirmView(APIView):
 
     def post(self, request, job_id: int):
         job = services.incident_bulk_job_confirm(
-            job=selectors.bulk_job_get(user=request.user, job_id=job_id), actor=request.user)
+            job=selectors.incident_bulk_job_get(user=request.user, job_id=job_id), actor=request.user)
         data = IncidentBulkJobSerializer(job, context={"request": request}).data
         waiting = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
         return Response(data, status=status.HTTP_202_ACCEPTED if waiting else status.HTTP_201_CREATED,
@@ -105,7 +115,7 @@ class InstallCodeRequestBulkJobView(generics.RetrieveAPIView):
     serializer_class = IncidentBulkJobSerializer
 
     def get_object(self):
-        return selectors.bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"])
+        return selectors.incident_bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"])
 
 
 @extend_schema(
@@ -122,7 +132,8 @@ class InstallCodeRequestBulkJobResultsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return IncidentBulkRow.objects.none()
-        rows = selectors.bulk_job_rows(selectors.bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"]))
+        job = selectors.incident_bulk_job_get(user=self.request.user, job_id=self.kwargs["job_id"])
+        rows = selectors.incident_bulk_job_rows(job)
         ok = self.request.query_params.get("ok")
         if ok in ("true", "false"):
             rows = rows.filter(ok=ok == "true")
@@ -221,3 +232,75 @@ class IncidentRevealView(APIView):
         response = Response({"reference": incident.reference, "install_code": code})
         response["Cache-Control"] = "no-store"
         return response
+
+
+@extend_schema(parameters=[REFERENCE_PATH], request=ReopenRequestSerializer,
+               responses={200: IncidentSerializer, **ERRORS})
+class IncidentReopenView(APIView):
+    """R121-13: the raising party reopens an answered request once, with a ``reason``; the SLA clock restarts."""
+
+    def post(self, request, reference: str):
+        incident = selectors.incident_get(user=request.user, reference=reference)
+        body = ReopenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        incident = services.incident_reopen(incident=incident, actor=request.user, reason=body.validated_data["reason"])
+        return Response(IncidentSerializer(incident).data)
+
+
+class DepositListCreateView(APIView):
+    """Install codes deposited ahead (issue 18): the installing supplier's own deposits; POST one."""
+
+    @extend_schema(responses={200: DepositSerializer(many=True)})
+    def get(self, request):
+        return Response(DepositSerializer(selectors.deposits_for(request.user)[:500], many=True).data)
+
+    @extend_schema(request=DepositRequestSerializer, responses={201: DepositSerializer, **ERRORS})
+    def post(self, request):
+        body = DepositRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        deposit = services.install_code_deposit(actor=request.user, **body.validated_data)
+        return Response(DepositSerializer(deposit).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(request={"application/json": DepositBulkRequestSerializer,
+                        "multipart/form-data": DepositBulkRequestSerializer},
+               responses={200: DepositBulkRowSerializer(many=True), 400: None, 403: None})
+class DepositBulkView(APIView):
+    """Deposit many codes: JSON ``rows`` of ``{device_id, install_code}`` or a CSV ``file``; a result per row."""
+
+    parser_classes = [LimitedJSONParser, MultiPartParser, FormParser]
+
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is not None:
+            rows = services.parse_deposit_csv(upload.read())
+        else:
+            body = DepositBulkRequestSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            rows = [(row["device_id"], row["install_code"]) for row in body.validated_data.get("rows") or []]
+            if not rows:
+                raise ValidationFailed("Send rows or a CSV file.", code="no_rows", errors={"rows": ["Required."]})
+            if len(rows) > services.DEPOSIT_MAX_ROWS:
+                raise ValidationFailed(f"At most {services.DEPOSIT_MAX_ROWS:,} rows at a time.", code="too_many_rows")
+        results = services.install_code_deposits_bulk(rows=rows, actor=request.user)
+        return Response(DepositBulkRowSerializer(results, many=True).data)
+
+
+class ContactsView(APIView):
+    """Your supplier's MP121 contact and escalation addresses (where request emails and escalations go)."""
+
+    @extend_schema(responses={200: ContactsSerializer, 403: None})
+    def get(self, request):
+        refusal = services.party_contacts_refusal(actor=request.user)
+        if refusal:
+            raise PermissionDenied(refusal, code="not_a_supplier")
+        party = request.user.party
+        return Response({"operational_email": party.operational_email, "escalation_email": party.escalation_email})
+
+    @extend_schema(request=ContactsSerializer, responses={200: ContactsSerializer, **ERRORS})
+    def put(self, request):
+        body = ContactsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.party_contacts_update(actor=request.user, **body.validated_data)
+        request.user.party.refresh_from_db()
+        return self.get(request)

@@ -29,9 +29,18 @@ from incidents.services.bulk import (
     incident_bulk_refused_rows,
     parse_device_id_csv,
 )
+from incidents.services.contacts import party_contacts_refusal, party_contacts_update
+from incidents.services.deposits import (
+    DEPOSIT_MAX_ROWS,
+    DepositRowResult,
+    install_code_deposit,
+    install_code_deposits_bulk,
+    parse_deposit_csv,
+)
 from incidents.services.install_codes import (
     RAISABLE_DEVICE_STATUSES,
     BulkRowResult,
+    device_scope_refusal,
     incident_raise_install_code_request,
     install_code_requests_raise,
 )
@@ -40,6 +49,8 @@ from incidents.services.notes import (
     incident_answer_not_installing_supplier,
     incident_close,
     incident_reassign,
+    incident_reopen,
+    incident_reopen_refusal,
 )
 from incidents.services.notifications import SUMMARY_EMAIL_MAX_LINES, incident_url
 from incidents.services.secrecy import (
@@ -53,8 +64,20 @@ from incidents.services.secrecy import (
     refuse_install_code_in_text,
 )
 from incidents.services.sla import SLA_WORKING_DAYS, incident_detect_sla_breaches
+from incidents.services.supplier_changes import incidents_close_on_supplier_change
 
 __all__ = [
+    "DEPOSIT_MAX_ROWS",
+    "DepositRowResult",
+    "incidents_close_on_supplier_change",
+    "device_scope_refusal",
+    "incident_reopen",
+    "incident_reopen_refusal",
+    "install_code_deposit",
+    "install_code_deposits_bulk",
+    "parse_deposit_csv",
+    "party_contacts_refusal",
+    "party_contacts_update",
     "BULK_MAX_ROWS",
     "BULK_UPLOAD_TOO_LARGE",
     "MASKED_DEVICE_ID",

@@ -14,7 +14,7 @@ def party_of(actor: User) -> Party:
     return actor.party
 
 
-def record_event(incident: Incident, kind: IncidentEventKind, *, actor: User | None = None,
+def incident_event_record(incident: Incident, kind: IncidentEventKind, *, actor: User | None = None,
                  party: Party | None = None, from_state: str = "", to_state: str = "",
                  assigned_party: Party | None = None, note: IncidentNote | None = None,
                  detail: str = "") -> IncidentEvent:

@@ -12,14 +12,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from incidents.choices import IncidentChannel, IncidentEventKind, IncidentState, IncidentType
-from incidents.models import REFERENCE_SEQUENCE, Incident, IncidentEvent, format_reference
+from incidents.choices import (
+    TYPE_1_DEVICE_TYPES,
+    IncidentChannel,
+    IncidentEventKind,
+    IncidentState,
+    IncidentType,
+    SpellKind,
+    SpellOutcome,
+)
+from incidents.models import (
+    REFERENCE_SEQUENCE,
+    Incident,
+    IncidentEvent,
+    IncidentNote,
+    IncidentSpell,
+    InstallCodeDeposit,
+    format_reference,
+)
 from incidents.services.common import party_of
-from incidents.services.notifications import email_assignee
+from incidents.services.notifications import email_assignee, email_creator
 from incidents.services.sla import due_by_from
-from inventory.choices import DeviceStatus
+from inventory.choices import DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import Device
 from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
@@ -45,6 +62,27 @@ def _refuse_unusable_device(device_id: str, status: str) -> RuleRefused:
         "Whitelisted or Installed not commissioned.",
         code="device_status_not_eligible", errors={"device_id": [f"The device is {label}."]},
     )
+
+
+def device_scope_refusal(*, device_id: str, device_type: str, smets_version: str) -> RuleRefused | None:
+    """R121-2: only SMETS2+ Type 1 Devices (ESME, GSME, PPMID, HCALCS) join a HAN with an install code.
+
+    Seed 002 Annex B 4.9 (a Responsible Supplier commissions a Type 1 Device by joining it) and 4.15 (no
+    commissioning of a Type 2 Device); a CHF or GPF is commissioned by the DCC, a SMETS1 device not at all
+    through this route. The one refusal every raise (single, bulk row, page, REST) and deposit gives.
+    """
+    if device_type in TYPE_1_DEVICE_TYPES and smets_version == SmetsVersion.SMETS2_PLUS:
+        return None
+    label = DeviceType(device_type).label if device_type in DeviceType.values else device_type
+    if device_type in TYPE_1_DEVICE_TYPES:
+        why = (f"Device {device_id} is a {smets_version} {label}: install codes are requested only for "
+               "SMETS2+ devices.")
+    else:
+        why = (f"Device {device_id} is a {label} ({device_type}): install codes are requested only for SMETS2+ "
+               "Type 1 Devices (ESME, GSME, PPMID, HCALCS), the devices that join a HAN with one.")
+    return RuleRefused(why, code="device_not_type_1",
+                       errors={"device_id": [f"The device is a {smets_version} {device_type}, not a SMETS2+ Type 1 "
+                                             "Device."]})
 
 
 def _requester_refusal(*, device_id: str, responsible_id: int | None, prenotifier_id: int | None,
@@ -84,7 +122,11 @@ def incident_raise_install_code_request(*, device_id: str, actor: User,
         Incident.objects.select_related("device", "raised_by", "raised_by_user", "assigned_party")
         .get(reference=row.reference)
     )
-    if not row.existing:
+    if row.answered_from_deposit:
+        email_creator(incident, actor_party=incident.responder_party,
+                      what="it was answered at once from an install code the installing supplier deposited "
+                           "(see it in the portal)")
+    elif not row.existing:
         email_assignee(incident)
     return incident, not row.existing
 
@@ -99,6 +141,8 @@ class BulkRowResult:
     error: str = ""
     existing: bool = False
     assigned_party_id: int | None = None
+    #: Answered at once from the assignee's deposited install code (issue 18).
+    answered_from_deposit: bool = False
     #: The refusal as the single raise answers it (code, field errors, HTTP status); ``error`` is its text.
     refusal: DomainError | None = field(default=None, repr=False, compare=False)
 
@@ -114,6 +158,8 @@ class _Device:
     responsible_id: int | None
     prenotifier_id: int | None
     prenotifier_code: str | None
+    device_type: str = ""
+    smets_version: str = ""
 
 
 @dataclass
@@ -174,6 +220,11 @@ def install_code_requests_raise(*, device_ids: list[str], actor: User, party: Pa
         if refusal is not None:
             result.refuse(refusal)
             continue
+        refusal = device_scope_refusal(device_id=device_id, device_type=device.device_type,
+                                       smets_version=device.smets_version)
+        if refusal is not None:
+            result.refuse(refusal)
+            continue
         if device.pk in open_requests:
             reference, assignee_id = open_requests[device.pk]
             result.ok, result.existing, result.reference, result.assigned_party_id = True, True, reference, assignee_id
@@ -206,6 +257,11 @@ def install_code_requests_raise(*, device_ids: list[str], actor: User, party: Pa
         lost = {new.device.pk: new.result for new in to_create if new.device.pk not in inserted}
         if lost:
             _answer_with_concurrent_requests(lost, party=party)
+        answered = answer_from_deposits(inserted)
+        if answered:
+            for new in to_create:
+                if new.device.pk in answered:
+                    new.result.answered_from_deposit = True
     # Rows repeating a device within the file answer as its first row does (the request it raised).
     for result in results:
         first = created_in_file.get(result.device_id)
@@ -223,7 +279,7 @@ def install_code_requests_raise(*, device_ids: list[str], actor: User, party: Pa
 # (another transaction writing a row that points at the device, e.g. a restriction change).
 _LOCK_DEVICES_SQL = """
 SELECT device.id, device.device_id, device.status, device.responsible_supplier_id,
-       device.prenotifying_supplier_id, prenotifier.code
+       device.prenotifying_supplier_id, prenotifier.code, device.device_type, device.smets_version
 FROM {device} AS device LEFT JOIN {party} AS prenotifier ON prenotifier.id = device.prenotifying_supplier_id
 WHERE device.device_id = ANY(%s)
 ORDER BY device.id
@@ -240,8 +296,9 @@ def _lock_devices(device_ids: list[str]) -> dict[str, _Device]:
         cursor.execute(sql, [device_ids])
         return {
             device_id: _Device(pk=pk, status=status, responsible_id=responsible_id, prenotifier_id=prenotifier_id,
-                               prenotifier_code=prenotifier_code)
-            for pk, device_id, status, responsible_id, prenotifier_id, prenotifier_code in cursor.fetchall()
+                               prenotifier_code=prenotifier_code, device_type=device_type, smets_version=smets_version)
+            for pk, device_id, status, responsible_id, prenotifier_id, prenotifier_code, device_type, smets_version
+            in cursor.fetchall()
         }
 
 
@@ -330,23 +387,28 @@ WITH new_rows AS MATERIALIZED (
     FROM new_incidents JOIN new_rows ON new_rows.device_id = new_incidents.device_id
     CROSS JOIN (VALUES (1, %(created)s), (2, %(assigned)s)) AS step(n, kind)
     ORDER BY new_incidents.id, step.n
+), new_spells AS (
+    INSERT INTO {spell} (incident_id, kind, assigned_party_id, started_at, due_by, outcome)
+    SELECT new_incidents.id, %(spell_kind)s, new_incidents.assigned_party_id, %(now)s, %(due_by)s, ''
+    FROM new_incidents ORDER BY new_incidents.id
 )
-SELECT device_id FROM new_incidents
+SELECT device_id, id, assigned_party_id FROM new_incidents
 """
 
 
 def _insert_incidents_with_history(*, new_requests: list[_NewRequest], actor: User, party: Party,
-                                   channel: IncidentChannel) -> set[int]:
+                                   channel: IncidentChannel) -> dict[int, tuple[int, int]]:
     """Insert incidents and their "raised" and "assigned" history rows in ONE set-based statement.
 
     A data-modifying CTE feeds the new incident ids straight into the history insert, so 100,000
     requests need no per-row Python model objects or statements (Django's ``bulk_create`` spent most
-    of its time preparing values). Returns the device pks inserted: a device missing from it already
-    had an open request, committed by a concurrent writer while this one ran.
+    of its time preparing values). Each gets its first SLA spell too. Returns ``{device pk: (incident pk,
+    assignee pk)}`` for the rows inserted: a device missing from it already had an open request,
+    committed by a concurrent writer while this one ran.
     """
     now = timezone.now()
     sql = _BULK_INSERT_SQL.format(incident=Incident._meta.db_table, event=IncidentEvent._meta.db_table,
-                                  closed=IncidentState.CLOSED.value)
+                                  spell=IncidentSpell._meta.db_table, closed=IncidentState.CLOSED.value)
     with connection.cursor() as cursor:
         cursor.execute(sql, {
             "type": IncidentType.INSTALL_CODE_REQUEST.value, "channel": IncidentChannel(channel).value,
@@ -358,11 +420,64 @@ def _insert_incidents_with_history(*, new_requests: list[_NewRequest], actor: Us
             "created_details": [new.created_detail[:300] for new in new_requests],
             "assigned_details": [new.assigned_detail[:300] for new in new_requests],
             "new": IncidentState.NEW.value, "created": IncidentEventKind.CREATED.value,
-            "assigned": IncidentEventKind.ASSIGNED.value,
+            "assigned": IncidentEventKind.ASSIGNED.value, "spell_kind": SpellKind.RAISED.value,
         })
-        inserted = {row[0] for row in cursor.fetchall()}
+        inserted = {device_pk: (incident_pk, assignee_pk) for device_pk, incident_pk, assignee_pk in cursor.fetchall()}
         if len(new_requests) >= BULK_ANALYZE_THRESHOLD:
             # The deferred foreign-key checks run at COMMIT with plans this connection cached while the
             # tables were small (sequential scans): refreshing the statistics invalidates those plans.
-            cursor.execute(f"ANALYZE {Incident._meta.db_table}, {IncidentEvent._meta.db_table}")
+            cursor.execute(f"ANALYZE {Incident._meta.db_table}, {IncidentEvent._meta.db_table}, "
+                           f"{IncidentSpell._meta.db_table}")
     return inserted
+
+
+def answer_from_deposits(inserted: dict[int, tuple[int, int]]) -> set[int]:
+    """Answer new requests at once from install codes their assignee deposited (issue 18); set-based.
+
+    ``inserted`` is ``{device pk: (incident pk, assignee pk)}``. A live deposit by the assignee becomes
+    the request's code note (the ciphertext is copied, never decrypted), the request is Responded, its
+    spell answered now (zero working days) with outcome ``deposit``, and the deposit is marked used.
+    Returns the device pks answered.
+    """
+    if not inserted:
+        return set()
+    # One array parameter, not 100,000 placeholders; the partial unique index on live deposits serves it.
+    deposits = [
+        deposit for deposit in InstallCodeDeposit.objects.raw(
+            f"SELECT * FROM {InstallCodeDeposit._meta.db_table} WHERE device_id = ANY(%s) "
+            "AND used_at IS NULL AND superseded_at IS NULL ORDER BY id FOR UPDATE", [list(inserted)])
+        if deposit.party_id == inserted[deposit.device_id][1]
+    ]
+    if not deposits:
+        return set()
+    now = timezone.now()
+    notes = IncidentNote.objects.bulk_create([
+        IncidentNote(incident_id=inserted[deposit.device_id][0], author_id=deposit.created_by_id,
+                     party_id=deposit.party_id, created_at=now,
+                     body=f"Install code deposited ahead on {timezone.localtime(deposit.created_at):%d %b %Y}.",
+                     install_code_ciphertext=deposit.install_code_ciphertext)
+        for deposit in deposits
+    ], batch_size=5000)
+    incident_pks = [inserted[deposit.device_id][0] for deposit in deposits]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Incident._meta.db_table} AS i SET state = %s, has_install_code = true, "
+            "first_response_at = i.created_at, updated_at = %s, responder_party_id = d.party, "
+            "assigned_party_at_response_id = d.party "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS d(incident, party) WHERE i.id = d.incident",
+            [IncidentState.RESPONDED.value, now, incident_pks, [d.party_id for d in deposits]],
+        )
+    # Answered the moment it was raised: zero working days.
+    IncidentSpell.objects.filter(incident_id__in=incident_pks, ended_at__isnull=True).update(
+        responded_at=F("started_at"), ended_at=F("started_at"), outcome=SpellOutcome.DEPOSIT)
+    IncidentEvent.objects.bulk_create([
+        IncidentEvent(incident_id=note.incident_id, kind=IncidentEventKind.CODE_FROM_DEPOSIT, at=now,
+                      party_id=note.party_id, from_state=IncidentState.ASSIGNED, to_state=IncidentState.RESPONDED,
+                      note=note, detail="Answered at once: the installing supplier had deposited the install code "
+                                        "(SLA met at zero days).")
+        for note in notes
+    ], batch_size=5000)
+    for deposit, incident_pk in zip(deposits, incident_pks, strict=True):
+        deposit.used_by_id, deposit.used_at = incident_pk, now
+    InstallCodeDeposit.objects.bulk_update(deposits, ["used_by", "used_at"], batch_size=5000)
+    return {deposit.device_id for deposit in deposits}

@@ -8,12 +8,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.choices import ClosureKind, IncidentEventKind, IncidentState
+from incidents.choices import ClosureKind, IncidentEventKind, IncidentState, SpellKind, SpellOutcome
 from incidents.models import Incident, IncidentNote
-from incidents.services.common import party_of, record_event
-from incidents.services.notifications import email_assignee, email_creator
+from incidents.selectors import device_supplier_history
+from incidents.services.common import incident_event_record, party_of
+from incidents.services.notifications import email_assignee, email_creator, email_reopened
 from incidents.services.secrecy import normalise_install_code, refuse_install_code_in_text
 from incidents.services.sla import due_by_from
+from incidents.services.spells import spell_start, spell_stop
 from portal.crypto import encrypt_text
 from portal.errors import Conflict, PermissionDenied, RuleRefused, ValidationFailed
 from portal.models import Party, User
@@ -71,12 +73,13 @@ def incident_add_note(*, incident: Incident, actor: User, body: str, install_cod
         incident.has_install_code = True
         fields = ["state", "has_install_code", *_record_first_response(incident, party, now)]
         _touch(incident, *fields)
-        record_event(incident, IncidentEventKind.CODE_ADDED, actor=actor, party=party, from_state=previous,
+        spell_stop(incident, at=now, outcome=SpellOutcome.CODE)
+        incident_event_record(incident, IncidentEventKind.CODE_ADDED, actor=actor, party=party, from_state=previous,
                      to_state=incident.state, note=note)
         email_creator(incident, actor_party=party, what="the install code was supplied (see it in the portal)")
     else:
         _touch(incident)
-        record_event(incident, IncidentEventKind.NOTE, actor=actor, party=party, note=note)
+        incident_event_record(incident, IncidentEventKind.NOTE, actor=actor, party=party, note=note)
         email_creator(incident, actor_party=party, what="a note was added")
     return note
 
@@ -113,10 +116,11 @@ def incident_answer_not_installing_supplier(*, incident: Incident, actor: User, 
     fields = ["state", "assigned_party", *_record_first_response(incident, party, now)]
     incident.assigned_party = service_desk
     _touch(incident, *fields)
+    spell_stop(incident, at=now, outcome=SpellOutcome.NOT_INSTALLING)
     note = None
     if body:
         note = IncidentNote.objects.create(incident=incident, author=actor, party=party, body=body, created_at=now)
-    record_event(incident, IncidentEventKind.NOT_INSTALLING, actor=actor, party=party, from_state=previous,
+    incident_event_record(incident, IncidentEventKind.NOT_INSTALLING, actor=actor, party=party, from_state=previous,
                  to_state=incident.state, assigned_party=service_desk, note=note,
                  detail=f"{party.code} is not the installing supplier; back to the DCC service desk queue.")
     email_assignee(incident)
@@ -142,12 +146,20 @@ def incident_reassign(*, incident: Incident, actor: User, to_party: Party) -> In
     incident.assigned_party = to_party
     incident.state = IncidentState.RESPONDED if incident.has_install_code else IncidentState.ASSIGNED
     # The obligation starts when the installing supplier receives the request; a new breach can follow.
-    incident.due_by = due_by_from(timezone.localdate())
+    now = timezone.now()
+    incident.due_by = due_by_from(timezone.localdate(now))
     incident.breached, incident.breached_at, incident.escalated_at = False, None, None
     _touch(incident, "assigned_party", "state", "due_by", "breached", "breached_at", "escalated_at")
-    record_event(incident, IncidentEventKind.REASSIGNED, actor=actor, party=party, from_state=previous,
+    hop = ""
+    if incident.state == IncidentState.ASSIGNED:  # R121-12: each hop is its own SLA clock
+        spell_start(incident, kind=SpellKind.REROUTED, assigned_party=to_party, at=now, due_by=incident.due_by)
+        hop = f" (hop {incident.spells.count()}; the SLA clock restarts)"
+    else:
+        spell_stop(incident, at=now, outcome=SpellOutcome.ENDED)
+    former = " a former supplier of the device," if to_party.pk in _former_supplier_ids(incident) else ""
+    incident_event_record(incident, IncidentEventKind.REASSIGNED, actor=actor, party=party, from_state=previous,
                  to_state=incident.state, assigned_party=to_party,
-                 detail=f"Reassigned to {to_party.code}; due by {incident.due_by:%d %b %Y}.")
+                 detail=f"Reassigned to{former} {to_party.code}; due by {incident.due_by:%d %b %Y}{hop}.")
     email_assignee(incident)
     email_creator(incident, actor_party=party, what=f"the DCC service desk reassigned it to {to_party.code}")
     return incident
@@ -172,7 +184,67 @@ def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Inci
     incident.state = IncidentState.CLOSED
     incident.closed_at, incident.closed_by, incident.closure_kind = timezone.now(), actor, kind
     _touch(incident, "state", "closed_at", "closed_by", "closure_kind")
-    record_event(incident, IncidentEventKind.CLOSED, actor=actor, party=party, from_state=previous,
+    spell_stop(incident, at=incident.closed_at, outcome=SpellOutcome.ENDED)
+    incident_event_record(incident, IncidentEventKind.CLOSED, actor=actor, party=party, from_state=previous,
                  to_state=incident.state, detail=f"{ClosureKind(kind).label}. {reason}".strip())
     email_creator(incident, actor_party=party, what="the DCC service desk closed it administratively")
+    return incident
+
+
+def _former_supplier_ids(incident: Incident) -> set[int]:
+    return {entry.party.pk for entry in device_supplier_history(incident.device)}
+
+
+#: R121-13: how long the reopening reason may be.
+REOPEN_REASON_MAX = 250
+
+
+def incident_reopen_refusal(*, incident: Incident, party: Party | None) -> str:
+    """Why ``party`` may not reopen ``incident`` now ("" if it may): the page asks before offering the form."""
+    if party is None or party.pk != incident.raised_by_id:
+        return "Only the party that raised the request can reopen it."
+    if incident.state != IncidentState.RESPONDED:
+        return "Only an answered request (an install code supplied) can be reopened."
+    if incident.reopened_at is not None:
+        return f"{incident.reference} was reopened once already: raise a new request instead."
+    return ""
+
+
+@transaction.atomic
+def incident_reopen(*, incident: Incident, actor: User, reason: str) -> Incident:
+    """R121-13: the raiser reopens an answered request once, with a reason; the SLA clock restarts.
+
+    The request goes back to the supplier that answered it (still its assignee) with a new
+    10-working-day due date and a spell of its own (kind ``reopened``), and that supplier is emailed.
+    """
+    party = party_of(actor)
+    incident = _lock(incident)
+    _require_open(incident)
+    refusal = incident_reopen_refusal(incident=incident, party=party)
+    if refusal:
+        error = PermissionDenied if party.pk != incident.raised_by_id else Conflict
+        raise error(refusal, code="not_the_raiser" if error is PermissionDenied else "cannot_reopen")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Say why you are reopening the request.", code="reason_required",
+                               errors={"reason": ["Enter why you are reopening the request, for example "
+                                                  "\"the code did not work\"."]})
+    if len(reason) > REOPEN_REASON_MAX:
+        raise ValidationFailed(f"The reason must be {REOPEN_REASON_MAX} characters or fewer.", code="reason_too_long",
+                               errors={"reason": [f"Reason must be {REOPEN_REASON_MAX} characters or fewer."]})
+    refuse_unstorable(reason, subject="The reason", field="reason")
+    refuse_install_code_in_text(reason, field="reason", label="The reason", device_id=incident.device.device_id)
+    now = timezone.now()
+    previous = incident.state
+    incident.state = IncidentState.ASSIGNED
+    incident.reopened_at = now
+    incident.due_by = due_by_from(timezone.localdate(now))
+    incident.breached, incident.breached_at, incident.escalated_at = False, None, None
+    _touch(incident, "state", "reopened_at", "due_by", "breached", "breached_at", "escalated_at")
+    spell_start(incident, kind=SpellKind.REOPENED, assigned_party=incident.assigned_party, at=now,
+                due_by=incident.due_by)
+    incident_event_record(incident, IncidentEventKind.REOPENED, actor=actor, party=party, from_state=previous,
+                 to_state=incident.state, assigned_party=incident.assigned_party,
+                 detail=f"Reopened: {reason} New response due by {incident.due_by:%d %b %Y}.")
+    email_reopened(incident, reason=reason)
     return incident

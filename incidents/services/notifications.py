@@ -132,3 +132,64 @@ def email_escalation(incidents: list[Incident]) -> None:
             "installing supplier.\n"
         ),
     )
+
+
+def email_reopened(incident: Incident, *, reason: str) -> None:
+    """R121-13: the assignee learns that the raiser reopened the request it answered."""
+    assignee = incident.assigned_party
+    _email(
+        recipient=assignee.operational_email, party=assignee, incident=incident,
+        subject=f"{incident.reference}: reopened by {incident.raised_by.code} (device {incident.device.device_id})",
+        body=(
+            f"{incident.raised_by.name} ({incident.raised_by.code}) reopened incident {incident.reference} for device "
+            f"{incident.device.device_id}, which you answered. Their reason: {reason}\n"
+            f"A new response is due by {incident.due_by:%A %d %B %Y} (10 working days from today).\n\n"
+            f"Open it in the portal: {incident_url(incident)}\n"
+            "Supply the install code there (it is never sent by email).\n"
+        ),
+    )
+
+
+def email_escalation_to_requesters(incidents: list[Incident]) -> None:
+    """Escalation reaches the requester too: one email per raising party, listing its overdue requests."""
+    by_raiser: dict[int, list[Incident]] = defaultdict(list)
+    for incident in incidents:
+        by_raiser[incident.raised_by_id].append(incident)
+    for raised in by_raiser.values():
+        raiser = raised[0].raised_by
+        lines = [
+            f"- {incident.reference}  device {incident.device.device_id}  assigned to {incident.assigned_party.code}  "
+            f"due by {incident.due_by:%d %b %Y}"
+            for incident in raised[:SUMMARY_EMAIL_MAX_LINES]
+        ]
+        if len(raised) > SUMMARY_EMAIL_MAX_LINES:
+            lines.append(f"... and {len(raised) - SUMMARY_EMAIL_MAX_LINES} more: see the 'Raised by us' queue.")
+        subject = (f"SLA breach escalated: {raised[0].reference} (device {raised[0].device.device_id})"
+                   if len(raised) == 1 else f"SLA breach escalated: {len(raised)} of your install code requests")
+        _email(
+            recipient=raiser.operational_email, party=raiser, source=f"incident-sla-raiser:{raised[0].reference}",
+            subject=subject,
+            body=(
+                f"For {raiser.name} ({raiser.code}). These requests you raised were not answered within 10 working "
+                "days; each has been escalated to the assignee's escalation contact:\n\n" + "\n".join(lines)
+                + "\n\nFollow them in the portal. Install codes are shown only there, never by email.\n"
+            ),
+        )
+
+
+def email_supplier_changed(incident: Incident, *, old_supplier: Party, new_supplier: Party) -> None:
+    """R121-11: the requester and the assignee learn that the request closed on a change of supplier."""
+    body = (
+        f"Device {incident.device.device_id} changed supplier from {old_supplier.code} to {new_supplier.code} "
+        f"while install code request {incident.reference} was open. {old_supplier.code} is no longer its "
+        f"Responsible Supplier, so the request is closed with that reason; nothing more is owed on it.\n"
+        f"{new_supplier.code}, the new Responsible Supplier, may raise its own request.\n\n"
+        f"Open it in the portal: {incident_url(incident)}\n"
+    )
+    subject = f"{incident.reference}: closed - device {incident.device.device_id} changed supplier"
+    raiser = incident.raised_by
+    recipients = ", ".join(dict.fromkeys(a for a in (incident.raised_by_user.email, raiser.operational_email) if a))
+    _email(recipient=recipients, party=raiser, incident=incident, subject=subject, body=body)
+    assignee = incident.assigned_party
+    if assignee.pk != raiser.pk:
+        _email(recipient=assignee.operational_email, party=assignee, incident=incident, subject=subject, body=body)

@@ -47,8 +47,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from incidents.choices import IncidentEventKind
-from incidents.models import Incident, IncidentNote
-from incidents.services.common import party_of, record_event
+from incidents.models import Incident, IncidentNote, InstallCodeDeposit
+from incidents.services.common import incident_event_record, party_of
 from portal.crypto import decrypt_text, reencrypt_text
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.models import Party, User
@@ -226,25 +226,29 @@ def incident_reveal_install_code(*, incident: Incident, actor: User, note: Incid
     if not incident_can_reveal(incident=incident, party=party, note=note):
         raise PermissionDenied("Only the raising party and the supplier that provided it can see an install code.")
     code = decrypt_text(note.install_code_ciphertext)
-    record_event(incident, IncidentEventKind.CODE_REVEALED, actor=actor, party=party, note=note,
+    incident_event_record(incident, IncidentEventKind.CODE_REVEALED, actor=actor, party=party, note=note,
                  detail=f"Install code revealed to {actor.username} ({party.code}).")
     return code
 
 
 def incident_notes_reencrypt(*, batch_size: int = 1000) -> int:
-    """Re-encrypt every stored install code with the newest key (key rotation). Returns the count."""
+    """Re-encrypt every stored install code (notes and deposits) with the newest key. Returns the count."""
+    return sum(_reencrypt(model, batch_size=batch_size) for model in (IncidentNote, InstallCodeDeposit))
+
+
+def _reencrypt(model, *, batch_size: int) -> int:
     done = 0
     last_id = 0
     while True:
         with transaction.atomic():
             batch = list(
-                IncidentNote.objects.select_for_update().exclude(install_code_ciphertext="")
+                model.objects.select_for_update().exclude(install_code_ciphertext="")
                 .filter(pk__gt=last_id).order_by("pk").only("pk", "install_code_ciphertext")[:batch_size]
             )
             if not batch:
                 return done
-            for note in batch:
-                note.install_code_ciphertext = reencrypt_text(note.install_code_ciphertext)
-            IncidentNote.objects.bulk_update(batch, ["install_code_ciphertext"])
+            for row in batch:
+                row.install_code_ciphertext = reencrypt_text(row.install_code_ciphertext)
+            model.objects.bulk_update(batch, ["install_code_ciphertext"])
         done += len(batch)
         last_id = batch[-1].pk

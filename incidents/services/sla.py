@@ -10,7 +10,7 @@ from django.utils import timezone
 from incidents.choices import IncidentEventKind
 from incidents.models import Incident, IncidentEvent
 from incidents.selectors import overdue_q
-from incidents.services.notifications import email_escalation
+from incidents.services.notifications import email_escalation, email_escalation_to_requesters
 from incidents.working_days import add_working_days
 
 #: R121-7: the installing supplier must respond within ten working days (the legal text's final figure).
@@ -25,6 +25,8 @@ def due_by_from(day: date) -> date:
 def incident_detect_sla_breaches(*, today: date | None = None, batch_size: int = 5000) -> int:
     """Mark open incidents past their due date without a response as breached and escalate them.
 
+    A request awaits an answer in ``AWAITING_RESPONSE_STATES`` only, so a rerouted or reopened request
+    (a new due date, ``breached`` reset) can breach again on its new clock. The requester is told too.
     Each breach is escalated exactly once: rows are locked (``SKIP LOCKED``) and only unbreached ones
     are taken, so a second run, or two runs at once, send nothing more. A run sends one escalation
     email per assignee party listing its breaches (a backlog can breach thousands on one day).
@@ -36,8 +38,8 @@ def incident_detect_sla_breaches(*, today: date | None = None, batch_size: int =
         with transaction.atomic():
             breached = list(
                 Incident.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("device", "assigned_party")
-                .filter(overdue_q(today), breached=False, first_response_at__isnull=True)
+                .select_related("device", "assigned_party", "raised_by")
+                .filter(overdue_q(today), breached=False)
                 .order_by("due_by", "pk")[:batch_size]
             )
             if not breached:
@@ -63,4 +65,5 @@ def incident_detect_sla_breaches(*, today: date | None = None, batch_size: int =
             IncidentEvent.objects.bulk_create(events, batch_size=5000)
             for incidents in by_assignee.values():
                 email_escalation(incidents)
+            email_escalation_to_requesters(breached)
             total += len(breached)

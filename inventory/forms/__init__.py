@@ -8,12 +8,14 @@
 """
 from inventory.forms.cpl import CPLEntryAddForm, CPLStatusForm
 from inventory.forms.devices import DeviceFilterForm, DeviceJoinForm, DevicePrenotifyForm
+from inventory.forms.hub_replacement import HubReplaceForm
 from inventory.forms.restriction import RestrictionBulkUploadForm, RestrictionForm
 from inventory.forms.supplier_changes import SupplierChangeForm
 
 __all__ = [
     "CPLEntryAddForm", "CPLStatusForm",
     "DeviceFilterForm", "DeviceJoinForm", "DevicePrenotifyForm",
+    "HubReplaceForm",
     "RestrictionBulkUploadForm", "RestrictionForm",
     "SupplierChangeForm",
 ]

@@ -7,6 +7,8 @@ list, so an extract holds exactly the rows the list pages through.
 
 Text cells that a spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``, tab or
 carriage return) get a leading ``'`` in SQL, so no cell of a CSV extract is executable.
+
+The user's extract jobs (files a worker wrote, ``inventory.services.extracts``) are looked up here too.
 """
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ from django.db.models import Case, CharField, Expression, F, Func, Value, When
 from django.db.models.query import QuerySet
 from psycopg import sql
 
-from inventory.models import Device
+from inventory.models import Device, DeviceExtractJob
 from portal.csv_safety import FORMULA_START
+from portal.errors import NotFound
+from portal.models import User
 
 JSONL_CHUNK = 5000
 
@@ -151,3 +155,16 @@ def stream_jsonl(queryset: QuerySet[Device], chunk_size: int = JSONL_CHUNK) -> I
         if len(chunk) < chunk_size:
             return
         last_device_id = chunk[-1][0]
+
+
+def device_extract_jobs_for(user: User) -> QuerySet[DeviceExtractJob]:
+    """The user's own extract jobs, newest first: a file holds what that user's list showed."""
+    return DeviceExtractJob.objects.filter(user_id=user.pk).order_by("-id")
+
+
+def device_extract_job_get(*, user: User, job_id: int) -> DeviceExtractJob:
+    """One of the user's extract jobs, or ``NotFound`` (someone else's is not acknowledged to exist)."""
+    job = device_extract_jobs_for(user).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("There is no such extract of yours.", code="extract_not_found")
+    return job

@@ -1,5 +1,6 @@
-"""Reads of the MP169 restriction audit trail: the history of a device the caller may already see
-(callers obtain the device through ``inventory.selectors.device_get_for``), and its CSV export."""
+"""Reads of MP169 restricted mode: the audit trail of a device the caller may already see (callers obtain
+the device through ``inventory.selectors.device_get_for``), its CSV export, and the party's bulk restriction
+jobs with their rows (``restriction_bulk_job_get``: another party's job is not acknowledged to exist)."""
 from __future__ import annotations
 
 import csv
@@ -9,10 +10,11 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
-from inventory.models import Device, RestrictionChange, SupplierChange
+from inventory.models import Device, RestrictionBulkJob, RestrictionBulkRow, RestrictionChange, SupplierChange
 from inventory.selectors.devices import csp_regions_of
 from portal.csv_safety import EchoWriter, spreadsheet_safe
-from portal.models import Party
+from portal.errors import NotFound
+from portal.models import Party, User
 
 HISTORY_CSV_COLUMNS = ["at", "device_id", "actor", "party", "old_value", "new_value", "reason", "attested",
                        "channel", "request_id", "id", "cascaded_from"]
@@ -65,3 +67,23 @@ def restriction_history_csv_response(device: Device, party: Party | None) -> Str
     response["Content-Disposition"] = f'attachment; filename="restriction-history-{device.device_id}.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def restriction_bulk_jobs_for(user: User) -> QuerySet[RestrictionBulkJob]:
+    """The bulk jobs of the user's party, newest first (colleagues share a queue of uploads)."""
+    if user.party_id is None:
+        return RestrictionBulkJob.objects.none()
+    return RestrictionBulkJob.objects.filter(party_id=user.party_id).defer("rows").order_by("-id")
+
+
+def restriction_bulk_job_get(*, user: User, job_id: int) -> RestrictionBulkJob:
+    """One of the party's jobs, or ``NotFound`` (another party's job is not acknowledged to exist)."""
+    job = restriction_bulk_jobs_for(user).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("There is no such bulk restriction job for your organisation.", code="job_not_found")
+    return job
+
+
+def restriction_bulk_job_results(job: RestrictionBulkJob) -> QuerySet[RestrictionBulkRow]:
+    """A job's rows in upload order (the caller has the job through ``restriction_bulk_job_get``)."""
+    return RestrictionBulkRow.objects.filter(job=job).order_by("row_number")

@@ -153,12 +153,12 @@ def cpl_entry_set_status(*, actor: User, entry_id: int, status: str, request_id:
     return entry
 
 
-def cpl_is_dual_mode(entry: CPLEntry) -> bool:
+def cpl_entry_is_dual_mode(entry: CPLEntry) -> bool:
     """True if the CPL has both a SMETS1 and a SMETS2+ row for this entry's model and firmware."""
-    return cpl_counterpart(entry=entry, smets_version=_other_smets_version(entry.smets_version)) is not None
+    return cpl_entry_counterpart(entry=entry, smets_version=_other_smets_version(entry.smets_version)) is not None
 
 
-def cpl_counterpart(*, entry: CPLEntry, smets_version: str) -> CPLEntry | None:
+def cpl_entry_counterpart(*, entry: CPLEntry, smets_version: str) -> CPLEntry | None:
     """The CPL row for the same manufacturer, model, hardware and firmware as ``entry`` in ``smets_version``."""
     if entry.smets_version == smets_version:
         return entry

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from inventory.choices import CPLStatus, CSPRegion, DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import CPLEntry, Device
 from inventory.postcodes import normalise_postcode
-from inventory.services.cpl import cpl_counterpart
+from inventory.services.cpl import cpl_entry_counterpart
 from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
 from portal.eui64 import normalise_device_id
 from portal.models import Party, User
@@ -44,7 +44,7 @@ def _describe_model(entry: CPLEntry) -> str:
     return f"{entry.manufacturer} {entry.model} HW {entry.hardware_version} FW {entry.firmware_version}"
 
 
-def prenotify_refusal(actor: User) -> PermissionDenied | None:
+def device_prenotify_refusal(actor: User) -> PermissionDenied | None:
     """Why ``actor`` may not pre-notify devices (only suppliers may), or None. The SSMI page asks this
     before offering its form; ``device_prenotify`` raises it."""
     party = getattr(actor, "party", None)
@@ -137,7 +137,7 @@ def device_prenotify(
     device type; the hardware version narrows the match when given (DUIS 12.2 carries none). The
     pre-notifying party is also the responsible supplier until a Change of Supplier.
     """
-    refusal = prenotify_refusal(actor)
+    refusal = device_prenotify_refusal(actor)
     if refusal is not None:
         raise refusal
     party = actor.party
@@ -264,7 +264,7 @@ def device_join_hub(*, actor: User, device: Device, hub: Device | None = None, h
         target_version = hub.smets_version
         entry = device.cpl_entry
         if device.device_type == DeviceType.PPMID:
-            resolved = cpl_counterpart(entry=entry, smets_version=target_version)
+            resolved = cpl_entry_counterpart(entry=entry, smets_version=target_version)
             if resolved is None:
                 raise RuleRefused(
                     f"PPMID {device.device_id} ({_describe_model(entry)}) has no {target_version} row on the Central "

@@ -23,7 +23,7 @@ from django.utils import timezone
 from inventory.filtersets import DeviceFilterSet
 from inventory.models import Device, DeviceExtractJob
 from inventory.selectors import COLUMN_NAMES, csv_copy_statement, device_queryset_for, party_sees_inventory
-from portal.errors import NotFound, PermissionDenied, ValidationFailed
+from portal.errors import PermissionDenied, ValidationFailed
 from portal.jobs import job_enqueue, job_run, job_submit
 from portal.models import Party, User
 
@@ -214,14 +214,3 @@ def device_extracts_expire(*, now=None) -> int:
         deleted += 1
     return deleted
 
-
-def device_extract_jobs_for(user: User) -> QuerySet[DeviceExtractJob]:
-    """The user's own extracts, newest first: a file holds what that user's list showed."""
-    return DeviceExtractJob.objects.filter(user_id=user.pk).order_by("-id")
-
-
-def device_extract_job_get(*, user: User, job_id: int) -> DeviceExtractJob:
-    job = device_extract_jobs_for(user).filter(pk=job_id).first()
-    if job is None:
-        raise NotFound("There is no such extract of yours.", code="extract_not_found")
-    return job

@@ -1,6 +1,8 @@
 """MP169 Restricted mode: the one place for its rules (R169-1..R169-6).
 
-Every entry point - the device page form, REST, the bulk upload, DUIS - calls ``restriction_set``.
+Every entry point - the device page form, REST, the bulk upload (a CSV on the page, a JSON list over REST) -
+calls ``restriction_set``. DUIS only reads the flag (8.2) and refuses with E72: no DUIS request sets it
+(see ``RestrictionChannel``).
 The UI asks ``restriction_check`` whether to offer the form, so no page re-implements a rule.
 
 A change locks the meter row (and its GPF), writes one ``RestrictionChange`` per device changed and
@@ -15,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.choices import (
-    CSP_FOR_REGION,
     DeviceStatus,
     DeviceType,
     LoadManagement,
@@ -25,11 +26,10 @@ from inventory.choices import (
 )
 from inventory.models import Device, RestrictionChange
 from inventory.selectors import DeviceLookup
-from portal.choices import OutboxKind, PartyRole
+from inventory.services import csp_notices
 from portal.csv_upload import csv_records
 from portal.errors import Conflict, DomainError, PermissionDenied, RuleRefused, ValidationFailed
 from portal.models import OutboxMessage, Party, User
-from portal.services import outbox_enqueue
 from portal.text import refuse_unstorable
 
 #: Meters a supplier may restrict. A GPF follows its GSME (R169-1) and is never set on its own.
@@ -247,54 +247,13 @@ def _gas_proxy_for(device: Device, *, restricted: bool, lock: bool) -> Device | 
 
 def csp_party_for(device: Device) -> Party | None:
     """The CSP that runs the device's hub (R169-6); None for SMETS1 or unknown regions."""
-    region = CSP_FOR_REGION.get(_region_of(device))
-    if region is None:
-        return None
-    return Party.objects.filter(roles__contains=[PartyRole.CSP], csp_region=region).order_by("pk").first()
-
-
-def _region_of(device: Device) -> str:
-    return device.hub.csp_region if device.hub_id is not None else device.csp_region
+    return csp_notices.csp_party_for(device)
 
 
 def _notify_csp(*, device: Device, changes: list[RestrictionChange], supplier: Party, at) -> OutboxMessage | None:
-    """One message per change to the region's CSP, in the caller's transaction (R169-6).
-
-    It goes to the CSP's notification endpoint, or by email to its operational address when it has
-    no endpoint; the outbox retries delivery until it is acknowledged.
-    """
-    csp = csp_party_for(device)
-    if csp is None:
-        return None
-    payload = {
-        "event": "restriction_changed",
-        "device_id": device.device_id,
-        "device_ids": [change.device.device_id for change in changes],
-        "restricted": device.restricted,
-        "at": at.isoformat(),
-        "supplier": supplier.code,
-        "change_ids": [change.pk for change in changes],
-        "csp_region": _region_of(device),
-    }
-    source = f"restriction:{changes[0].pk}"
-    if csp.notification_endpoint:
-        return outbox_enqueue(
-            kind=OutboxKind.CSP_NOTIFICATION, recipient=csp.notification_endpoint, payload=payload,
-            party=csp, source=source,
-        )
-    state = "set" if device.restricted else "cleared"
-    body = (
-        f"Restricted mode (MP169) was {state} by supplier {supplier.code} at {at:%Y-%m-%d %H:%M} UTC on:\n"
-        + "".join(f"  {device_id}\n" for device_id in payload["device_ids"])
-        + f"\nCSP region: {payload['csp_region']}. Change ids: {', '.join(map(str, payload['change_ids']))}.\n"
-        "A restricted device does not return consumption data by the consumer's choice: do not triage it as a "
-        "communications fault.\n"
-    )
-    return outbox_enqueue(
-        kind=OutboxKind.EMAIL, recipient=csp.operational_email,
-        subject=f"MP169 Restricted mode {state}: {device.device_id}", body=body, payload=payload,
-        party=csp, source=source,
-    )
+    """One notice and message per change to the region's CSP, in the caller's transaction (R169-6, R169-17):
+    ``inventory.services.csp_notices``."""
+    return csp_notices.restriction_notice_send(device=device, changes=changes, supplier=supplier, at=at)
 
 
 # --- bulk (CSV upload in the browser, REST) -------------------------------------------------

@@ -17,11 +17,11 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Min
 
 from inventory.choices import RestrictionChannel
 from inventory.models import RestrictionBulkJob, RestrictionBulkRow
-from inventory.selectors import DeviceLookup
+from inventory.selectors import DeviceLookup, restriction_bulk_job_results
 from inventory.services.restriction import (
     BULK_COLUMNS,
     BULK_JOB_MAX_ROWS,
@@ -32,7 +32,7 @@ from inventory.services.restriction import (
     restriction_check,
 )
 from portal.choices import JobStatus
-from portal.errors import DomainError, NotFound, PermissionDenied, RuleRefused, ValidationFailed
+from portal.errors import DomainError, PermissionDenied, RuleRefused, ValidationFailed
 from portal.jobs import ChunkDone, job_confirm, job_enqueue, job_retry, job_run_chunked, job_submit
 from portal.models import User
 from portal.text import refuse_unstorable, unstorable_reason
@@ -209,25 +209,6 @@ def restriction_bulk_job_run(*, job_id: int) -> None:
         return
     job_run_chunked(RestrictionBulkJob, job_id, chunk=_apply_chunk, select_related=("user__party",),
                     payload=("rows",))
-
-
-def restriction_bulk_jobs_for(user: User) -> QuerySet[RestrictionBulkJob]:
-    """The bulk jobs of the user's party, newest first (colleagues share a queue of uploads)."""
-    if user.party_id is None:
-        return RestrictionBulkJob.objects.none()
-    return RestrictionBulkJob.objects.filter(party_id=user.party_id).defer("rows").order_by("-id")
-
-
-def restriction_bulk_job_get(*, user: User, job_id: int) -> RestrictionBulkJob:
-    """One of the party's jobs, or ``NotFound`` (another party's job is not acknowledged to exist)."""
-    job = restriction_bulk_jobs_for(user).filter(pk=job_id).first()
-    if job is None:
-        raise NotFound("There is no such bulk restriction job for your organisation.", code="job_not_found")
-    return job
-
-
-def restriction_bulk_job_results(job: RestrictionBulkJob) -> QuerySet[RestrictionBulkRow]:
-    return RestrictionBulkRow.objects.filter(job=job).order_by("row_number")
 
 
 def restriction_bulk_job_reasons(job: RestrictionBulkJob) -> list[dict]:

@@ -11,22 +11,27 @@ from django.utils import timezone
 
 from inventory.choices import DeviceType
 from inventory.models import Device, SupplierChange
+from inventory.services.gaining_supplier import supplier_change_gained_notify
+from inventory.signals import device_supplier_changed
 from portal.errors import Conflict, PermissionDenied, RuleRefused
 from portal.models import Party, User
 
 
-def supplier_change_allowed(*, actor: User) -> bool:
-    """Whether ``actor`` may record a Change of Supplier at all (pages ask before offering the form)."""
-    return actor.party is not None and actor.party.is_dcc
+def supplier_change_refusal(*, actor: User) -> PermissionDenied | None:
+    """Why ``actor`` may not record a Change of Supplier at all, or ``None`` (pages ask before offering the form)."""
+    if actor.party is not None and actor.party.is_dcc:
+        return None
+    return PermissionDenied("Only the DCC service desk can record a Change of Supplier.", code="dcc_only")
 
 
-def supplier_change(*, device: Device, new_supplier: Party, actor: User, request_id: str = "") -> list[SupplierChange]:
+def supplier_change_record(*, device: Device, new_supplier: Party, actor: User,
+                           request_id: str = "") -> list[SupplierChange]:
     """Make ``new_supplier`` the Responsible Supplier of ``device`` (and, for a GSME, of its GPF).
 
     Only the DCC service desk records a CoS here. Returns the ``SupplierChange`` rows written.
     """
-    if not supplier_change_allowed(actor=actor):
-        raise PermissionDenied("Only the DCC service desk can record a Change of Supplier.", code="dcc_only")
+    if (refusal := supplier_change_refusal(actor=actor)) is not None:
+        raise refusal
     if not new_supplier.is_supplier:
         raise RuleRefused(f"{new_supplier.code} is not a supplier: only a supplier can become Responsible Supplier.",
                           code="not_a_supplier")
@@ -56,6 +61,10 @@ def supplier_change(*, device: Device, new_supplier: Party, actor: User, request
                 device=changed, at=now, actor=actor, party=actor.party, old_supplier_id=changed.responsible_supplier_id,
                 new_supplier=new_supplier, request_id=request_id or "",
             ))
+            old_supplier = changed.responsible_supplier
             changed.responsible_supplier = new_supplier
             changed.save(update_fields=["responsible_supplier", "updated_at"])
+            device_supplier_changed.send(sender=Device, device=changed, old_supplier=old_supplier,
+                                         new_supplier=new_supplier, actor=actor, change=changes[-1])
+        supplier_change_gained_notify(changes=changes)  # R169-16
     return changes

@@ -11,7 +11,7 @@ from inventory.forms import RestrictionForm, SupplierChangeForm
 from inventory.models import Device
 from inventory.selectors import restriction_history_for
 from inventory.services.restriction import restriction_refusal
-from inventory.services.supplier_changes import supplier_change_allowed
+from inventory.services.supplier_changes import supplier_change_refusal
 from portal.errors import PermissionDenied
 
 register = template.Library()
@@ -36,7 +36,7 @@ def restriction_panel(context, device: Device) -> dict:
         # The responsible supplier is told why the form is not offered; everyone else just sees it read-only.
         "refusal": refusal if signed_in and not isinstance(refusal, PermissionDenied) else None,
         "form": RestrictionForm(currently_restricted=device.restricted) if may_change else None,
-        "supplier_form": SupplierChangeForm() if signed_in and supplier_change_allowed(actor=user) else None,
+        "supplier_form": SupplierChangeForm() if signed_in and supplier_change_refusal(actor=user) is None else None,
         "history": history[:PANEL_HISTORY_ROWS],
         "history_truncated": len(history) > PANEL_HISTORY_ROWS,
         "next": request.get_full_path() if request is not None else "",

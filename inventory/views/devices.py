@@ -7,13 +7,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 
+from inventory.choices import DeviceType
 from inventory.filtersets import DeviceFilterSet
 from inventory.forms import DeviceJoinForm, DevicePrenotifyForm
-from inventory.selectors import device_get_for, device_queryset_for, party_sees_inventory, sms_devices_for
-from inventory.services.cpl import cpl_is_dual_mode
-from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, prenotify_refusal
+from inventory.selectors import (
+    device_get_for,
+    device_queryset_for,
+    hub_holds_restricted,
+    party_sees_inventory,
+    restricted_in_sms_q,
+    sms_devices_for,
+)
+from inventory.services.cpl import cpl_entry_is_dual_mode
+from inventory.services.devices import device_join_hub, device_join_refusal, device_prenotify, device_prenotify_refusal
+from inventory.services.hub_replacement import hub_replace_refusal
 from portal.errors import DomainError
 from portal.eui64 import is_device_id, normalise_device_id
 
@@ -33,7 +43,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
     next_after = None
     after = request.GET.get("after", "")
     if filterset.is_valid():
-        page = filterset.qs.order_by("device_id")
+        page = filterset.qs.annotate(restricted_in_sms=restricted_in_sms_q()).order_by("device_id")
         if is_device_id(after):
             page = page.filter(device_id__gt=normalise_device_id(after))
         devices = list(page[: PAGE_SIZE + 1])
@@ -72,7 +82,21 @@ def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
     return render(request, "inventory/device_detail.html", {
         "device": device, "hub": hub, "sms_devices": sms_devices,
         "may_join": device_join_refusal(actor=request.user, device=device) is None,
+        "restricted_in_sms": hub_holds_restricted(device),
+        "may_replace_hub": device.device_type == DeviceType.CHF
+        and hub_replace_refusal(actor=request.user, old_hub=device) is None,
+        "timeline_url": sms_timeline_url(device),
     })
+
+
+def sms_timeline_url(device) -> str | None:
+    """The premises timeline of the device's SMS (the ``premises`` app, above inventory, registers its URL)."""
+    if device.device_type != DeviceType.CHF and device.hub_id is None:
+        return None
+    try:
+        return reverse("premises:timeline", args=[device.device_id])
+    except NoReverseMatch:
+        return None
 
 
 def _show_domain_error(form, error: DomainError, *, field_map: dict[str, str] | None = None) -> None:
@@ -85,7 +109,7 @@ def _show_domain_error(form, error: DomainError, *, field_map: dict[str, str] | 
 
 @login_required
 def device_prenotify_view(request: HttpRequest) -> HttpResponse:
-    if prenotify_refusal(request.user) is not None:
+    if device_prenotify_refusal(request.user) is not None:
         return render(request, "inventory/prenotify_forbidden.html", status=403)
     form = DevicePrenotifyForm(request.POST or None)
     status = 200
@@ -129,5 +153,5 @@ def device_join_view(request: HttpRequest, device_id: str) -> HttpResponse:
     if form.errors and status == 200:
         status = 400
     return render(request, "inventory/join.html", {
-        "device": device, "form": form, "dual_mode": cpl_is_dual_mode(device.cpl_entry),
+        "device": device, "form": form, "dual_mode": cpl_entry_is_dual_mode(device.cpl_entry),
     }, status=status)

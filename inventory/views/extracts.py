@@ -8,13 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from inventory.models import DeviceExtractJob
-from inventory.services.extracts import (
-    EXTRACT_RETENTION,
-    device_extract_job_get,
-    device_extract_job_submit,
-    device_extract_jobs_for,
-    extract_filter_summary,
-)
+from inventory.selectors import device_extract_job_get, device_extract_jobs_for
+from inventory.services.extracts import EXTRACT_RETENTION, device_extract_job_submit, extract_filter_summary
 from portal.errors import DomainError, NotFound
 
 RECENT_EXTRACTS = 20

@@ -17,7 +17,13 @@ from django.views.decorators.http import require_http_methods
 from inventory.choices import RestrictionChannel
 from inventory.forms import RestrictionBulkUploadForm, RestrictionForm
 from inventory.models import Device, RestrictionBulkJob
-from inventory.selectors import device_get_for, restriction_history_csv_response
+from inventory.selectors import (
+    device_get_for,
+    restriction_bulk_job_get,
+    restriction_bulk_job_results,
+    restriction_bulk_jobs_for,
+    restriction_history_csv_response,
+)
 from inventory.services.restriction import (
     BULK_COLUMNS,
     BULK_JOB_MAX_ROWS,
@@ -28,10 +34,7 @@ from inventory.services.restriction_bulk import (
     REFUSED_COLUMNS,
     restriction_bulk_job_check,
     restriction_bulk_job_confirm,
-    restriction_bulk_job_get,
     restriction_bulk_job_reasons,
-    restriction_bulk_job_results,
-    restriction_bulk_jobs_for,
     restriction_bulk_refused_rows,
 )
 from portal.choices import JobStatus

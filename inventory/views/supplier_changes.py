@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
 from inventory.forms import SupplierChangeForm
-from inventory.services.supplier_changes import supplier_change
+from inventory.services.supplier_changes import supplier_change_record
 from inventory.views.restriction import redirect_back, visible_device_or_404
 from portal.errors import DomainError
 
@@ -23,8 +23,8 @@ def supplier_change_view(request: HttpRequest, device_id: str) -> HttpResponse:
         messages.error(request, "Choose the new Responsible Supplier. Nothing was changed.")
         return redirect_back(request, device)
     try:
-        changes = supplier_change(device=device, new_supplier=form.cleaned_data["new_supplier"], actor=request.user,
-                                  request_id=request.request_id)
+        changes = supplier_change_record(device=device, new_supplier=form.cleaned_data["new_supplier"],
+                                         actor=request.user, request_id=request.request_id)
     except DomainError as error:
         messages.error(request, f"{error.detail} Nothing was changed.")
     else:

@@ -35,13 +35,22 @@ class SlaRowSerializer(serializers.Serializer):
     installing_supplier = serializers.CharField(allow_null=True, help_text="Party code; null for the national row.")
     installing_supplier_name = serializers.CharField()
     national_total = serializers.BooleanField()
-    requests = serializers.IntegerField()
+    requests = serializers.IntegerField(help_text="SLA clocks started in the month: raises, hops and reopenings.")
+    raised = serializers.IntegerField()
+    rerouted = serializers.IntegerField(help_text="Clocks restarted by a hop to another (former) supplier (R121-12).")
+    reopened = serializers.IntegerField(help_text="Clocks restarted by the raiser reopening (R121-13).")
+    counted = serializers.IntegerField(help_text="Answered in SLA + breached: what the rate is over.")
     answered_in_sla = serializers.IntegerField()
     breached = serializers.IntegerField()
-    open_within_sla = serializers.IntegerField()
-    in_sla_rate = serializers.FloatField(allow_null=True, help_text="Percent of requests answered in SLA.")
+    open_within_sla = serializers.IntegerField(help_text="Open, still inside the deadline: not counted in the rate.")
+    ended_not_due = serializers.IntegerField(
+        help_text="Ended unanswered before the due date (closed, rerouted, change of supplier): not counted.")
+    answered_from_deposit = serializers.IntegerField(help_text="Answered at once from a deposited code.")
+    in_sla_rate = serializers.FloatField(
+        allow_null=True, help_text="Percent answered in SLA of the requests answered or past due (R121-10).")
     median_response_working_days = serializers.FloatField(allow_null=True)
     p90_response_working_days = serializers.FloatField(allow_null=True)
+    median_reopened_response_working_days = serializers.FloatField(allow_null=True)
 
 
 class SlaReportSerializer(ReportEnvelopeSerializer):

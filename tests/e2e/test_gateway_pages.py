@@ -17,13 +17,13 @@ from gateway.models import AllowListChange, RestrictedSrvAllowance
 from gateway.services import alert_receive, service_request_submit
 from inventory.choices import CSPRegion
 from portal.models import Party
+from tests.duis_samples import duis
 from tests.e2e.conftest import screenshot
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory
-from tests.gateway.helpers import duis
 
 pytestmark = pytest.mark.e2e
 
-#: The target of the real DUIS 4.1.1 reference request (tests/gateway/data), in the North region.
+#: The target of the real DUIS 4.1.1 reference request (tests/data/duis), in the North region.
 NORTH_METER = "00-DB-12-34-56-78-90-A0"
 
 

@@ -56,16 +56,16 @@ def test_service_desk_reassigns_an_incident_and_the_new_assignee_is_emailed(
     expect(desk.get_by_text("We never installed this one.")).to_be_visible()
 
     # Assigning it back to the party that raised it is refused, and nothing changes.
-    reassign = desk.get_by_role("region", name="Reassign (service desk)")
+    reassign = desk.get_by_role("region", name="Route the request (service desk)")
     reassign.get_by_label("Assign to supplier").select_option(label="Supplier A (SUPA)")
     reassign.get_by_role("button", name="Reassign").click()
     expect(desk.get_by_role("alert")).to_contain_text("cannot be assigned to the party that raised it")
     expect(desk.locator("dl.facts")).to_contain_text("the DCC service desk queue")
     assert Incident.objects.get(pk=incident.pk).assigned_party == dcc_party
 
-    desk.get_by_role("region", name="Reassign (service desk)").get_by_label("Assign to supplier").select_option(
+    desk.get_by_role("region", name="Route the request (service desk)").get_by_label("Assign to supplier").select_option(
         label="Supplier C (SUPC)")
-    desk.get_by_role("region", name="Reassign (service desk)").get_by_role("button", name="Reassign").click()
+    desk.get_by_role("region", name="Route the request (service desk)").get_by_role("button", name="Reassign").click()
     expect(desk.get_by_role("status")).to_have_text("Reassigned to SUPC.")
     expect(desk.locator("dl.facts")).to_contain_text("Supplier C (SUPC)")
     history = desk.get_by_role("table", name=re.compile("Every change to this incident"))
@@ -90,10 +90,11 @@ def test_service_desk_reassigns_an_incident_and_the_new_assignee_is_emailed(
     # The new assignee can now answer it with the code...
     answerer = open_as(UserFactory(party=installer, username="ivy"), f"/incidents/{reference}/")
     expect(answerer.get_by_role("heading", level=1)).to_have_text(reference)
-    expect(answerer.get_by_role("region", name="Reassign (service desk)")).to_have_count(0)
+    expect(answerer.get_by_role("region", name="Route the request (service desk)")).to_have_count(0)
+    answerer.get_by_label("Yes, we installed it").check()
     answerer.get_by_label("Install code").fill(INSTALL_CODE)
-    answerer.get_by_role("button", name="Add note / install code").click()
-    expect(answerer.get_by_role("status")).to_contain_text("Install code added")
+    answerer.get_by_role("button", name="Send answer").click()
+    expect(answerer.get_by_role("status")).to_contain_text("Install code supplied")
 
     # ...which the raiser sees masked: the dots are hidden from screen readers, which hear "hidden" instead.
     raiser = open_as(UserFactory(party=gaining), f"/incidents/{reference}/")
@@ -108,5 +109,5 @@ def test_suppliers_get_no_reassign_form(open_as, returned_to_service_desk):
     incident, gaining, _installer = returned_to_service_desk
     page = open_as(UserFactory(party=gaining), f"/incidents/{incident.reference}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(incident.reference)
-    expect(page.get_by_role("heading", name="Reassign (service desk)")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Route the request (service desk)")).to_have_count(0)
     expect(page.get_by_label("Assign to supplier")).to_have_count(0)

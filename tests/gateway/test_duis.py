@@ -10,9 +10,9 @@ from lxml import etree
 
 from gateway.duis.schema import DUIS_54_MP169, duis_schema, mp169_schema, mp169_schema_bytes
 from gateway.models import ServiceRequestLog
+from tests.duis_samples import duis
 from tests.factories import DeviceFactory, HubFactory
 from tests.gateway.duis_client import DuisSender
-from tests.gateway.helpers import duis
 
 SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
 TARGET = "00-DB-12-34-56-78-90-A0"

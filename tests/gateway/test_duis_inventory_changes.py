@@ -8,8 +8,8 @@ from lxml import etree
 from gateway.models import ServiceRequestLog
 from inventory.choices import DeviceStatus, DeviceType
 from inventory.models import Device
+from tests.duis_samples import duis
 from tests.factories import DeviceFactory, SupplierFactory
-from tests.gateway.helpers import duis
 
 SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
 

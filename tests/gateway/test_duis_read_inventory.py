@@ -8,8 +8,8 @@ from lxml import etree
 
 from gateway.duis.schema import duis_schema
 from inventory.choices import DeviceType
+from tests.duis_samples import duis
 from tests.factories import CPLEntryFactory, DeviceFactory, HubFactory
-from tests.gateway.helpers import duis
 
 SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
 HUB = "00-DB-12-34-56-78-90-A2"  # the 8.2 sample's DeviceID

@@ -10,8 +10,8 @@ from lxml import etree
 from gateway.duis.schema import mp169_schema
 from gateway.models import DspSchedule, RestrictedSrvAllowance, ServiceRequestLog
 from gateway.schedules import dsp_schedule_create, dsp_schedules_remove_restricted
+from tests.duis_samples import duis
 from tests.factories import DeviceFactory
-from tests.gateway.helpers import duis
 
 SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
 

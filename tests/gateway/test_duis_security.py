@@ -18,6 +18,7 @@ from gateway.duis.identities import duis_identity_revoke
 from gateway.duis.schema import mp169_schema
 from gateway.models import DuisCounter, ServiceRequestLog
 from inventory.models import Device
+from tests.duis_samples import duis
 from tests.factories import CPLEntryFactory, DeviceFactory, HubFactory, UserFactory
 from tests.gateway.duis_client import (
     NETWORK_OPERATOR_USER_ID,
@@ -26,7 +27,6 @@ from tests.gateway.duis_client import (
     originator_replaced,
     xmlsec1_verifies,
 )
-from tests.gateway.helpers import duis
 
 SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
 TARGET = "00-DB-12-34-56-78-90-A0"

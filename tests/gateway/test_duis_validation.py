@@ -19,9 +19,9 @@ from gateway.duis.schema import DUIS_54
 from gateway.models import ServiceRequestLog
 from gateway.services import service_request_submit
 from inventory.choices import DeviceType
+from tests.duis_samples import duis
 from tests.factories import DeviceFactory, HubFactory, SupplierFactory
 from tests.gateway.duis_client import NETWORK_OPERATOR_USER_ID
-from tests.gateway.helpers import duis
 
 SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
 TARGET = "00-DB-12-34-56-78-90-A0"

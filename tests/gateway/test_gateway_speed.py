@@ -10,8 +10,8 @@ from gateway.models import ServiceRequestLog
 from portal.authentication import api_token_cache_forget
 from portal.models import ApiToken
 from portal.services import api_token_revoke
+from tests.duis_samples import duis
 from tests.factories import DeviceFactory
-from tests.gateway.helpers import duis
 
 
 def _request(api, device_id):

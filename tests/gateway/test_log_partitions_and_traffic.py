@@ -11,7 +11,7 @@ from gateway.choices import Channel
 from gateway.models import ServiceRequestLog
 from gateway.partitions import partition_names, partitions_ensure, partitions_ensure_ahead
 from gateway.services import service_request_submit
-from gateway.tasks import service_request_log_partitions_ensure
+from gateway.tasks import service_request_log_partitions_ensure_task
 from inventory.models import RestrictionChange
 from tests.factories import DeviceFactory, NetworkOperatorFactory, UserFactory, make_sms
 
@@ -40,7 +40,7 @@ def test_rows_of_a_month_without_partition_move_in_when_it_is_created(supplier):
 
 
 def test_beat_task_keeps_the_next_months_ready():
-    names = service_request_log_partitions_ensure()
+    names = service_request_log_partitions_ensure_task()
     assert len(names) == 4 and set(names) <= set(partition_names())
     assert partitions_ensure_ahead(months_ahead=3) == names
 

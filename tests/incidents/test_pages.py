@@ -87,9 +87,9 @@ def test_assignee_responds_from_the_page(installer_user, device, raise_request):
     incident = raise_request(device)
     client = client_for(installer_user)
     page = client.get(reverse("incidents:incident-detail", args=[incident.reference])).content.decode()
-    assert "Install code" in page and "We are not the installing supplier" in page and "Close incident" not in page
-    client.post(reverse("incidents:incident-note", args=[incident.reference]),
-                {"body": "Here", "install_code": INSTALL_CODE})
+    assert "Are you the installing supplier?" in page and "Install code" in page and "Close incident" not in page
+    client.post(reverse("incidents:incident-answer", args=[incident.reference]),
+                {"is_installer": "yes", "install_code": INSTALL_CODE})
     incident.refresh_from_db()
     assert incident.state == IncidentState.RESPONDED
     history = client.get(reverse("incidents:incident-detail", args=[incident.reference])).content.decode()

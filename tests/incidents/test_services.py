@@ -90,9 +90,10 @@ def test_a_new_request_can_be_raised_once_the_previous_is_closed(device, gaining
 def test_a_single_raise_is_a_bulk_raise_of_one_within_a_query_budget(make_device, gaining_user,
                                                                     django_assert_max_num_queries):
     """One raise path: the device lock, the open-request read, the DCC party, the reference, one INSERT of the
-    incident with its history, the incident read back and the assignee's email (plus the savepoint)."""
+    incident with its history and first SLA spell, the deposit look-up (issue 18), the incident read back and
+    the assignee's email (plus the savepoint)."""
     device = make_device()
-    with django_assert_max_num_queries(9):  # was 12 with its own ORM inserts before the paths were one
+    with django_assert_max_num_queries(10):  # was 12 with its own ORM inserts before the paths were one
         incident, created = incident_raise_install_code_request(device_id=device.device_id, actor=gaining_user)
     assert created
     with django_assert_max_num_queries(5):  # the duplicate answer: lock, open-request read, read back
@@ -279,8 +280,11 @@ def test_breach_is_detected_and_escalated_once(device, raise_request, installer)
     assert incident_detect_sla_breaches(today=incident.due_by + timedelta(days=2)) == 0
     incident.refresh_from_db()
     assert incident.breached and incident.escalated_at is not None
-    [message] = emails()
+    message, to_requester = sorted(emails(), key=lambda m: m.recipient != installer.escalation_email)
     assert message.recipient == installer.escalation_email and incident.reference in message.subject
+    # Escalation reaches the requester too (issue 18).
+    assert to_requester.recipient == incident.raised_by.operational_email
+    assert incident.reference in to_requester.subject and "escalated" in to_requester.subject
     kinds = list(incident.events.values_list("kind", flat=True))
     assert kinds.count(IncidentEventKind.BREACHED) == 1 and kinds.count(IncidentEventKind.ESCALATED) == 1
 

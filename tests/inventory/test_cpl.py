@@ -6,7 +6,7 @@ from django.db import DatabaseError, transaction
 
 from inventory.choices import CPLStatus, DeviceType, SmetsVersion
 from inventory.models import CPLChange, CPLEntry
-from inventory.services.cpl import cpl_entry_add, cpl_entry_set_status, cpl_is_dual_mode
+from inventory.services.cpl import cpl_entry_add, cpl_entry_is_dual_mode, cpl_entry_set_status
 from portal.errors import Conflict, PermissionDenied, RuleRefused, ValidationFailed
 from tests.inventory.mp202_fixtures import *  # noqa: F403 (fixtures)
 from tests.inventory.mp202_fixtures import PPMID_MODEL
@@ -23,7 +23,7 @@ def test_same_firmware_may_be_listed_once_for_smets1_and_once_for_smets2(dcc_use
     smets1 = _add(dcc_user, SmetsVersion.SMETS1)
     smets2 = _add(dcc_user, SmetsVersion.SMETS2_PLUS)
     assert smets1.pk != smets2.pk
-    assert cpl_is_dual_mode(smets1) and cpl_is_dual_mode(smets2)
+    assert cpl_entry_is_dual_mode(smets1) and cpl_entry_is_dual_mode(smets2)
 
 
 def test_second_row_for_the_same_identity_and_smets_version_is_refused(dcc_user):
@@ -45,7 +45,7 @@ def test_only_ppmids_may_be_dual_mode(dcc_user):
 
 
 def test_single_mode_model_is_not_tagged_dual_mode(dcc_user):
-    assert not cpl_is_dual_mode(_add(dcc_user, SmetsVersion.SMETS2_PLUS))
+    assert not cpl_entry_is_dual_mode(_add(dcc_user, SmetsVersion.SMETS2_PLUS))
 
 
 def test_only_dcc_may_add_to_the_cpl(supplier_user):

@@ -6,8 +6,6 @@ Since issue 16 every DUIS request is signed by the real client (the DCC Boxed to
 for the test supplier User ID that party HRTH holds, so ``supplier`` here is HRTH."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from lxml import etree
 
@@ -23,13 +21,13 @@ from gateway.models import (
 )
 from inventory.choices import CPLStatus, DeviceStatus, DeviceType, SmetsVersion
 from inventory.models import CPLEntry, Device
+from tests.duis_samples import duis
 from tests.factories import CPLEntryFactory, DeviceFactory, HubFactory
 from tests.gateway.duis_client import DuisSender
 from tests.inventory.mp202_fixtures import *  # noqa: F403 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parent / "data"
 SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
 DEVICE = "00-DB-12-34-56-78-90-A0"  # the device in the 12.2 and 8.11 samples
 HUB = "00-DB-12-34-56-78-90-A2"  # the 8.11 sample's target (its RequestID's middle EUI-64)
@@ -56,14 +54,6 @@ def gateway_ready(db):
     catalogue_cache_clear()
 
 
-def sample(name: str, replacements: dict[str, str] | None = None) -> bytes:
-    text = (DATA / name).read_text(encoding="utf-8")
-    for old, new in (replacements or {}).items():
-        assert old in text, old
-        text = text.replace(old, new)
-    return text.encode()
-
-
 def prenotification(smets_text: str = "SMETS V1.58", **fields: str) -> bytes:
     """The real 12.2 request; by default its ESME, else a PPMID of the dual-mode model."""
     replacements = {"<sr:SMETSCHTSVersion>SMETS V1.58</sr:SMETSCHTSVersion>":
@@ -76,7 +66,7 @@ def prenotification(smets_text: str = "SMETS V1.58", **fields: str) -> bytes:
             "<sr:FirmwareVersion>0002012F<": f"<sr:FirmwareVersion>{fields.get('firmware', '2.0.0')}<",
             "<sr:ESMEVariant>AD</sr:ESMEVariant>": "",
         })
-    return sample("12.2_DEVICE_PRE_NOTIFICATION_REQUEST_DUIS.XML", replacements)
+    return duis("12.2", replacements)
 
 
 def post_duis(client, data: bytes, **signing) -> str:
@@ -137,11 +127,11 @@ def test_ppmid_smets_versioning_table_through_duis_8_2_and_the_devices_api(
     assert Device.objects.get(device_id=DEVICE).smets_version == prenotified
     HubFactory(device_id=HUB, smets_version=hub_version, responsible_supplier=supplier)
 
-    assert post_duis(client, sample("CCS01_8.11_SUCCESS_REQUEST_DUIS.XML")) == "I99"
+    assert post_duis(client, duis("8.11")) == "I99"
 
     ppmid = Device.objects.get(device_id=DEVICE)
     assert (ppmid.smets_version, ppmid.cpl_entry, ppmid.hub.device_id) == (resulting, dual_mode_ppmid[resulting], HUB)
-    read_inventory = sample("8.2_READ_INVENTORY_REQUEST_DUIS.XML", {f"<sr:DeviceID>{HUB}<": f"<sr:DeviceID>{DEVICE}<"})
+    read_inventory = duis("8.2", {f"<sr:DeviceID>{HUB}<": f"<sr:DeviceID>{DEVICE}<"})
     inventory = client.duis.post(read_inventory)
     # 8.2 writes the technical version as the DSP does (issue 16): SMETS1, or "SMETS V5.0" for SMETS2+.
     dsp_form = {S1: "SMETS1", S2: "SMETS V5.0"}[resulting]
@@ -156,7 +146,7 @@ def test_8_11_refused_when_the_cpl_has_no_row_for_the_hubs_version(client, suppl
                     smets_version=S2)
     assert post_duis(client, prenotification("SMETS V4.1", ppmid=True)) == "I0"
     HubFactory(device_id=HUB, smets_version=S1, responsible_supplier=supplier)
-    assert post_duis(client, sample("CCS01_8.11_SUCCESS_REQUEST_DUIS.XML")) == "E5"
+    assert post_duis(client, duis("8.11")) == "E5"
     ppmid = Device.objects.get(device_id=DEVICE)
     assert (ppmid.smets_version, ppmid.hub, ppmid.status) == (S2, None, DeviceStatus.PENDING)
     assert "no SMETS1 row on the Central Products List" in ServiceRequestLog.objects.get(srv="8.11").detail
@@ -164,7 +154,7 @@ def test_8_11_refused_when_the_cpl_has_no_row_for_the_hubs_version(client, suppl
 
 def test_8_11_of_a_device_not_in_the_smi_is_e19(client, supplier):
     HubFactory(device_id=HUB, smets_version=S2, responsible_supplier=supplier)
-    assert post_duis(client, sample("CCS01_8.11_SUCCESS_REQUEST_DUIS.XML")) == "E19"
+    assert post_duis(client, duis("8.11")) == "E19"
 
 
 def test_8_11_by_another_supplier_is_refused(api_client_for, other_supplier, supplier, dual_mode_ppmid, client,
@@ -175,7 +165,7 @@ def test_8_11_by_another_supplier_is_refused(api_client_for, other_supplier, sup
     theirs = demo_identities(other_supplier, "90-B3-D5-1F-30-0B-00-01", "IS")
     other = api_client_for(other_supplier)
     other.duis = DuisSender(other, boxed_tool)
-    assert post_duis(other, sample("CCS01_8.11_SUCCESS_REQUEST_DUIS.XML"), identity=theirs) == "E2"
+    assert post_duis(other, duis("8.11"), identity=theirs) == "E2"
     assert Device.objects.get(device_id=DEVICE).smets_version == S1
 
 
@@ -185,7 +175,7 @@ def enrolled_ppmid(client, supplier, dual_mode_ppmid):
     def _enrolled(hub_version: str) -> Device:
         assert post_duis(client, prenotification("SMETS1", ppmid=True)) == "I0"
         HubFactory(device_id=HUB, smets_version=hub_version, responsible_supplier=supplier)
-        assert post_duis(client, sample("CCS01_8.11_SUCCESS_REQUEST_DUIS.XML")) == "I99"
+        assert post_duis(client, duis("8.11")) == "I99"
         Device.objects.filter(device_id=DEVICE).update(status=DeviceStatus.COMMISSIONED)
         return Device.objects.get(device_id=DEVICE)
 
@@ -194,7 +184,7 @@ def enrolled_ppmid(client, supplier, dual_mode_ppmid):
 
 def firmware_11_4(device_id: str = DEVICE) -> bytes:
     """SRV 11.4 Update PPMID Firmware: the real 11.1 request re-addressed (the two bodies have the same shape)."""
-    return sample("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", {
+    return duis("11.1", {
         "<sr:ServiceReference>11.1<": "<sr:ServiceReference>11.4<",
         "<sr:ServiceReferenceVariant>11.1<": "<sr:ServiceReferenceVariant>11.4<",
         "<sr:UpdateFirmware>": "<sr:UpdatePPMIDFirmware>", "</sr:UpdateFirmware>": "</sr:UpdatePPMIDFirmware>",

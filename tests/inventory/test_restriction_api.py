@@ -148,7 +148,7 @@ def test_bulk_endpoint_applies_good_rows_and_reports_bad_ones(client, supplier, 
         (True, ""), (False, "prepayment_not_eligible"), (False, "invalid_device_id"), (False, "bad_boolean")]
     assert results[0]["device_id"] == sms["ESME"].device_id and len(results[0]["change_ids"]) == 1
     assert list(Device.objects.filter(restricted=True)) == [sms["ESME"]]
-    assert RestrictionChange.objects.get().channel == "bulk"
+    assert RestrictionChange.objects.get().channel == "bulk_api"
     assert OutboxMessage.objects.count() == 1
 
 

@@ -12,7 +12,7 @@ from inventory.services.restriction import restriction_set
 from portal.choices import OutboxKind, OutboxStatus
 from portal.models import OutboxMessage, Party
 from portal.services import outbox_deliver_message
-from portal.tasks import outbox_sweep
+from portal.tasks import outbox_sweep_task
 from tests.factories import make_sms
 from tests.services import wait_for
 
@@ -63,7 +63,7 @@ def test_real_worker_delivers_the_notification_to_the_csp_endpoint_and_retries_a
 
     csp_endpoint.status = 200
     OutboxMessage.objects.filter(pk=cleared.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert outbox_sweep() == 1
+    assert outbox_sweep_task() == 1
     wait_for(lambda: OutboxMessage.objects.get(pk=cleared.pk).status == OutboxStatus.DELIVERED, message="retry")
     assert csp_endpoint.received[1]["restricted"] is False
     assert csp_endpoint.idempotency_keys[1] == f"outbox-{cleared.pk}"

@@ -155,6 +155,9 @@ def test_rest_job_small_is_applied_at_once_and_read_back_with_its_rows(api_clien
     body = response.json()
     assert (body["status"], body["total_rows"], body["applied_count"], body["refused_count"]) == ("done", 2, 1, 1)
     assert response["Location"] == body["url"]
+    # R169-4: a REST JSON bulk is recorded as such, not as the page's CSV upload
+    assert body["channel"] == RestrictionChannel.BULK_API
+    assert list(RestrictionChange.objects.values_list("channel", flat=True)) == [RestrictionChannel.BULK_API]
     assert api.get(body["url"]).json()["id"] == body["id"]
     refused = api.get(body["results"], {"ok": "false"}).json()
     assert refused["next"] is None

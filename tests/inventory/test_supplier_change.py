@@ -7,7 +7,7 @@ from django.urls import reverse
 from inventory.choices import RestrictionChannel
 from inventory.models import Device, SupplierChange
 from inventory.services.restriction import restriction_set
-from inventory.services.supplier_changes import supplier_change
+from inventory.services.supplier_changes import supplier_change_record
 from portal.errors import Conflict, PermissionDenied, RuleRefused
 from tests.factories import NetworkOperatorFactory
 
@@ -18,7 +18,7 @@ def test_cos_keeps_restricted_and_only_the_gaining_supplier_can_clear(sms, suppl
     restriction_set(device=sms["GSME"], actor=losing, restricted=True, reason="Consumer refused", attested=True,
                     channel=RestrictionChannel.WEB)
 
-    changes = supplier_change(device=sms["GSME"], new_supplier=other_supplier, actor=dcc_user, request_id="cos-1")
+    changes = supplier_change_record(device=sms["GSME"], new_supplier=other_supplier, actor=dcc_user, request_id="cos-1")
     assert [(c.device_id, c.old_supplier, c.new_supplier, c.party.code, c.request_id) for c in changes] == [
         (sms["GSME"].pk, supplier, other_supplier, "DCC", "cos-1"), (sms["GPF"].pk, supplier, other_supplier, "DCC",
                                                                     "cos-1")]
@@ -38,17 +38,17 @@ def test_cos_keeps_restricted_and_only_the_gaining_supplier_can_clear(sms, suppl
 def test_only_the_dcc_service_desk_records_a_change_of_supplier(party_fixture, request, sms, other_supplier, make_user):
     actor = make_user(request.getfixturevalue(party_fixture))
     with pytest.raises(PermissionDenied):
-        supplier_change(device=sms["ESME"], new_supplier=other_supplier, actor=actor)
+        supplier_change_record(device=sms["ESME"], new_supplier=other_supplier, actor=actor)
     assert not SupplierChange.objects.exists()
 
 
 def test_cos_refusals(sms, supplier, dcc_user, other_supplier):
     with pytest.raises(Conflict):
-        supplier_change(device=sms["ESME"], new_supplier=supplier, actor=dcc_user)
+        supplier_change_record(device=sms["ESME"], new_supplier=supplier, actor=dcc_user)
     with pytest.raises(RuleRefused):
-        supplier_change(device=sms["ESME"], new_supplier=NetworkOperatorFactory(), actor=dcc_user)
+        supplier_change_record(device=sms["ESME"], new_supplier=NetworkOperatorFactory(), actor=dcc_user)
     with pytest.raises(RuleRefused, match="Gas Proxy Function"):
-        supplier_change(device=sms["GPF"], new_supplier=other_supplier, actor=dcc_user)
+        supplier_change_record(device=sms["GPF"], new_supplier=other_supplier, actor=dcc_user)
     assert not SupplierChange.objects.exists()
 
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from portal.choices import OutboxKind, OutboxStatus
 from portal.models import OutboxMessage
 from portal.services import outbox_deliver_message, outbox_enqueue
-from portal.tasks import outbox_sweep
+from portal.tasks import outbox_sweep_task
 from tests.services import wait_for
 
 
@@ -57,7 +57,7 @@ def test_real_worker_delivers_email_to_smtp_and_sweeper_recovers_lost_tasks(smtp
 
     # A row whose task was lost (e.g. Redis was down at commit) is picked up by the sweeper.
     lost = OutboxMessage.objects.create(kind=OutboxKind.EMAIL, recipient="ops@example.com", subject="Lost")
-    assert outbox_sweep() == 1
+    assert outbox_sweep_task() == 1
     wait_for(lambda: len(smtp_sink.messages) == 2, message="swept email")
     wait_for(lambda: OutboxMessage.objects.get(pk=lost.pk).status == OutboxStatus.DELIVERED, message="row delivered")
     assert [m["Subject"] for m in smtp_sink.messages] == ["Hello", "Lost"]

@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from gateway.models import ServiceRequestLog
-from incidents.choices import IncidentState
-from incidents.models import Incident
+from incidents.choices import IncidentState, SpellKind, SpellOutcome
+from incidents.models import Incident, IncidentSpell
 from incidents.working_days import add_working_days
 from portal.models import Party
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory
@@ -100,13 +100,18 @@ def _incident(number: int, *, raised_by: Party, raiser_user, assigned: Party, ra
               answered: dt.datetime | None = None, breached: bool = False) -> Incident:
     device = DeviceFactory(status="InstalledNotCommissioned", prenotifying_supplier=assigned)
     local_raised = raised.astimezone(LONDON).date()
-    return Incident.objects.create(
+    incident = Incident.objects.create(
         reference=f"INC{number:07d}", device=device, raised_by=raised_by,
         raised_by_user=raiser_user, assigned_party=assigned,
         due_by=add_working_days(local_raised, 10), created_at=raised, first_response_at=answered,
         responder_party=assigned if answered else None, assigned_party_at_response=assigned if answered else None,
         breached=breached, state=IncidentState.RESPONDED if answered else IncidentState.ASSIGNED,
     )
+    # The SLA report counts clocks (R121-10): the one a raise starts, as the raise service writes it.
+    IncidentSpell.objects.create(incident=incident, kind=SpellKind.RAISED, assigned_party=assigned, started_at=raised,
+                                 due_by=incident.due_by, responded_at=answered, ended_at=answered,
+                                 outcome=SpellOutcome.CODE if answered else "")
+    return incident
 
 
 @pytest.fixture

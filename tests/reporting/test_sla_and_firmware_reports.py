@@ -39,7 +39,7 @@ def test_supplier_sees_its_own_row_and_the_national_totals(april_incidents, supp
 
 def test_sla_trend_follows_the_suppliers_own_row(april_incidents, supplier):
     trend = install_code_sla_report_for(supplier, APRIL).trend
-    assert trend[-1] == {"month": APRIL, "in_sla_rate": 50.0, "median": 5.0}
+    assert trend[-1] == {"month": APRIL, "in_sla_rate": 50.0, "median": 5.0, "open_within_sla": 0}
     assert trend[-2]["month"] == dt.date(2025, 3, 1) and trend[-2]["in_sla_rate"] == 100.0  # raised 31 March
 
 

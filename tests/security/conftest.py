@@ -98,7 +98,7 @@ def _party(code: str, roles: list[str], name: str) -> Party:
     return PartyFactory(code=code, name=name, roles=roles)
 
 
-def _incident(*, raiser: Party, installer: Party, raiser_user: User, installer_user: User | None,
+def new_incident(*, raiser: Party, installer: Party, raiser_user: User, installer_user: User | None,
               code: bool = True) -> tuple[Incident, IncidentNote | None]:
     """An install-code request on a new installed-not-commissioned meter, answered with a code if asked."""
     device = DeviceFactory(status=DeviceStatus.INSTALLED_NOT_COMMISSIONED, responsible_supplier=raiser,
@@ -186,15 +186,15 @@ def build_world() -> World:
     # with a code), one in the DCC queue, and one between two other suppliers.
     for role in SUPPLIER_ROLES:
         party, user = world.parties[role], world.users[role]
-        incident, note = _incident(raiser=party, installer=installer, raiser_user=user, installer_user=installer_user)
+        incident, note = new_incident(raiser=party, installer=installer, raiser_user=user, installer_user=installer_user)
         world.raised_incident[role], world.code_notes[incident.pk] = incident, note
-        incident, note = _incident(raiser=other_supplier, installer=party, raiser_user=other_user, installer_user=user)
+        incident, note = new_incident(raiser=other_supplier, installer=party, raiser_user=other_user, installer_user=user)
         world.assigned_incident[role], world.code_notes[incident.pk] = incident, note
-    queued, _note = _incident(raiser=other_supplier, installer=other_supplier, raiser_user=other_user,
+    queued, _note = new_incident(raiser=other_supplier, installer=other_supplier, raiser_user=other_user,
                               installer_user=None, code=False)
     world.assigned_incident["DCC"] = queued
     world.code_notes[queued.pk] = incident_add_note(incident=queued, actor=other_user, body="Still waiting.")
-    world.other_incident, note = _incident(
+    world.other_incident, note = new_incident(
         raiser=other_supplier, installer=installer, raiser_user=other_user, installer_user=installer_user)
     world.code_notes[world.other_incident.pk] = note
 

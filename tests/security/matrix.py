@@ -30,9 +30,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from portal.models import CaughtEmail
+from tests.duis_samples import DUIS_DATA, FILES
 from tests.security.conftest import ROLES, World
 
-DUIS_82 = (Path(__file__).resolve().parent.parent / "gateway" / "data" / "8.2_READ_INVENTORY_REQUEST_DUIS.XML")
+DUIS_82 = DUIS_DATA / FILES["8.2"]
 DUIS_82_DEVICE = "<sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID>"
 
 
@@ -143,6 +144,28 @@ def _cpl_add(world: World, role: str, obj: str) -> dict:
             "firmware_version": "9.9.9", "smets_version": "SMETS2+", "status": "Active"}
 
 
+def _hub(world: World, role: str, obj: str):
+    """The hub of the role's own meter's SMS (or of the meter nobody here owns)."""
+    return world.hubs[_device(world, role, obj).pk]
+
+
+def _notice(world: World, role: str, obj: str):
+    """A restriction notice to CSP North (own) or to CSP South (other), made on first use (rolled back per case)."""
+    from inventory.models import RestrictionChange, RestrictionNotice
+    from portal.models import Party
+
+    csp = Party.objects.get(code="CSPN" if obj == "own" else "CSPS")
+    notice = RestrictionNotice.objects.filter(csp=csp, acknowledged_at__isnull=True).first()
+    if notice is None:
+        device = world.own_device["CSP"] if obj == "own" else world.other_device
+        change = RestrictionChange.objects.create(
+            device=device, actor=world.users["DCC"], party=world.parties["DCC"], old_value=False, new_value=True,
+            reason="Matrix", channel="web")
+        notice = RestrictionNotice.objects.create(csp=csp, change=change, device=device, hub=world.hubs[device.pk],
+                                                  restricted=True, at=change.at, csp_region=csp.csp_region)
+    return notice
+
+
 # route name -> how to build its path from (world, role, object)
 PATHS = {
     "home": lambda w, r, o: reverse("home"),
@@ -188,7 +211,16 @@ PATHS = {
     "inventory:extract-list": lambda w, r, o: reverse("inventory:extract-list"),
     "inventory:extract-job": lambda w, r, o: reverse("inventory:extract-job", args=[_extract_job(w, r, o).pk]),
     "inventory:extract-download": lambda w, r, o: reverse("inventory:extract-download", args=[_extract_job(w, r, o).pk]),
+    "inventory:hub-replace": lambda w, r, o: reverse("inventory:hub-replace", args=[_hub(w, r, o).device_id]),
+    "inventory:restriction-notices": lambda w, r, o: reverse("inventory:restriction-notices"),
+    "premises:timeline": lambda w, r, o: reverse("premises:timeline", args=[_device(w, r, o).device_id]),
     # inventory API
+    "api-hub-replace": lambda w, r, o: reverse("api-hub-replace", args=[_hub(w, r, o).device_id]),
+    "api-restriction-notices": lambda w, r, o: reverse("api-restriction-notices"),
+    "api-restriction-notices-acknowledge": lambda w, r, o: reverse("api-restriction-notices-acknowledge"),
+    "api-restriction-notice-acknowledge": lambda w, r, o: reverse(
+        "api-restriction-notice-acknowledge", args=[_notice(w, r, o).pk]),
+    "api-premises-timeline": lambda w, r, o: reverse("api-premises-timeline", args=[_device(w, r, o).device_id]),
     "api-device-list": lambda w, r, o: reverse("api-device-list"),
     "api-device-extract": lambda w, r, o: reverse("api-device-extract") + "?format=csv",
     "api-device-prenotify": lambda w, r, o: reverse("api-device-prenotify"),
@@ -277,6 +309,10 @@ BODIES = {
     ("inventory:restriction-bulk", "POST"): lambda w, r, o: {"file": _csv(
         "r.csv", f"device_id,restricted,reason,all_reasonable_steps_taken\n{_device(w, r, 'other').device_id},true,"
                  "Change of tenancy,true\n")},
+    ("inventory:hub-replace", "POST"): lambda w, r, o: {"new_hub_id": _hub(w, r, o).device_id, "reason": "matrix"},
+    ("api-hub-replace", "POST"): lambda w, r, o: {"new_hub_id": _hub(w, r, o).device_id},
+    ("inventory:restriction-notices", "POST"): lambda w, r, o: {"notice": [_notice(w, r, o).pk]},
+    ("api-restriction-notices-acknowledge", "POST"): lambda w, r, o: {"ids": [_notice(w, r, o).pk]},
     ("api-device-prenotify", "POST"): _prenotify,
     ("inventory:extract-list", "POST"): lambda w, r, o: {"filters": "restricted=false"},
     ("api-restriction-bulk-jobs", "POST"): lambda w, r, o: {"changes": [{

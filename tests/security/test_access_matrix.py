@@ -208,6 +208,43 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
         ("GET",  "own",        "200     200     200     200     200     -       -       200     200     -"),
         ("GET",  "other",      "404     404     404     404     404     404     404     404     200     401"),
     ],
+    # MP169 through a meter's life (issue 17): hub replacement, the CSP's notices, the premises timeline. The hub
+    # replacement rows post the hub itself as its replacement: whoever passes the permission check meets the
+    # rule (422, nothing changed), so the row shows who may try.
+    "inventory:hub-replace": [
+        ("GET",  "own",        "200     200     200     403     403     -       -       403     200     -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     200     login"),
+        ("POST", "own",        "422     422     422     403     403     -       -       403     422     -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     422     login"),
+    ],
+    "api-hub-replace": [
+        ("POST", "own",        "422     422     422     403     403     -       -       403     422     -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     422     401"),
+    ],
+    "inventory:restriction-notices": [
+        ("GET",  "-",          "403     403     403     403     403     403     403     200     200     login"),
+        ("POST", "own",        "403     403     403     403     403     403     403     302     403     login"),
+        ("POST", "other",      "403     403     403     403     403     403     403     404     403     login"),
+    ],
+    "api-restriction-notices": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     401"),
+    ],
+    "api-restriction-notices-acknowledge": [
+        ("POST", "own",        "403     403     403     403     403     403     403     200     403     401"),
+        ("POST", "other",      "403     403     403     403     403     403     403     404     403     401"),
+    ],
+    "api-restriction-notice-acknowledge": [
+        ("POST", "own",        "403     403     403     403     403     403     403     200     403     401"),
+        ("POST", "other",      "403     403     403     403     403     403     403     404     403     401"),
+    ],
+    "premises:timeline": [
+        ("GET",  "own",        "200     200     200     200     200     -       -       200     200     -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     200     login"),
+    ],
+    "api-premises-timeline": [
+        ("GET",  "own",        "200     200     200     200     200     -       -       200     200     -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     200     401"),
+    ],
     "api-cpl-list": [
         ("GET",  "-",          "200     200     200     200     200     200     200     200     200     401"),
         ("POST", "-",          "403     403     403     403     403     403     403     403     201     401"),
@@ -409,7 +446,8 @@ EXCLUDED_NAMESPACES = {
     "admin": "Django admin: only is_staff users, enforced by Django's AdminSite; no portal role is staff.",
 }
 #: Routes whose responses must not show another party's meter or incident (everyone but the DCC).
-LIST_ROUTES = {"inventory:device-list", "api-device-list", "api-device-extract", "incidents:incident-list",
+LIST_ROUTES = {"inventory:restriction-notices", "api-restriction-notices", "inventory:device-list", "api-device-list",
+               "api-device-extract", "incidents:incident-list",
                "api-incident-list", "api-restriction-bulk", "inventory:restriction-bulk", "inventory:extract-download",
                "inventory:extract-list", "api-restriction-bulk-jobs", "inventory:restriction-bulk-job",
                "inventory:restriction-bulk-results", "api-restriction-bulk-job-results",

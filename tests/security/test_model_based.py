@@ -40,7 +40,7 @@ from inventory.models import Device, RestrictionChange, SupplierChange
 from inventory.selectors import device_queryset_for
 from inventory.services.devices import device_join_hub, device_prenotify
 from inventory.services.restriction import restriction_bulk_apply, restriction_set
-from inventory.services.supplier_changes import supplier_change
+from inventory.services.supplier_changes import supplier_change_record
 from portal.audit_chain import verify_audit_chains
 from portal.errors import DomainError
 from portal.models import OutboxMessage, Party, User
@@ -247,7 +247,7 @@ class PortalMachine(RuleBasedStateMachine):
         if device is None:
             return
         try:
-            supplier_change(device=Device.objects.get(pk=device.pk), new_supplier=self.world.parties[new_supplier],
+            supplier_change_record(device=Device.objects.get(pk=device.pk), new_supplier=self.world.parties[new_supplier],
                             actor=self.world.users["DCC"])
         except DomainError:
             return

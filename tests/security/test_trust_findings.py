@@ -13,11 +13,11 @@ from inventory.models import Device, RestrictionChange
 from inventory.selectors import device_queryset_for, restriction_history_for
 from inventory.services.devices import device_join_hub
 from inventory.services.restriction import restriction_check, restriction_set
-from inventory.services.supplier_changes import supplier_change
+from inventory.services.supplier_changes import supplier_change_record
 from portal.errors import PermissionDenied
 from portal.models import OutboxMessage
+from tests.duis_samples import duis
 from tests.factories import DeviceFactory, NetworkOperatorFactory, OtherUserFactory, SupplierFactory, make_sms
-from tests.gateway.helpers import duis
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +217,7 @@ def test_losing_supplier_loses_pages_api_and_extracts_after_change_of_supplier(a
     sms = make_sms(supplier=hrth)
     gsme = sms["GSME"]
     _restrict(gsme, make_user(hrth))
-    supplier_change(device=gsme, new_supplier=brkw, actor=make_user(dcc_party))
+    supplier_change_record(device=gsme, new_supplier=brkw, actor=make_user(dcc_party))
     losing = api_client_for(hrth)
     assert losing.get(f"/api/v1/devices/{gsme.device_id}/").status_code == 404
     assert losing.get(f"/api/v1/devices/{gsme.device_id}/restriction-history/").status_code == 404
@@ -238,7 +238,7 @@ def test_losing_supplier_reads_no_history_recorded_after_the_change(make_user, d
     sms = make_sms(supplier=hrth)
     gsme = sms["GSME"]
     _restrict(gsme, make_user(hrth))
-    supplier_change(device=gsme, new_supplier=brkw, actor=make_user(dcc_party))
+    supplier_change_record(device=gsme, new_supplier=brkw, actor=make_user(dcc_party))
     gsme.refresh_from_db()
     restriction_set(device=gsme, actor=make_user(brkw, "brkw-analyst"), restricted=False,
                     reason="Change of tenancy: new occupier at BRKW", attested=False, channel=RestrictionChannel.API)

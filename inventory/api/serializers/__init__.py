@@ -6,6 +6,12 @@
 - ``restriction``: MP169 set or clear, history, bulk and bulk jobs.
 """
 from inventory.api.serializers.cpl import CPLEntryAddSerializer, CPLEntrySerializer, CPLStatusSerializer
+from inventory.api.serializers.csp_notices import (
+    HubReplacementSerializer,
+    HubReplaceRequestSerializer,
+    NoticeAcknowledgeSerializer,
+    RestrictionNoticeSerializer,
+)
 from inventory.api.serializers.devices import (
     DeviceDetailSerializer,
     DeviceJoinSerializer,
@@ -28,6 +34,8 @@ from inventory.api.serializers.restriction import (
 
 __all__ = [
     "CPLEntryAddSerializer", "CPLEntrySerializer", "CPLStatusSerializer",
+    "HubReplaceRequestSerializer", "HubReplacementSerializer", "NoticeAcknowledgeSerializer",
+    "RestrictionNoticeSerializer",
     "DeviceDetailSerializer", "DeviceJoinSerializer", "DevicePrenotifySerializer", "DeviceSerializer",
     "Mp202DeviceSerializer", "SmsMemberSerializer", "SmsSerializer",
     "RestrictionBulkJobRequestSerializer", "RestrictionBulkJobRowSerializer", "RestrictionBulkJobSerializer",

@@ -19,15 +19,19 @@ from inventory.api.serializers import (
 from inventory.api.views.devices import DEVICE_ID_PATH, IgnoreFormatNegotiation
 from inventory.choices import RestrictionChannel
 from inventory.models import RestrictionBulkJob, RestrictionBulkRow, RestrictionChange
-from inventory.selectors import device_get_for, restriction_history_csv_response, restriction_history_for
+from inventory.selectors import (
+    device_get_for,
+    restriction_bulk_job_get,
+    restriction_bulk_job_results,
+    restriction_bulk_jobs_for,
+    restriction_history_csv_response,
+    restriction_history_for,
+)
 from inventory.services.restriction import restriction_bulk_apply, restriction_set
 from inventory.services.restriction_bulk import (
     restriction_bulk_job_check,
     restriction_bulk_job_confirm,
-    restriction_bulk_job_get,
-    restriction_bulk_job_results,
     restriction_bulk_job_submit,
-    restriction_bulk_jobs_for,
 )
 from portal.choices import JobStatus
 
@@ -92,7 +96,7 @@ class RestrictionBulkView(APIView):
         body = RestrictionBulkRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         results = restriction_bulk_apply(
-            rows=body.validated_data["changes"], actor=request.user, channel=RestrictionChannel.BULK,
+            rows=body.validated_data["changes"], actor=request.user, channel=RestrictionChannel.BULK_API,
             request_id=request.request_id,
         )
         return Response({"results": [result.as_dict() for result in results]})
@@ -119,7 +123,7 @@ class RestrictionBulkJobListView(generics.ListAPIView):
         body = RestrictionBulkJobRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         start = restriction_bulk_job_check if body.validated_data["check"] else restriction_bulk_job_submit
-        job = start(rows=body.validated_data["changes"], actor=request.user, channel=RestrictionChannel.BULK,
+        job = start(rows=body.validated_data["changes"], actor=request.user, channel=RestrictionChannel.BULK_API,
                     request_id=request.request_id)
         return _job_response(request, job)
 

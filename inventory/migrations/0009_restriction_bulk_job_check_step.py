@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0006_cpl_duis_identifiers'),
+        ('inventory', '0008_hub_replacement_and_csp_notices'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0003_one_open_request_per_device'),
+        ('incidents', '0004_mp121_spells_deposits_contacts'),
     ]
 
     operations = [
