@@ -6,7 +6,7 @@ DEVICES ?= 5000
 # pytest-xdist processes for `make test` (auto: one per core); each has its own test database and Redis.
 PYTEST_WORKERS ?= auto
 
-.PHONY: install install-test demo test lint bench
+.PHONY: install install-test demo test lint bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: install-test
 ## Smaller or faster: make bench BENCH_ARGS="--devices 100000 --requests 1000000 --repeat 3"
 bench: install-test
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+## Regenerate docs/screenshots/ (every main page and role, 1366x900 and 390x844) in the system Chromium.
+screenshots: install-test
+	$(BIN)/python -m tests.e2e.screenshots
 
 lint: install-test
 	$(BIN)/ruff check .

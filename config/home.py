@@ -16,11 +16,21 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from gateway.services import allow_list_edit_refusal
 from incidents.selectors import incident_attention_counts
-from inventory.selectors import GAINED_ATTENTION_DAYS, gained_restricted_for, restriction_notices_for
+from incidents.services import incident_queue_refusal, install_code_request_raise_refusal
+from inventory.selectors import (
+    GAINED_ATTENTION_DAYS,
+    gained_restricted_for,
+    party_sees_inventory,
+    restriction_notices_for,
+)
 from inventory.selectors.attention import GAINED_CARD_LIMIT
+from inventory.services.cpl import cpl_maintenance_refusal
+from inventory.services.devices import device_prenotify_refusal
+from inventory.services.restriction import restriction_changer_refusal
 from portal.choices import OutboxStatus
-from portal.models import OutboxMessage, Party
+from portal.models import OutboxMessage, Party, User
 
 #: Failing outbox messages are counted up to this many: the figure is a prompt to look, not a report.
 OUTBOX_COUNT_CAP = 100
@@ -62,41 +72,55 @@ def failing_outbox_count() -> int:
     return OutboxMessage.objects.filter(status=OutboxStatus.FAILED)[:OUTBOX_COUNT_CAP].count()
 
 
-def quick_links(party: Party) -> list[QuickLink]:
-    """Where each role usually goes next, in the order it usually goes there (a party may hold several roles)."""
+def quick_links(user: User) -> list[QuickLink]:
+    """Where each role usually goes next, in the order it usually goes there (a party may hold several roles).
+
+    A link is offered only when the service that owns the page's rule says the role may use it (the same
+    ``*_refusal`` functions guard the pages and build the nav, ``config.navigation``).
+    """
+    party: Party = user.party
     candidates: list[QuickLink | None] = []
-    if party.is_supplier:
+    if party_sees_inventory(party):
+        if party.is_supplier:
+            candidates += [
+                _link("Search the inventory", "inventory:device-list", "Your devices, their history and Restricted mode."),
+                _link("Restricted devices", "inventory:device-list", "Devices you have set to Restricted (MP169).",
+                      restricted="true"),
+            ]
+        elif party.is_network_operator:
+            candidates.append(_link("Search the inventory (read only)", "inventory:device-list",
+                                    "Devices on your network, with the Restricted indication."))
+        if party.is_csp:
+            candidates.append(_link("Restriction notices", "inventory:restriction-notices",
+                                    "Your region's MP169 notices: acknowledge them (R169-17)."))
+            candidates.append(_link(
+                f"Restricted devices in {party.csp_region or 'your region'}", "inventory:device-list",
+                "So a restricted meter is not triaged as a fault.", restricted="true",
+                **({"csp_region": party.csp_region} if party.csp_region else {})))
+    if install_code_request_raise_refusal(user) is None:
         candidates += [
-            _link("Search the inventory", "inventory:device-list", "Your devices, their history and Restricted mode."),
-            _link("Restricted devices", "inventory:device-list", "Devices you have set to Restricted (MP169).",
-                  restricted="true"),
             _link("Raise an install-code request", "incidents:incident-raise",
                   "For a device you gained before it was commissioned (MP121)."),
             _link("Bulk install-code requests", "incidents:bulk-upload", "Upload a CSV of Device IDs."),
-            _link("Bulk restriction changes", "inventory:restriction-bulk", "Upload a CSV to set or clear Restricted."),
         ]
-    if party.is_network_operator:
-        candidates += [
-            _link("Search the inventory (read only)", "inventory:device-list",
-                  "Devices on your network, with the Restricted indication."),
-        ]
-    if party.is_csp:
-        candidates += [
-            _link("Restriction notices", "inventory:restriction-notices",
-                  "Your region's MP169 notices: acknowledge them (R169-17)."),
-            _link(f"Restricted devices in {party.csp_region or 'your region'}", "inventory:device-list",
-                  "So a restricted meter is not triaged as a fault.", restricted="true",
-                  **({"csp_region": party.csp_region} if party.csp_region else {})),
-        ]
+    if restriction_changer_refusal(user) is None:
+        candidates.append(_link("Bulk restriction changes", "inventory:restriction-bulk",
+                                "Upload a CSV to set or clear Restricted."))
+    if device_prenotify_refusal(user) is None:
+        candidates.append(_link("Pre-notify a device", "inventory:device-prenotify",
+                                "Add a device you are installing to the inventory (SSMI)."))
     if party.is_dcc:
         candidates += [
             _link("Incidents queue", "incidents:incident-list", "Incidents waiting for the service desk.",
                   queue="service_desk"),
-            _link("Allow-lists", "gateway:allow-lists", "Which SRVs and alerts a restricted device accepts."),
-            _link("Central Products List", "inventory:cpl-list", "Approved device models and firmware (MP202)."),
             _link("Outbox", "outbox-list", "Emails and CSP notifications, and the ones failing."),
             _link("Restriction notices", "inventory:restriction-notices", "What each CSP was told, and acknowledged."),
         ]
+    if allow_list_edit_refusal(user) is None:
+        candidates.append(_link("Allow-lists", "gateway:allow-lists", "Which SRVs and alerts a restricted device accepts."))
+    if cpl_maintenance_refusal(user) is None:
+        candidates.append(_link("Central Products List", "inventory:cpl-list",
+                                "Approved device models and firmware (MP202)."))
     if settings.DEMO_MAILBOX_ENABLED:  # make demo: the stand-ins for the outside world
         if party.is_dcc:
             candidates.append(_link("Demo mailbox", "demo-mailbox", "Every email the portal sent in this demo."))
@@ -120,10 +144,16 @@ def quick_links(party: Party) -> list[QuickLink]:
 def home(request: HttpRequest) -> HttpResponse:
     party: Party | None = request.user.party
     context: dict = {"party": party, "device_search_url": _url("inventory:device-list")}
+    if party is not None and not party_sees_inventory(party):
+        context["device_search_url"] = ""
     if party is not None:
-        context["incidents"] = incident_attention_counts(party)
-        context["incident_urls"] = incident_list_urls(party)
-        context["quick_links"] = quick_links(party)
+        # A role with no incidents (network operators, CSPs, Other Users) gets no "0 open" cards it can never act on.
+        context["has_incidents"] = incident_queue_refusal(request.user) is None
+        if context["has_incidents"]:
+            context["incidents"] = incident_attention_counts(party)
+            context["incident_urls"] = incident_list_urls(party)
+        context["quick_links"] = quick_links(request.user)
+        context["sees_inventory"] = party_sees_inventory(party)
         context["reports_url"] = _url("reporting:report-index")
         last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
         context["last_month"] = last_month

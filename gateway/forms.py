@@ -28,11 +28,18 @@ class LogDateField(forms.DateField):
 
 
 class _LogFilterBase(forms.Form):
+    # Hints, not placeholders: a placeholder example reads as a value already entered (issue 19).
     device_id = forms.CharField(label="Device ID", required=False, max_length=40,
-                                widget=forms.TextInput(attrs={"placeholder": EUI64_EXAMPLE}))
+                                help_text=f"For example, {EUI64_EXAMPLE}")
     date_from = LogDateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = LogDateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     restricted = forms.ChoiceField(label="Restricted at the time", required=False, choices=RESTRICTED_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if field.help_text:  # the hint _filters.html writes under the label
+                field.widget.attrs.setdefault("aria-describedby", f"{self[name].id_for_label}-hint")
 
     def clean_device_id(self) -> str:
         value = self.cleaned_data["device_id"]
@@ -55,7 +62,7 @@ class _LogFilterBase(forms.Form):
 
 
 class ServiceRequestLogFilterForm(_LogFilterBase):
-    srv = forms.CharField(label="SRV", required=False, max_length=10, widget=forms.TextInput(attrs={"placeholder": "4.1.1"}))
+    srv = forms.CharField(label="SRV", required=False, max_length=10, help_text="For example, 4.1.1")
     response_code = forms.ChoiceField(label="Response code", required=False,
                                       choices=[("", "Any"), *ResponseCode.choices])
     party = forms.ModelChoiceField(label="Party", required=False, queryset=Party.objects.order_by("code"),
@@ -70,8 +77,7 @@ class ServiceRequestLogFilterForm(_LogFilterBase):
 
 
 class AlertLogFilterForm(_LogFilterBase):
-    alert_code = forms.CharField(label="Alert code", required=False, max_length=4,
-                                 widget=forms.TextInput(attrs={"placeholder": "8F3E"}))
+    alert_code = forms.CharField(label="Alert code", required=False, max_length=4, help_text="For example, 8F3E")
 
     field_order = ["alert_code", "device_id", "date_from", "date_to", "restricted"]
 

@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from gateway import selectors
 from gateway.choices import AlertLogName, AllowList
 from gateway.forms import AlertLogFilterForm, AllowListEditForm, ServiceRequestLogFilterForm
 from gateway.services import allow_list_alert_set, allow_list_edit_refusal, allow_list_srv_set
 from portal.errors import DomainError
+from portal.pages import not_allowed_page
 
 PAGE_SIZE = 50
 
@@ -19,8 +21,7 @@ PAGE_SIZE = 50
 def _party_or_403(request: HttpRequest):
     party = getattr(request.user, "party", None)
     if party is None:
-        return None, render(request, "gateway/forbidden.html",
-                            {"reason": "Your user acts for no SEC party."}, status=403)
+        return None, not_allowed_page(request, "Your user acts for no SEC party.")
     return party, None
 
 
@@ -58,7 +59,8 @@ def alert_log(request: HttpRequest, log: str) -> HttpResponse:
             party=party, log=log, filters=form.filters(), cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
     except DomainError as error:
         if error.status_code == 403:
-            return render(request, "gateway/forbidden.html", {"reason": error.detail}, status=403)
+            return not_allowed_page(request, error.detail, back_url=reverse("gateway:log-index"),
+                                    back_label="Back to the service-request log")
         messages.error(request, error.detail)
         rows, next_cursor = [], None
     return _render_log(request, "gateway/alert_log.html", {
@@ -74,7 +76,7 @@ def allow_lists(request: HttpRequest) -> HttpResponse:
         return refusal
     refusal = allow_list_edit_refusal(request.user)
     if refusal is not None:
-        return render(request, "gateway/forbidden.html", {"reason": refusal.detail}, status=403)
+        return not_allowed_page(request, refusal.detail)
     if request.method == "POST":
         form = AllowListEditForm(request.POST)
         if not form.is_valid():

@@ -18,10 +18,12 @@ from gateway.duis.identities import (
 )
 from gateway.models import DuisIdentityChange
 from portal.errors import DomainError
+from portal.forms import PortalForm
 from portal.models import Party
+from portal.pages import form_add_domain_error, not_allowed_page
 
 
-class DuisIdentityRegisterForm(forms.Form):
+class DuisIdentityRegisterForm(PortalForm):
     user_id = forms.CharField(label="User ID", max_length=40, help_text="EUI-64, e.g. 90-B3-D5-1F-30-01-00-00.")
     role = forms.ChoiceField(choices=[(role.value, f"{role.value} {role.label}") for role in DUIS_USER_ROLES])
     certificate_pem = forms.CharField(
@@ -31,7 +33,7 @@ class DuisIdentityRegisterForm(forms.Form):
     reason = forms.CharField(max_length=250, required=False)
 
 
-class DuisIdentityRevokeForm(forms.Form):
+class DuisIdentityRevokeForm(PortalForm):
     user_id = forms.CharField(max_length=40)
     reason = forms.CharField(max_length=250, required=False)
 
@@ -39,7 +41,7 @@ class DuisIdentityRevokeForm(forms.Form):
 def _forbidden(request: HttpRequest) -> HttpResponse | None:
     refusal = duis_identity_edit_refusal(request.user)
     if refusal is not None:
-        return render(request, "gateway/forbidden.html", {"reason": refusal.detail}, status=403)
+        return not_allowed_page(request, refusal.detail)
     return None
 
 
@@ -78,8 +80,7 @@ def duis_identity_party(request: HttpRequest, code: str) -> HttpResponse:
             try:
                 identity = duis_identity_register(actor=request.user, party=party, **form.cleaned_data)
             except DomainError as error:
-                field = next(iter(error.errors), None)
-                form.add_error(field if field in form.fields else None, error.detail)
+                form_add_domain_error(form, error)
             else:
                 messages.success(request, f"User ID {identity.user_id} registered for {party.code} as {identity.role}.")
                 return redirect("gateway:duis-identity-party", code=party.code)

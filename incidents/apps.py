@@ -5,6 +5,9 @@ class IncidentsConfig(AppConfig):
     name = "incidents"
 
     def ready(self) -> None:
+        from incidents import device_actions
+
+        device_actions.register()
         # R121-11: inventory announces a Change of Supplier; incidents closes the device's open requests.
         from inventory.signals import device_supplier_changed
 

@@ -8,11 +8,12 @@ from incidents.services import BULK_UPLOAD_TOO_LARGE
 from portal.csv_upload import MAX_UPLOAD_MB, upload_too_large
 from portal.errors import DomainError, ValidationFailed
 from portal.eui64 import EUI64_EXAMPLE, normalise_device_id
+from portal.forms import PortalForm
 from portal.models import Party
 from portal.text import unstorable_reason
 
 
-class UniqueIdsForm(forms.Form):
+class UniqueIdsForm(PortalForm):
     """Field ids start with ``id_prefix`` (``answer_body``, ``note_body``): one page holds several forms whose
     fields share names, and two elements with one id send a label to the wrong box (#19.8). Names stay."""
 
@@ -23,7 +24,7 @@ class UniqueIdsForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class RaiseInstallCodeRequestForm(forms.Form):
+class RaiseInstallCodeRequestForm(PortalForm):
     device_id = forms.CharField(
         label="Device ID", max_length=40,
         help_text=f"EUI-64: 8 hex pairs separated by dashes, e.g. {EUI64_EXAMPLE}. "
@@ -97,6 +98,8 @@ class ReassignForm(UniqueIdsForm):
     to_party = forms.ModelChoiceField(
         label="Assign to supplier", queryset=Party.objects.none(), to_field_name="code",
         empty_label="Choose a supplier",
+        error_messages={"required": "Select the supplier to assign the incident to",
+                        "invalid_choice": "Select the supplier to assign the incident to from the list"},
     )
 
     def __init__(self, *args, **kwargs):
@@ -105,7 +108,7 @@ class ReassignForm(UniqueIdsForm):
             roles__overlap=["IS", "ES", "GS"]).order_by("code").only("id", "code", "name")
 
 
-class BulkUploadForm(forms.Form):
+class BulkUploadForm(PortalForm):
     file = forms.FileField(
         label="CSV file", help_text=f"A header row with a device_id column, then one Device ID per row "
                                     f"(e.g. {EUI64_EXAMPLE}). Up to 100,000 rows and {MAX_UPLOAD_MB} MB.",
@@ -181,7 +184,7 @@ class IncidentFilterForm(forms.Form):
         return self._clean_party_code("raised_by")
 
 
-class DepositForm(forms.Form):
+class DepositForm(PortalForm):
     device_id = forms.CharField(label="Device ID", max_length=60, help_text=f"For example {EUI64_EXAMPLE}.",
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
                                                               "class": "mono"}))
@@ -191,12 +194,12 @@ class DepositForm(forms.Form):
                                                               render_value=True))
 
 
-class DepositUploadForm(forms.Form):
+class DepositUploadForm(PortalForm):
     file = forms.FileField(label="CSV file", help_text="A header row device_id,install_code, then one device per row.",
                            widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
 
 
-class ContactsForm(forms.Form):
+class ContactsForm(PortalForm):
     operational_email = forms.CharField(label="MP121 contact address", required=False, max_length=400,
                                         help_text="Install code requests assigned to you are emailed here.",
                                         widget=forms.EmailInput(attrs={"autocomplete": "email"}))

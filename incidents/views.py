@@ -32,7 +32,8 @@ from incidents.forms import (
 )
 from portal.choices import JobStatus
 from portal.csv_safety import EchoWriter, spreadsheet_safe
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.errors import DomainError, NotFound, PermissionDenied
+from portal.pages import domain_errors_as_pages, refused_roles_see_why
 from portal.pagination import encode_cursor, keyset_page, parse_after
 
 PAGE_SIZE = 50
@@ -46,6 +47,7 @@ def _queues_for(party) -> list[tuple[str, str]]:
 
 
 @login_required
+@refused_roles_see_why(services.incident_queue_refusal, heading="Your role has no incidents")
 def incident_list(request: HttpRequest) -> HttpResponse:
     party = request.user.party
     queues = _queues_for(party)
@@ -75,8 +77,12 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@refused_roles_see_why(services.install_code_request_raise_refusal,
+                       heading="Only energy suppliers request install codes")
 def incident_raise(request: HttpRequest) -> HttpResponse:
-    form = RaiseInstallCodeRequestForm(request.POST or None)
+    # The device page's "Request an install code" link names the device (?device_id=).
+    form = RaiseInstallCodeRequestForm(request.POST or None,
+                                       initial={"device_id": request.GET.get("device_id", "")[:40]})
     if request.method == "POST" and form.is_valid():
         try:
             incident, created = services.incident_raise_install_code_request(
@@ -112,14 +118,16 @@ def _detail_context(request: HttpRequest, incident, **extra) -> dict:
         "note_form": extra.pop("note_form", None) or NoteForm(),
         "answer_form": extra.pop("answer_form", None) or AnswerForm(),
         "reopen_form": extra.pop("reopen_form", None) or ReopenForm(),
-        "close_form": CloseForm(), "reassign_form": extra.pop("reassign_form", None) or ReassignForm(),
+        "close_form": extra.pop("close_form", None) or CloseForm(),
+        "reassign_form": extra.pop("reassign_form", None) or ReassignForm(),
+        "not_installing_form": extra.pop("not_installing_form", None) or NotInstallingForm(),
     }
     for form in forms.values():
         describe_fields(form)
     failed = next((form for form in forms.values() if form.is_bound and form.errors), None)
     return {
         "incident": incident, "notes": notes, "history": selectors.incident_history(incident),
-        "actions": actions, **forms, "not_installing_form": NotInstallingForm(),
+        "actions": actions, **forms,
         "error_form": failed, "error_list": error_list(failed) if failed else [],
         "supplier_history": history, "spells": selectors.incident_spells(incident),
         "suggested_assignee": selectors.incident_suggested_assignee(incident, history) if actions.reassign else None,
@@ -172,59 +180,57 @@ def _errors_into_form(form, error: DomainError, *, fallback: str | None = None) 
         form.add_error(fallback if fallback in form.fields else None, error.detail)
 
 
-def _form_page(request: HttpRequest, incident, **forms) -> HttpResponse:
-    return render(request, "incidents/incident_detail.html", _detail_context(request, incident, **forms), status=400)
+def _form_page(request: HttpRequest, incident, status: int = 400, **forms) -> HttpResponse:
+    return render(request, "incidents/incident_detail.html", _detail_context(request, incident, **forms), status=status)
+
+
+def _refused(request: HttpRequest, incident, name: str, form, error: DomainError) -> HttpResponse:
+    """A service refusal: not allowed for the role is the 403 page with the reason (``domain_errors_as_pages``);
+    any other comes back on the form, with the input kept and the service's status (409, 422 ...)."""
+    if isinstance(error, (PermissionDenied, NotFound)):
+        raise error
+    _errors_into_form(form, error)
+    return _form_page(request, incident, status=error.status_code, **{name: form})
 
 
 def _get_incident(request: HttpRequest, reference: str):
-    try:
-        return selectors.incident_get(user=request.user, reference=reference)
-    except NotFound as error:
-        raise Http404(error.detail) from error
+    """The incident if the user's party may see it, else ``NotFound``: the 404 page (``domain_errors_as_pages``)."""
+    return selectors.incident_get(user=request.user, reference=reference)
 
 
 @login_required
+@domain_errors_as_pages
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     return render(request, "incidents/incident_detail.html", _detail_context(request, incident))
 
 
-def _after_action(request: HttpRequest, incident, success: str, error: DomainError | None) -> HttpResponse:
-    if error is not None:
-        messages.error(request, error.detail)
-    else:
-        messages.success(request, success)
+def _done(request: HttpRequest, incident, success: str) -> HttpResponse:
+    messages.success(request, success)
     return redirect("incidents:incident-detail", reference=incident.reference)
-
-
-def _form_error(form, outcome: str) -> ValidationFailed:
-    """An invalid form is refused whole (nothing is done with the rest of it), with the fields' messages."""
-    problems = " ".join(f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
-                        for name, errors in form.errors.items())
-    return ValidationFailed(f"{outcome}: {problems}")
 
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_note(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The note could not be added: check the fields.")
-        return render(request, "incidents/incident_detail.html", _detail_context(request, incident, note_form=form),
-                      status=400)
+        return _form_page(request, incident, note_form=form)
     code = form.cleaned_data["install_code"] or None
     try:
         services.incident_add_note(incident=incident, actor=request.user, body=form.cleaned_data["body"],
                                    install_code=code)
     except DomainError as error:
-        return _after_action(request, incident, "", error)
-    return _after_action(request, incident, "Install code added: the raising party has been notified." if code
-                         else "Note added.", None)
+        return _refused(request, incident, "note_form", form, error)
+    return _done(request, incident, "Install code added: the raising party has been notified." if code
+                 else "Note added.")
 
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_answer(request: HttpRequest, reference: str) -> HttpResponse:
     """#19.8: one question, "Are you the installing supplier?", then the code or the comment.
 
@@ -254,6 +260,7 @@ def incident_answer(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_reopen(request: HttpRequest, reference: str) -> HttpResponse:
     """R121-13: the raiser reopens an answered request once, with a reason (GOV.UK error summary on a problem)."""
     incident = _get_incident(request, reference)
@@ -272,53 +279,58 @@ def incident_reopen(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_not_installing(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = NotInstallingForm(request.POST)
     if not form.is_valid():
-        return _after_action(request, incident, "", _form_error(form, "The answer was not recorded"))
+        return _form_page(request, incident, not_installing_form=form)
     body = form.cleaned_data["body"]
     try:
         services.incident_answer_not_installing_supplier(incident=incident, actor=request.user, body=body)
     except DomainError as error:
-        return _after_action(request, incident, "", error)
-    return _after_action(request, incident, "Answered: not the installing supplier. The DCC service desk will "
-                                            "reassign the incident.", None)
+        return _refused(request, incident, "not_installing_form", form, error)
+    return _done(request, incident, "Answered: not the installing supplier. The DCC service desk will "
+                                    "reassign the incident.")
 
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_close(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = CloseForm(request.POST)
     if not form.is_valid():
-        return _after_action(request, incident, "", _form_error(form, f"{incident.reference} was not closed"))
+        return _form_page(request, incident, close_form=form)
     reason = form.cleaned_data["reason"]
+    if request.POST.get("confirmed") != "yes":
+        # GOV.UK "confirm a destructive action": closing cannot be undone, so the first submit asks first.
+        return render(request, "incidents/incident_close_confirm.html", {"incident": incident, "reason": reason})
     try:
         services.incident_close(incident=incident, actor=request.user, reason=reason)
     except DomainError as error:
-        return _after_action(request, incident, "", error)
-    return _after_action(request, incident, f"{incident.reference} closed.", None)
+        return _refused(request, incident, "close_form", form, error)
+    return _done(request, incident, f"{incident.reference} closed.")
 
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_reassign(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = ReassignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose the supplier to assign the incident to.")
-        return render(request, "incidents/incident_detail.html",
-                      _detail_context(request, incident, reassign_form=form), status=400)
+        return _form_page(request, incident, reassign_form=form)
     try:
         services.incident_reassign(incident=incident, actor=request.user, to_party=form.cleaned_data["to_party"])
     except DomainError as error:
-        return _after_action(request, incident, "", error)
-    return _after_action(request, incident, f"Reassigned to {form.cleaned_data['to_party'].code}.", None)
+        return _refused(request, incident, "reassign_form", form, error)
+    return _done(request, incident, f"Reassigned to {form.cleaned_data['to_party'].code}.")
 
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def incident_reveal(request: HttpRequest, reference: str, note_id: int) -> HttpResponse:
     """Reveal one install code: an htmx request gets just the code; the reveal is recorded either way."""
     incident = _get_incident(request, reference)
@@ -330,7 +342,8 @@ def incident_reveal(request: HttpRequest, reference: str, note_id: int) -> HttpR
     except DomainError as error:
         if request.htmx:
             return render(request, "incidents/_revealed_code.html", {"error": error.detail}, status=error.status_code)
-        return _after_action(request, incident, "", error)
+        messages.error(request, error.detail)
+        return redirect("incidents:incident-detail", reference=incident.reference)
     if request.htmx:
         response = render(request, "incidents/_revealed_code.html", {"code": code, "note": note})
     else:
@@ -345,6 +358,8 @@ BULK_TEMPLATE_CSV = "device_id\r\n00-DB-12-34-56-78-90-A0\r\n00-DB-12-34-56-78-9
 
 
 @login_required
+@refused_roles_see_why(services.install_code_request_raise_refusal,
+                       heading="Only energy suppliers request install codes")
 def bulk_upload(request: HttpRequest) -> HttpResponse:
     """Upload a CSV of Device IDs; it is checked first (nothing raised) and raised once confirmed."""
     form = BulkUploadForm(request.POST or None, request.FILES or None)

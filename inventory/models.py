@@ -124,6 +124,8 @@ class Device(models.Model):
             models.Index(fields=["device_type", "device_id"], name="device_type_idx"),
             models.Index(fields=["csp_region", "device_id"], name="device_csp_region_idx"),
             models.Index(fields=["cpl_entry"], name="device_cpl_idx"),
+            # The list's payment-mode filter (credit meters are the ones MP169 lets a supplier restrict).
+            models.Index(fields=["payment_mode", "device_id"], name="device_payment_mode_idx"),
             models.Index(
                 fields=["device_id"], name="device_restricted_idx", condition=models.Q(restricted=True),
             ),
@@ -311,6 +313,25 @@ class DeviceExtractJob(ProgressJob):
     @property
     def is_downloadable(self) -> bool:
         return self.status == JobStatus.DONE and bool(self.file)
+
+
+class ListColumnPreference(models.Model):
+    """The columns a user chose for a list page (NetBox keeps the same in ``UserConfig``): one row per user and
+    list, the column names in display order. Unknown names are ignored when read (``inventory.tables``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="list_column_preferences")
+    list_name = models.CharField(max_length=32)
+    columns = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "list column preference"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_name"], name="list_column_preference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.list_name}: {', '.join(self.columns)}"
 
 
 class HubReplacement(models.Model):

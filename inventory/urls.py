@@ -5,6 +5,7 @@ from inventory.views import cpl, csp_notices, devices, extracts, hub_replacement
 app_name = "inventory"
 urlpatterns = [
     path("", devices.device_list, name="device-list"),
+    path("columns/", devices.device_list_columns, name="device-list-columns"),
     path("devices/<str:device_id>/", devices.device_detail, name="device-detail"),
     path("cpl/", cpl.cpl_list, name="cpl-list"),
     path("cpl/add/", cpl.cpl_add, name="cpl-add"),

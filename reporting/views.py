@@ -16,7 +16,7 @@ from gateway.choices import SrvCategory
 from portal.csv_safety import spreadsheet_safe
 from portal.errors import DomainError, ValidationFailed
 from reporting import selectors, services
-from reporting.charts import legend, line_chart
+from reporting.charts import ChartData, chart_figure
 from reporting.choices import KIND_FOR_SLUG, KIND_SLUGS, ReportKind
 from reporting.models import ReportRebuildJob
 from reporting.months import current_month, last_months, parse_month, previous_month
@@ -68,42 +68,109 @@ def _display_rows(kind: str, report) -> list[dict]:
     ]
 
 
-def _chart(kind: str, report) -> dict:
+def _month_label(month: dt.date | None) -> str:
+    return f"{month:%b %Y}" if month else "Now"
+
+
+def _chart_data(kind: str, report) -> ChartData:
+    """The trend as one ``ChartData``: the chart and its table are both drawn from it."""
+    labels = [_month_label(point["month"]) for point in report.trend]
     if kind == ReportKind.PERFORMANCE:
-        labels = [f"{point['month']:%b %Y}" for point in report.trend]
-        names = [CATEGORY_LABELS[category] for category in selectors.CATEGORY_ORDER]
-        series = [(CATEGORY_LABELS[c], [point[c] for point in report.trend]) for c in selectors.CATEGORY_ORDER]
-        title = "Success rate by SRV category, last 12 months"
-        unit, y_max = "%", 100
-        columns = ["Month", *names]
-        table = [[label, *[point[c] for c in selectors.CATEGORY_ORDER]] for label, point in zip(labels, report.trend,
-                                                                                                    strict=True)]
-    elif kind == ReportKind.INSTALL_CODE_SLA:
-        labels = [f"{point['month']:%b %Y}" for point in report.trend]
-        names = ["In SLA (%)"]
-        series = [(names[0], [point["in_sla_rate"] for point in report.trend])]
-        title = "Install-code requests answered within the SLA (of those answered or past due), last 12 months"
-        unit, y_max = "%", 100
-        columns = ["Month", "In SLA (%)", "Median response (working days)", "Open, in time (not counted)"]
-        table = [[label, point["in_sla_rate"], point["median"], point["open_within_sla"]]
-                 for label, point in zip(labels, report.trend, strict=True)]
-    else:
-        labels = [f"{point['month']:%b %Y}" if point["month"] else "Now" for point in report.trend]
-        names = ["Restricted devices behind on firmware"]
-        series = [(names[0], [point["devices"] for point in report.trend])]
-        title = "Restricted devices behind the newest Active firmware, monthly snapshots and now"
-        unit, y_max = "", None
-        columns = ["Month", names[0]]
-        table = [[label, point["devices"]] for label, point in zip(labels, report.trend, strict=True)]
-    description = "; ".join(
-        f"{label}: " + ", ".join(f"{name} {'no data' if value is None else f'{value:g}{unit}'}"
-                                 for name, value in zip(names, row[1:1 + len(names)], strict=True))
-        for label, row in zip(labels, table, strict=True)
+        return ChartData(
+            title="Success rate by SRV category, last 12 months", labels=labels, unit="%", y_max=100,
+            series=[(CATEGORY_LABELS[c], [point[c] for point in report.trend]) for c in selectors.CATEGORY_ORDER],
+        )
+    if kind == ReportKind.INSTALL_CODE_SLA:
+        return ChartData(
+            title="Install-code requests answered within the SLA (of those answered or past due), last 12 months",
+            labels=labels, unit="%", y_max=100,
+            series=[("In SLA (%)", [point["in_sla_rate"] for point in report.trend])],
+            extra_columns=[("Median response (working days)", [point["median"] for point in report.trend]),
+                           ("Open, in time (not counted)", [point["open_within_sla"] for point in report.trend])],
+        )
+    return ChartData(
+        title="Restricted devices behind the newest Active firmware, monthly snapshots and now", labels=labels,
+        series=[("Restricted devices behind on firmware", [point["devices"] for point in report.trend])],
     )
-    return {
-        "svg": line_chart(title=title, description=description, labels=labels, series=series, unit=unit, y_max=y_max),
-        "legend": legend(names), "title": title, "columns": columns, "table": table,
-    }
+
+
+def _scope_words(party) -> str:
+    if party is None:
+        return "what you can see"
+    if party.is_dcc:
+        return "any party's figures"
+    if party.is_csp:
+        return "your region's figures"
+    return "your party's figures"
+
+
+def _empty_reason(kind: str, report, party) -> str:
+    """Why there is no chart, in words (an empty month draws no empty axes)."""
+    last = report.trend[-1]["month"] if report.trend else report.month
+    span = f"the 12 months to {last:%B %Y}" if last else "the stored snapshots or now"
+    if kind == ReportKind.PERFORMANCE:
+        return (f"No service request succeeded or failed in {span} in {_scope_words(party)}, so there is no success "
+                "rate to draw. Requests appear here once they are sent through DUIS or the API.")
+    if kind == ReportKind.INSTALL_CODE_SLA:
+        follows = "with your party as installing supplier" if _follows_own_sla_row(party) else "nationally"
+        return (f"No install-code request was raised {follows} in {span}, so there is no SLA rate to draw.")
+    return (f"No restricted device in {_scope_words(party)} was behind the newest Active CPL firmware in {span}, "
+            "so there is nothing to draw.")
+
+
+def _follows_own_sla_row(party) -> bool:
+    """A supplier's SLA trend is its own installing-supplier row; everyone else's the national totals
+    (as ``reporting.selectors.install_code_sla_report_for`` draws it)."""
+    return party is not None and party.is_supplier and not party.is_dcc
+
+
+def _headline(kind: str, report, party) -> dict | None:
+    """The month's figures above the chart, added up from the same rows as the table below it."""
+    rows = report.rows
+    if kind == ReportKind.PERFORMANCE:
+        if not rows:
+            return None
+        total = sum(row["total"] for row in rows)
+        succeeded = sum(row["succeeded"] for row in rows)
+        return {"caption": f"{report.month:%B %Y}, {_scope_words(party)}", "figures": [
+            ("Requests", f"{total:,}"),
+            ("Succeeded", f"{100 * succeeded / total:.1f}%" if total else "no data"),
+            ("Excluded (restricted)", f"{sum(row['excluded_restricted'] for row in rows):,}"),
+            ("Rejected (user-caused)", f"{sum(row['rejected_user_caused'] for row in rows):,}"),
+        ]}
+    if kind == ReportKind.INSTALL_CODE_SLA:
+        own = _follows_own_sla_row(party)
+        row = next((row for row in rows if (row["installing_supplier"] == party.code if own else row["national_total"])),
+                   None)
+        if row is None or not row["requests"]:
+            return None
+        rate = row["in_sla_rate"]
+        median = row["median_response_working_days"]
+        return {"caption": f"{report.month:%B %Y}, " + ("your party as installing supplier" if own else "national totals"),
+                "figures": [
+                    ("Counted (answered or past due)", f"{row['counted']:,}"),
+                    ("In SLA", "no data" if rate is None else f"{rate:g}%"),
+                    ("Breached", f"{row['breached']:,}"),
+                    ("Median response", "no data" if median is None else f"{median:g} working days"),
+                ]}
+    return {"caption": ("as stored for " + f"{report.month:%B %Y}") if report.month else "now",
+            "figures": [
+                ("Restricted devices behind on firmware", f"{len(rows):,}"),
+                ("Responsible suppliers with such devices", f"{len(report.summary):,}"),
+            ]}
+
+
+def _chart(kind: str, report, party=None) -> dict:
+    figure = chart_figure(_chart_data(kind, report))
+    if figure["empty"]:
+        figure["empty_reason"] = _empty_reason(kind, report, party)
+    elif figure["months_with_data"] == ["Now"]:
+        figure["note"] = ("No monthly snapshot is stored yet, so the chart shows one point, today's figure, with its "
+                          "value and no line.")
+    elif len(figure["months_with_data"]) == 1:
+        figure["note"] = (f"Only {figure['months_with_data'][0]} has data in these months, so the chart shows one "
+                          "point, with its value, and no line.")
+    return figure
 
 
 @login_required
@@ -144,7 +211,8 @@ def report_page(request: HttpRequest, slug: str, month: str | None = None) -> Ht
     return render(request, "reporting/report.html", {
         "report": report, "kind": kind, "slug": slug, "month": report_month, "title": ReportKind(kind).label,
         "headers": [label for _, label in columns], "table": [[row.get(field) for field, _ in columns] for row in rows],
-        "chart": _chart(kind, report), "csv_query": csv_query,
+        "chart": _chart(kind, report, request.user.party), "csv_query": csv_query,
+        "headline": _headline(kind, report, request.user.party),
         "months": list(reversed(last_months(current_month()))),
         "can_rebuild": request.user.party is not None and request.user.party.is_dcc and report_month is not None
         and report_month < current_month(),

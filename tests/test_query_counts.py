@@ -117,6 +117,7 @@ LIST_VIEWS = [
     ListView("api-party-list", ("supplier",)),
     # inventory: devices, extracts, the CPL
     ListView("inventory:device-list", ("supplier", "dcc", "network_operator")),
+    ListView("inventory:device-list", ("supplier", "dcc"), variant="credit meters", query={"payment_mode": "Credit"}),
     ListView("api-device-list", ("supplier", "dcc", "network_operator")),
     # CSV goes through psycopg's COPY, which Django's query capture does not see; JSON lines read keyset chunks.
     ListView("api-device-extract", ("supplier", "dcc"), variant="csv", query={"format": "csv"}),
@@ -191,7 +192,8 @@ NOT_LIST_VIEWS = {
     "api-restriction-bulk-job-confirm", "api-install-code-request-bulk-job-confirm", "inventory:restriction-bulk-confirm",
     "incidents:bulk-job-confirm",
     "api-incident-reassign", "api-incident-reveal", "inventory:cpl-add", "inventory:cpl-set-status",
-    "inventory:device-prenotify", "inventory:device-join", "inventory:supplier-change", "incidents:incident-raise",
+    "inventory:device-prenotify", "inventory:device-join", "inventory:supplier-change",
+    "inventory:device-list-columns", "incidents:incident-raise",
     "incidents:incident-note", "incidents:incident-not-installing", "incidents:incident-close",
     "incidents:incident-reassign", "incidents:incident-reveal", "reporting:report-rebuild",
     "incidents:incident-answer", "incidents:incident-reopen", "api-incident-reopen", "api-deposit-bulk",

@@ -41,7 +41,9 @@ from incidents.services.install_codes import (
     RAISABLE_DEVICE_STATUSES,
     BulkRowResult,
     device_scope_refusal,
+    incident_queue_refusal,
     incident_raise_install_code_request,
+    install_code_request_raise_refusal,
     install_code_requests_raise,
 )
 from incidents.services.notes import (
@@ -89,6 +91,8 @@ __all__ = [
     "SUMMARY_EMAIL_MAX_LINES",
     "BulkRowResult",
     "incident_add_note",
+    "incident_queue_refusal",
+    "install_code_request_raise_refusal",
     "incident_answer_not_installing_supplier",
     "incident_bulk_job_check",
     "incident_bulk_job_confirm",

@@ -47,12 +47,35 @@ from portal.selectors import dcc_party
 RAISABLE_DEVICE_STATUSES = (DeviceStatus.PENDING, DeviceStatus.WHITELISTED, DeviceStatus.INSTALLED_NOT_COMMISSIONED)
 
 
+NOT_A_SUPPLIER = ("Only energy suppliers (Import, Export or Gas Supplier) can request an install code: the "
+                  "supplier that gained a device before it was commissioned asks the supplier that installed it.")
+
+
 def require_supplier(party: Party) -> None:
     if not party.is_supplier:
-        raise PermissionDenied(
-            "Only energy suppliers (Import, Export or Gas Supplier) can request an install code.",
-            code="not_a_supplier",
+        raise PermissionDenied(NOT_A_SUPPLIER, code="not_a_supplier")
+
+
+def install_code_request_raise_refusal(actor: User) -> PermissionDenied | None:
+    """Whether ``actor``'s party may ever raise an install-code request (R121-1: suppliers only), for pages and
+    navigation to ask before offering the forms; each device's own check is made when raising."""
+    party = getattr(actor, "party", None)
+    if party is None or not party.is_supplier:
+        return PermissionDenied(NOT_A_SUPPLIER, code="not_a_supplier")
+    return None
+
+
+def incident_queue_refusal(actor: User) -> PermissionDenied | None:
+    """Whether ``actor``'s party has incidents at all: suppliers raise install-code requests and answer them,
+    the DCC service desk works its queue; no other role raises or is assigned one (R121-1, R121-3)."""
+    party = getattr(actor, "party", None)
+    if party is None or not (party.is_supplier or party.is_dcc):
+        return PermissionDenied(
+            "Incidents here are install-code requests (MP121) between energy suppliers and the DCC service desk: "
+            "your party's role neither raises them nor is assigned them, so it has none to see.",
+            code="no_incidents_for_role",
         )
+    return None
 
 
 def _refuse_unusable_device(device_id: str, status: str) -> RuleRefused:
@@ -429,6 +452,23 @@ def _insert_incidents_with_history(*, new_requests: list[_NewRequest], actor: Us
             cursor.execute(f"ANALYZE {Incident._meta.db_table}, {IncidentEvent._meta.db_table}, "
                            f"{IncidentSpell._meta.db_table}")
     return inserted
+
+
+def install_code_request_refusal(*, actor: User, device: Device) -> DomainError | None:
+    """Why ``actor`` may not raise an install-code request for ``device`` now, or None: the raise's own
+    checks (a supplier, R121-1 the Responsible Supplier, R121-2 an eligible status), without a lock or a write.
+    The device page asks it before offering "Request an install code"."""
+    party = getattr(actor, "party", None)
+    if party is None or not party.is_supplier:
+        return PermissionDenied("Only energy suppliers (Import, Export or Gas Supplier) can request an install code.",
+                                code="not_a_supplier")
+    refusal = _requester_refusal(device_id=device.device_id, responsible_id=device.responsible_supplier_id,
+                                 prenotifier_id=device.prenotifying_supplier_id, party=party)
+    if refusal is not None:
+        return refusal
+    if device.status not in RAISABLE_DEVICE_STATUSES:
+        return _refuse_unusable_device(device.device_id, device.status)
+    return None
 
 
 def answer_from_deposits(inserted: dict[int, tuple[int, int]]) -> set[int]:

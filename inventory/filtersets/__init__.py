@@ -6,6 +6,6 @@ and (for devices) the extracts, so one definition filters all three. Re-exported
 - ``cpl``: the Central Products List.
 """
 from inventory.filtersets.cpl import CPLEntryFilterSet
-from inventory.filtersets.devices import DeviceFilterSet, device_search_q, supplier_parties
+from inventory.filtersets.devices import DeviceFilterSet, device_search_q, search_device_id, supplier_parties
 
-__all__ = ["CPLEntryFilterSet", "DeviceFilterSet", "device_search_q", "supplier_parties"]
+__all__ = ["CPLEntryFilterSet", "DeviceFilterSet", "device_search_q", "search_device_id", "supplier_parties"]

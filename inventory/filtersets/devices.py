@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from inventory.choices import CSPRegion, DeviceStatus, DeviceType, SmetsVersion
+from inventory.choices import CSPRegion, DeviceStatus, DeviceType, PaymentMode, SmetsVersion
 from inventory.models import Device
 from inventory.postcodes import normalise_postcode
 from portal.errors import ValidationFailed
@@ -21,13 +21,20 @@ from portal.models import Party
 BARE_EUI64 = re.compile(r"^[0-9A-Fa-f]{16}$")
 
 
-def device_search_q(text: str) -> Q:
-    """One search box: a Device ID (any case, with or without dashes), else MPxN, UPRN or postcode."""
+def search_device_id(text: str) -> str | None:
+    """The canonical Device ID a search names (any case, with or without dashes), else None."""
     text = text.strip()
     if BARE_EUI64.match(text):
         text = "-".join(text[i:i + 2] for i in range(0, 16, 2))
-    if is_device_id(text):
-        return Q(device_id=normalise_device_id(text))
+    return normalise_device_id(text) if is_device_id(text) else None
+
+
+def device_search_q(text: str) -> Q:
+    """One search box: a Device ID (any case, with or without dashes), else MPxN, UPRN or postcode."""
+    device_id = search_device_id(text)
+    if device_id is not None:
+        return Q(device_id=device_id)
+    text = text.strip()
     return Q(mpxn=text) | Q(uprn=text) | Q(postcode=normalise_postcode(text))
 
 
@@ -60,11 +67,15 @@ class DeviceFilterSet(django_filters.FilterSet):
     csp_region = django_filters.ChoiceFilter(label="CSP region", choices=CSPRegion.choices, empty_label="Any")
     restricted = django_filters.ChoiceFilter(
         label="Restricted", choices=[("true", "Yes"), ("false", "No")], empty_label="Any", method="filter_restricted",
-        help_text="MP169 Restricted: true or false.",
+        help_text="MP169: consumption reads refused (true or false).",
+    )
+    payment_mode = django_filters.ChoiceFilter(
+        label="Payment mode", choices=PaymentMode.choices, empty_label="Any",
+        help_text="Only credit meters can be restricted (MP169).",
     )
     responsible_supplier = django_filters.ModelChoiceFilter(
         label="Responsible supplier", queryset=supplier_parties(), empty_label="Any", distinct=False,
-        help_text="Party id of the responsible supplier.",
+        help_text="The supplier registered for the MPxN now (the API takes its party id).",
     )
     mpxn = django_filters.CharFilter(label="MPxN")
     uprn = django_filters.CharFilter(label="UPRN")

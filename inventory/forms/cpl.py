@@ -4,9 +4,10 @@ from __future__ import annotations
 from django import forms
 
 from inventory.choices import CPLStatus, DeviceType, SmetsVersion
+from portal.forms import PortalForm
 
 
-class CPLEntryAddForm(forms.Form):
+class CPLEntryAddForm(PortalForm):
     device_type = forms.ChoiceField(choices=DeviceType.choices, label="Device type")
     manufacturer = forms.CharField(max_length=30, label="Manufacturer")
     model = forms.CharField(max_length=30, label="Model")
@@ -19,5 +20,5 @@ class CPLEntryAddForm(forms.Form):
     status = forms.ChoiceField(choices=CPLStatus.choices, initial=CPLStatus.ACTIVE, label="Status")
 
 
-class CPLStatusForm(forms.Form):
+class CPLStatusForm(PortalForm):
     status = forms.ChoiceField(choices=CPLStatus.choices, label="New status")

@@ -11,9 +11,10 @@ from django import forms
 from inventory.choices import CSPRegion, DeviceType, SmetsVersion
 from inventory.filtersets.devices import DeviceFilterForm  # noqa: F401 (re-exported)
 from portal.eui64 import EUI64_EXAMPLE
+from portal.forms import PortalForm
 
 
-class DevicePrenotifyForm(forms.Form):
+class DevicePrenotifyForm(PortalForm):
     device_id = forms.CharField(max_length=23, label="Device ID", help_text=f"EUI-64, e.g. {EUI64_EXAMPLE}.")
     device_type = forms.ChoiceField(choices=DeviceType.choices, label="Device type")
     manufacturer = forms.CharField(max_length=30, label="Manufacturer")
@@ -35,7 +36,7 @@ class DevicePrenotifyForm(forms.Form):
     )
 
 
-class DeviceJoinForm(forms.Form):
+class DeviceJoinForm(PortalForm):
     hub_id = forms.CharField(
         max_length=23, label="Hub (CHF) Device ID", help_text=f"The Communications Hub Function, e.g. {EUI64_EXAMPLE}.",
     )

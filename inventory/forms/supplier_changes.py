@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import forms
 
 from portal.choices import SUPPLIER_ROLES
+from portal.forms import PortalForm
 from portal.models import Party
 
 
-class SupplierChangeForm(forms.Form):
+class SupplierChangeForm(PortalForm):
     """DCC records a Change of Supplier on a device (R169-5)."""
 
     new_supplier = forms.ModelChoiceField(

@@ -19,9 +19,12 @@ from inventory.selectors.attention import (
 )
 from inventory.selectors.cpl import cpl_change_list, cpl_dual_mode_subquery, cpl_entry_list
 from inventory.selectors.devices import (
+    EXACT_COUNT_LIMIT,
     PRENOTIFIER_VISIBLE_STATUSES,
+    DeviceCount,
     DeviceLookup,
     csp_regions_of,
+    device_count,
     device_get_for,
     device_queryset_for,
     device_scope_q,
@@ -49,7 +52,8 @@ from inventory.selectors.visibility import Window, device_history_windows, windo
 
 __all__ = [
     # devices
-    "PRENOTIFIER_VISIBLE_STATUSES", "DeviceLookup", "csp_regions_of", "device_get_for", "device_queryset_for",
+    "EXACT_COUNT_LIMIT", "PRENOTIFIER_VISIBLE_STATUSES", "DeviceCount", "DeviceLookup", "csp_regions_of",
+    "device_count", "device_get_for", "device_queryset_for",
     "device_scope_q", "party_sees_inventory", "sms_devices_for",
     # cpl
     "cpl_change_list", "cpl_dual_mode_subquery", "cpl_entry_list",

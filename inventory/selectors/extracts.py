@@ -65,8 +65,9 @@ COLUMNS: list[tuple[str, str]] = [
     ("uprn", "uprn"),
     ("postcode", "postcode"),
     ("csp_region", "csp_region"),
-    ("responsible_supplier", "responsible_supplier_id"),
-    ("responsible_supplier_code", "responsible_supplier__code"),
+    # The party code, not the portal's internal id: an extract is read outside the portal (issue 19).
+    ("responsible_supplier", "responsible_supplier__code"),
+    ("responsible_supplier_name", "responsible_supplier__name"),
     ("restricted", "restricted"),
     ("restricted_since", "restricted_since"),
     ("date_commissioned", "date_commissioned"),
@@ -74,7 +75,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("payment_mode", "payment_mode"),
 ]
 COLUMN_NAMES = [name for name, _lookup in COLUMNS]
-_NOT_TEXT = {"responsible_supplier", "restricted", "restricted_since", "date_commissioned"}
+_NOT_TEXT = {"restricted", "restricted_since", "date_commissioned"}
 
 
 def _csv_expression(name: str, lookup: str) -> Expression:

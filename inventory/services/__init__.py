@@ -66,8 +66,10 @@ from inventory.services.restriction import (
     csp_party_for,
     restriction_bulk_apply,
     restriction_bulk_parse_csv,
+    restriction_changer_refusal,
     restriction_check,
     restriction_refusal,
+    restriction_request_errors,
     restriction_set,
 )
 from inventory.services.restriction_bulk import restriction_bulk_job_run, restriction_bulk_job_submit
@@ -95,7 +97,8 @@ __all__ = [
     # restriction
     "BULK_COLUMNS", "BULK_JOB_MAX_ROWS", "BULK_MAX_ROWS", "BULK_REQUIRED_COLUMNS", "REASON_CHOICES",
     "RESTRICTABLE_TYPES", "BulkRowResult", "RestrictionResult", "csp_party_for", "restriction_bulk_apply",
-    "restriction_bulk_parse_csv", "restriction_check", "restriction_refusal", "restriction_set",
+    "restriction_bulk_parse_csv", "restriction_changer_refusal", "restriction_check", "restriction_refusal",
+    "restriction_request_errors", "restriction_set",
     # restriction_bulk
     "restriction_bulk_job_run", "restriction_bulk_job_submit",
     # supplier_changes

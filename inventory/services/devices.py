@@ -49,7 +49,9 @@ def device_prenotify_refusal(actor: User) -> PermissionDenied | None:
     before offering its form; ``device_prenotify`` raises it."""
     party = getattr(actor, "party", None)
     if party is None or not party.is_supplier:
-        return PermissionDenied("Only a supplier may pre-notify a device.", code="prenotify_supplier_only")
+        return PermissionDenied(
+            "Only a supplier may pre-notify a device: devices are added to the Smart Metering Inventory by the "
+            "supplier installing them, and your party is not a supplier.", code="prenotify_supplier_only")
     return None
 
 

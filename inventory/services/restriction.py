@@ -80,6 +80,36 @@ def restriction_refusal(*, device: Device, actor: User) -> DomainError | None:
     return None
 
 
+#: What a set or clear must carry (R169-3), worded for the person filling in the form.
+REASON_REQUIRED = "Give the reason for the change."
+ATTESTATION_REQUIRED = "Confirm that all reasonable steps were taken."
+
+
+def restriction_changer_refusal(actor: User) -> PermissionDenied | None:
+    """Whether ``actor``'s party could ever change Restricted mode (R169-2: suppliers only), for pages and
+    navigation to ask before offering a form; each meter's own check is ``restriction_check``."""
+    party = getattr(actor, "party", None)
+    if party is None or not party.is_supplier:
+        return PermissionDenied(
+            "Only an energy supplier can change Restricted mode: the meter's Responsible Supplier sets or clears it "
+            "at the consumer's request. You can see which meters are restricted in the inventory.",
+            code="not_a_supplier",
+        )
+    return None
+
+
+def restriction_request_errors(*, restricted: bool | None, reason: str, attested: bool) -> dict[str, list[str]]:
+    """Every problem with a request's content at once (``{"reason": [...], "all_reasonable_steps_taken": [...]}``):
+    a reason always, the attestation to set (R169-3). ``restriction_set`` refuses the same things one at a
+    time, in its own order; a form asks this first so the person sees them all in one go."""
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [REASON_REQUIRED]
+    if restricted and not attested:
+        errors["all_reasonable_steps_taken"] = [ATTESTATION_REQUIRED]
+    return errors
+
+
 def restriction_set(
     *,
     device: Device,
@@ -102,7 +132,7 @@ def restriction_set(
         if not reason:
             raise ValidationFailed(
                 "A reason is required to set or clear Restricted mode.",
-                code="reason_required", errors={"reason": ["Give the reason for the change."]},
+                code="reason_required", errors={"reason": [REASON_REQUIRED]},
             )
         refuse_unstorable(reason, subject="The reason", field="reason", unchanged="")
         _check_device_kind(locked)
@@ -114,7 +144,7 @@ def restriction_set(
                     "Restricted mode can only be set once you confirm that all reasonable steps to install a "
                     "fully communicating smart meter were taken.",
                     code="attestation_required",
-                    errors={"all_reasonable_steps_taken": ["Confirm that all reasonable steps were taken."]},
+                    errors={"all_reasonable_steps_taken": [ATTESTATION_REQUIRED]},
                 )
         now = timezone.now()
         common = {

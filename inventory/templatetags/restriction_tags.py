@@ -28,6 +28,10 @@ def restriction_panel(context, device: Device) -> dict:
     refusal = restriction_refusal(device=device, actor=user) if signed_in else None
     may_change = signed_in and refusal is None
     history = list(restriction_history_for(device, getattr(user, "party", None))[: PANEL_HISTORY_ROWS + 1])
+    # After a refused submit the view puts the bound form (the user's answers and every error) in the context.
+    form = context.get("restriction_form") if may_change else None
+    if may_change and form is None:
+        form = RestrictionForm(currently_restricted=device.restricted)
     return {
         "device": device,
         "request": request,
@@ -35,9 +39,9 @@ def restriction_panel(context, device: Device) -> dict:
         "may_change": may_change,
         # The responsible supplier is told why the form is not offered; everyone else just sees it read-only.
         "refusal": refusal if signed_in and not isinstance(refusal, PermissionDenied) else None,
-        "form": RestrictionForm(currently_restricted=device.restricted) if may_change else None,
+        "form": form,
         "supplier_form": SupplierChangeForm() if signed_in and supplier_change_refusal(actor=user) is None else None,
         "history": history[:PANEL_HISTORY_ROWS],
         "history_truncated": len(history) > PANEL_HISTORY_ROWS,
-        "next": request.get_full_path() if request is not None else "",
+        "next": context.get("restriction_next") or (request.get_full_path() if request is not None else ""),
     }

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as CursorError
 
@@ -15,6 +15,7 @@ from inventory.forms import CPLEntryAddForm, CPLStatusForm
 from inventory.selectors import cpl_change_list, cpl_entry_list
 from inventory.services.cpl import cpl_entry_add, cpl_entry_set_status, cpl_maintenance_refusal
 from portal.errors import DomainError
+from portal.pages import form_add_domain_error, refused_roles_see_why
 from portal.pagination import encode_cursor, keyset_page
 
 CPL_PAGE_SIZE = 50
@@ -25,8 +26,11 @@ def _is_dcc(request: HttpRequest) -> bool:
     return cpl_maintenance_refusal(request.user) is None
 
 
-def _dcc_only(request: HttpRequest) -> HttpResponse:
-    return render(request, "inventory/cpl_forbidden.html", status=403)
+def _dcc_only(view):
+    """Only the DCC service desk maintains the CPL: anyone else is told so, on the one not-allowed page."""
+    return refused_roles_see_why(cpl_maintenance_refusal, heading="Only the DCC service desk maintains the CPL",
+                                 back_url=reverse_lazy("inventory:cpl-list"),
+                                 back_label="Read the Central Products List")(view)
 
 
 @login_required
@@ -53,9 +57,8 @@ def cpl_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@_dcc_only
 def cpl_add(request: HttpRequest) -> HttpResponse:
-    if not _is_dcc(request):
-        return _dcc_only(request)
     # Bound for every POST, even an empty one (``request.POST or None`` left an empty POST unbound: a 500).
     form = CPLEntryAddForm(request.POST if request.method == "POST" else None)
     status = 400 if form.is_bound and not form.is_valid() else 200
@@ -63,10 +66,7 @@ def cpl_add(request: HttpRequest) -> HttpResponse:
         try:
             entry = cpl_entry_add(actor=request.user, request_id=request.request_id, **form.cleaned_data)
         except DomainError as error:
-            form.add_error(None, error.detail)
-            for field, field_errors in error.errors.items():
-                if field in form.fields:
-                    form.add_error(field, field_errors)
+            form_add_domain_error(form, error)
             status = error.status_code
         else:
             messages.success(request, f"Added to the CPL: {entry}.")
@@ -76,10 +76,9 @@ def cpl_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@_dcc_only
 def cpl_set_status(request: HttpRequest, entry_id: int) -> HttpResponse:
     """Change a row's status. With htmx the row is answered in place, with the outcome in it."""
-    if not _is_dcc(request):
-        return _dcc_only(request)
     form = CPLStatusForm(request.POST)
     if form.is_valid():
         try:

@@ -10,16 +10,15 @@ from django.views.decorators.http import require_http_methods
 from inventory.models import DeviceExtractJob
 from inventory.selectors import device_extract_job_get, device_extract_jobs_for
 from inventory.services.extracts import EXTRACT_RETENTION, device_extract_job_submit, extract_filter_summary
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
+from portal.pages import domain_errors_as_pages
 
 RECENT_EXTRACTS = 20
 
 
 def _own_job(request: HttpRequest, job_id: int) -> DeviceExtractJob:
-    try:
-        return device_extract_job_get(user=request.user, job_id=job_id)
-    except NotFound as error:
-        raise Http404(error.detail) from error
+    """One of the party's extracts; another party's is ``NotFound``, the 404 page (``domain_errors_as_pages``)."""
+    return device_extract_job_get(user=request.user, job_id=job_id)
 
 
 @login_required
@@ -44,6 +43,7 @@ def extract_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@domain_errors_as_pages
 def extract_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """One extract: progress while it is written (htmx polls ``?part=progress``), then the file's details."""
     job = _own_job(request, job_id)
@@ -58,6 +58,7 @@ def extract_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @login_required
+@domain_errors_as_pages
 def extract_download(request: HttpRequest, job_id: int) -> FileResponse:
     """The extract's CSV file, to the user who asked for it, until it expires."""
     job = _own_job(request, job_id)

@@ -18,7 +18,6 @@ from inventory.choices import RestrictionChannel
 from inventory.forms import RestrictionBulkUploadForm, RestrictionForm
 from inventory.models import Device, RestrictionBulkJob
 from inventory.selectors import (
-    device_get_for,
     restriction_bulk_job_get,
     restriction_bulk_job_results,
     restriction_bulk_jobs_for,
@@ -28,6 +27,8 @@ from inventory.services.restriction import (
     BULK_COLUMNS,
     BULK_JOB_MAX_ROWS,
     restriction_bulk_parse_csv,
+    restriction_changer_refusal,
+    restriction_refusal,
     restriction_set,
 )
 from inventory.services.restriction_bulk import (
@@ -37,9 +38,11 @@ from inventory.services.restriction_bulk import (
     restriction_bulk_job_reasons,
     restriction_bulk_refused_rows,
 )
+from inventory.views.devices import device_detail_context, visible_device
 from portal.choices import JobStatus
 from portal.csv_safety import EchoWriter, spreadsheet_safe
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.errors import DomainError, NotFound, PermissionDenied
+from portal.pages import domain_errors_as_pages, form_add_domain_error, refused_roles_see_why
 from portal.pagination import parse_after
 
 RESULTS_PAGE_SIZE = 100
@@ -53,60 +56,99 @@ TEMPLATE_CSV = (
 
 
 def visible_device_or_404(request: HttpRequest, device_id: str) -> Device:
-    """The device the user's party may see, else 404 (unknown, out of scope and malformed alike)."""
+    """The device the user's party may see, else ``Http404`` (unknown, out of scope and malformed alike), for views
+    without ``domain_errors_as_pages`` (the ones with it call ``visible_device``)."""
     try:
-        return device_get_for(request.user.party, device_id)
-    except (NotFound, ValidationFailed) as error:
+        return visible_device(request, device_id)
+    except NotFound as error:
         raise Http404(error.detail) from error
 
 
-def redirect_back(request: HttpRequest, device: Device) -> HttpResponse:
-    """Return to the page the form was posted from (the device page), else the restriction page.
-
-    ``next`` must be a path on this site (``/...``): anything else - another host, a bare word that
-    ``redirect()`` would look up as a view name, control characters - falls back to the restriction page.
-    """
+def _safe_next(request: HttpRequest) -> str:
+    """``next`` if it is a path on this site (``/...``), else "". Anything else - another host, a bare word
+    that ``redirect()`` would look up as a view name, control characters - is ignored."""
     target = request.POST.get("next", "")
     if (target.startswith("/") and target.isprintable()
             and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                 require_https=request.is_secure())):
+        return target
+    return ""
+
+
+def redirect_back(request: HttpRequest, device: Device) -> HttpResponse:
+    """Return to the page the form was posted from (the device page), else the restriction page."""
+    target = _safe_next(request)
+    if target:
         return HttpResponseRedirect(target)
     return redirect("inventory:restriction-device", device_id=device.device_id)
 
 
+def _restriction_page_context(request: HttpRequest, device: Device) -> dict:
+    return {"device": device, "may_bulk_change": restriction_changer_refusal(request.user) is None}
+
+
+def _form_again(request: HttpRequest, device: Device, form: RestrictionForm, status: int) -> HttpResponse:
+    """The page the form was on, again, with the user's answers and every error (GOV.UK: no redirect on error).
+
+    The device page when the form was posted from it (``next``), else the restriction page.
+    """
+    target = _safe_next(request).split("?")[0]
+    on_device_page = target == reverse("inventory:device-detail", kwargs={"device_id": device.device_id})
+    if on_device_page:
+        template, context = "inventory/device_detail.html", device_detail_context(request, device)
+    else:
+        template, context = "inventory/restriction_device.html", _restriction_page_context(request, device)
+    return render(request, template, {**context, "restriction_form": form, "restriction_next": target},
+                  status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@domain_errors_as_pages
 def restriction_device(request: HttpRequest, device_id: str) -> HttpResponse:
-    """GET: the device's Restricted state, form and history. POST: set or clear through the service."""
-    device = visible_device_or_404(request, device_id)
+    """GET: the device's Restricted state, form and history. POST: set or clear through the service.
+
+    Another party's meter is the 404 page; a party that may not change this meter gets the 403 page with
+    the reason; a refused answer (a missing reason, no attestation, an MP169 rule) is the form again.
+    """
+    device = visible_device(request, device_id)
     if request.method == "GET":
-        return render(request, "inventory/restriction_device.html", {"device": device})
+        return render(request, "inventory/restriction_device.html", _restriction_page_context(request, device))
+    refusal = restriction_refusal(device=device, actor=request.user)
+    if isinstance(refusal, PermissionDenied):
+        raise refusal
     form = RestrictionForm(request.POST, currently_restricted=device.restricted)
     if not form.is_valid():
-        messages.error(request, "Choose whether the meter is to be restricted. Nothing was changed.")
-        return redirect_back(request, device)
+        form.add_error(None, "Nothing was changed.")
+        return _form_again(request, device, form, status=400)
     try:
         result = restriction_set(
             device=device, actor=request.user, restricted=form.cleaned_data["restricted"], reason=form.reason(),
             attested=form.cleaned_data["all_reasonable_steps_taken"], channel=RestrictionChannel.WEB,
             request_id=request.request_id,
         )
+    except (NotFound, PermissionDenied):
+        raise
     except DomainError as error:
-        messages.error(request, f"{error.detail} Nothing was changed.")
-    else:
-        devices = ", ".join(change.device.device_id for change in result.changes)
-        state = "set" if result.device.restricted else "cleared"
-        messages.success(request, f"Restricted mode {state} on {devices}. The CSP will be notified.")
+        form_add_domain_error(form, error, field_map={"reason": "reason_choice"})
+        if "nothing was changed" not in error.detail.lower():
+            form.add_error(None, "Nothing was changed.")
+        return _form_again(request, device, form, status=error.status_code)
+    devices = ", ".join(change.device.device_id for change in result.changes)
+    state = "set" if result.device.restricted else "cleared"
+    messages.success(request, f"Restricted mode {state} on {devices}. The CSP will be notified.")
     return redirect_back(request, device)
 
 
 @login_required
+@domain_errors_as_pages
 def restriction_history_csv(request: HttpRequest, device_id: str) -> HttpResponse:
-    return restriction_history_csv_response(visible_device_or_404(request, device_id), request.user.party)
+    return restriction_history_csv_response(visible_device(request, device_id), request.user.party)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refused_roles_see_why(restriction_changer_refusal, heading="Only energy suppliers change Restricted mode")
 def restriction_bulk(request: HttpRequest) -> HttpResponse:
     """Upload a CSV of set/clear requests; it is checked first (nothing changed) and applied once confirmed."""
     form = RestrictionBulkUploadForm(request.POST or None, request.FILES or None)
@@ -134,10 +176,8 @@ def restriction_bulk_template_csv(request: HttpRequest) -> HttpResponse:
 
 
 def _party_job(request: HttpRequest, job_id: int) -> RestrictionBulkJob:
-    try:
-        return restriction_bulk_job_get(user=request.user, job_id=job_id)
-    except NotFound as error:
-        raise Http404(error.detail) from error
+    """One of the party's bulk jobs; another party's is ``NotFound``, the 404 page (``domain_errors_as_pages``)."""
+    return restriction_bulk_job_get(user=request.user, job_id=job_id)
 
 
 def _check_context(job: RestrictionBulkJob) -> dict:
@@ -152,6 +192,7 @@ def _check_context(job: RestrictionBulkJob) -> dict:
 
 
 @login_required
+@domain_errors_as_pages
 def restriction_bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A bulk upload: its check (before confirming), its progress while it runs (htmx polls
     ``?part=progress``), then its outcome counted by reason and the rows (paged)."""
@@ -221,6 +262,7 @@ def restriction_bulk_refused_csv(request: HttpRequest, job_id: int) -> Streaming
 
 
 @login_required
+@domain_errors_as_pages
 def restriction_bulk_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     """Every row's outcome of one of the party's bulk jobs, streamed from the database."""
     job = _party_job(request, job_id)

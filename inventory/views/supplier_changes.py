@@ -11,10 +11,12 @@ from inventory.forms import SupplierChangeForm
 from inventory.services.supplier_changes import supplier_change_record
 from inventory.views.restriction import redirect_back, visible_device_or_404
 from portal.errors import DomainError
+from portal.pages import domain_errors_as_pages
 
 
 @login_required
 @require_POST
+@domain_errors_as_pages
 def supplier_change_view(request: HttpRequest, device_id: str) -> HttpResponse:
     """DCC records a Change of Supplier from the device page (R169-5)."""
     device = visible_device_or_404(request, device_id)

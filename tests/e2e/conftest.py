@@ -37,6 +37,10 @@ CHROMIUM_ARGS = [
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "test-artifacts" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
+#: The sizes issue #19 names: a desktop and a phone (CSS pixels), and WCAG 1.4.10's reflow width.
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+REFLOW = {"width": 320, "height": 640}
 #: axe impacts that fail a test; moderate and minor ones are printed for the report.
 BLOCKING_IMPACTS = ("serious", "critical")
 
@@ -126,8 +130,8 @@ def open_as(browser, live_server) -> Iterator[Callable[..., Page]]:
     contexts: list[BrowserContext] = []
     problems = PageProblems()
 
-    def _open(user, path: str = "/") -> Page:
-        context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, accept_downloads=True)
+    def _open(user, path: str = "/", *, viewport: dict | None = None) -> Page:
+        context = browser.new_context(base_url=live_server.url, viewport=viewport or VIEWPORT, accept_downloads=True)
         contexts.append(context)
         if user is not None:
             context.add_cookies([_session_cookie(user, live_server.url)])
@@ -162,24 +166,26 @@ def axe_violations(browser, live_server) -> Iterator[Callable[..., list[dict]]]:
     """
     contexts: dict[object, BrowserContext] = {}
 
-    def _page_for(user) -> Page:
-        key = getattr(user, "pk", None)
+    def _page_for(user, viewport: dict) -> Page:
+        key = (getattr(user, "pk", None), viewport["width"], viewport["height"])
         if key not in contexts:
-            context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, bypass_csp=True)
+            context = browser.new_context(base_url=live_server.url, viewport=viewport, bypass_csp=True)
             if user is not None:
                 context.add_cookies([_session_cookie(user, live_server.url)])
             context.new_page()
             contexts[key] = context
         return contexts[key].pages[0]
 
-    def _run(user, path: str) -> list[dict]:
-        page = _page_for(user)
+    def _run(user, path: str, *, viewport: dict | None = None, status: int = 200) -> list[dict]:
+        viewport = viewport or VIEWPORT
+        page = _page_for(user, viewport)
         response = page.goto(path)
-        assert response is not None and response.ok, f"{path} answered {response and response.status}"
+        assert response is not None and response.status == status, f"{path} answered {response and response.status}"
         page.add_script_tag(path=str(AXE_SCRIPT))
         results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         violations = [
-            {"page": path, "rule": v["id"], "impact": v["impact"], "help": v["help"],
+            {"page": f"{path} at {viewport['width']}x{viewport['height']}", "rule": v["id"], "impact": v["impact"],
+             "help": v["help"],
              "targets": [", ".join(map(str, node["target"])) for node in v["nodes"]][:5]}
             for v in results["violations"]
         ]

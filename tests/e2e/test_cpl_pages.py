@@ -86,8 +86,11 @@ def test_invalid_entries_are_explained_and_change_nothing(open_as, ppmid_smets2,
     page.get_by_role("button", name="Add to the CPL").click()
     expect(page.get_by_role("alert").first).to_be_visible()
     expect(page.get_by_label("Model")).to_have_value("PPMID-300")
-    expect(page.get_by_label("Manufacturer").locator("xpath=following-sibling::small[@role='alert'][1]")).to_contain_text(
-        "required")
+    # The message sits above the field, says what to do, and is tied to it (GOV.UK error message).
+    expect(page.locator("#id_manufacturer_error")).to_have_text("Error: Enter the manufacturer")
+    expect(page.get_by_label("Manufacturer")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("alert").first.get_by_role("link", name="Enter the manufacturer")).to_have_attribute(
+        "href", "#id_manufacturer")
 
     assert (CPLEntry.objects.count(), CPLChange.objects.count()) == (entries, changes)
     page.goto("/inventory/cpl/")

@@ -153,7 +153,7 @@ def test_alerts_from_a_restricted_meter_go_to_the_diagnostics_log_seen_by_dcc_an
 
     # Supplier B gets no diagnostics log, and its SAT log does not hold the diverted alert.
     page = open_as(UserFactory(party=supb), "/gateway/alerts/diagnostics/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cannot do this")
     page.goto("/gateway/alerts/sat/")
     expect(page.get_by_text("No alerts in this log yet.")).to_be_visible()
 
@@ -206,7 +206,7 @@ def test_dcc_allows_an_srv_for_restricted_meters_and_the_next_request_is_accepte
 def test_a_supplier_gets_no_allow_list_form_and_cannot_post_one(open_as, suppliers):
     supa, _supb = suppliers
     page = open_as(UserFactory(party=supa), "/gateway/allow-lists/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cannot do this")
     expect(page.get_by_text("Only the DCC service desk may change the MP169 allow-lists.")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^(Allow|Refuse) "))).to_have_count(0)
     screenshot(page, "gateway-allow-list-refused")

@@ -70,6 +70,10 @@ def test_install_code_request_from_raise_to_close(open_as, gaining_and_installin
     expect(gainer.get_by_text(INSTALL_CODE)).to_be_visible()
     screenshot(gainer, "incident-code-revealed")
     gainer.get_by_role("button", name="Close incident").click()
+    # Closing cannot be undone, so the page asks first (nothing is closed yet).
+    expect(gainer.get_by_role("heading", name=f"Are you sure you want to close {reference}?")).to_be_visible()
+    assert Incident.objects.get(reference=reference).state != "closed"
+    gainer.get_by_role("button", name=f"Yes, close {reference}").click()
     expect(gainer.get_by_role("status")).to_be_visible()
     history = gainer.get_by_role("table", name=re.compile("Every change to this incident"))
     expect(history).to_contain_text("Install code revealed")

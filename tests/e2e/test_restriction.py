@@ -26,7 +26,7 @@ def test_responsible_supplier_restricts_and_unrestricts_a_meter_from_its_page(op
     panel = page.get_by_role("region", name="Restricted mode (MP169)")
     expect(panel).to_contain_text("Not restricted")
     panel.get_by_label(REFUSED_READS).check()
-    panel.get_by_label("Reason", exact=True).select_option("Consumer refused remote collection of consumption data")
+    panel.get_by_label("Consumer refused remote collection of consumption data").check()
     panel.get_by_label("All reasonable steps to install a fully communicating smart meter were taken").check()
     panel.get_by_role("button", name="Save restriction").click()
 
@@ -48,7 +48,7 @@ def test_responsible_supplier_restricts_and_unrestricts_a_meter_from_its_page(op
     page.goto(f"/inventory/devices/{meter.device_id}/")
     panel = page.get_by_role("region", name="Restricted mode (MP169)")
     panel.get_by_label("Not restricted").check()
-    panel.get_by_label("Reason", exact=True).select_option("Consumer withdrew their refusal")
+    panel.get_by_label("Consumer withdrew their refusal").check()
     panel.get_by_role("button", name="Save restriction").click()
 
     expect(page.get_by_role("status")).to_contain_text("The CSP will be notified")
@@ -64,10 +64,11 @@ def test_setting_restricted_without_the_attestation_is_refused_and_changes_nothi
     page = open_as(UserFactory(party=supplier), f"/inventory/devices/{meter.device_id}/")
     panel = page.get_by_role("region", name="Restricted mode (MP169)")
     panel.get_by_label(REFUSED_READS).check()
-    panel.get_by_label("Reason", exact=True).select_option("Change of tenancy")
+    panel.get_by_label("Change of tenancy").check()
     panel.get_by_role("button", name="Save restriction").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Nothing was changed")
+    expect(page.get_by_role("alert")).to_contain_text("Confirm that all reasonable steps")
     expect(page.get_by_role("region", name="Restricted mode (MP169)")).to_contain_text("Not restricted")
     meter.refresh_from_db()
     assert meter.restricted is False

@@ -95,11 +95,8 @@ def test_supplier_finds_a_device_from_home_and_opens_its_page(open_as, parties):
     page.get_by_label("Find a device").fill(meter.device_id.replace("-", "").lower())
     page.get_by_role("button", name="Search", exact=True).click()
 
-    expect(page).to_have_url(re.compile(r"/inventory/\?.*q="))
-    rows = page.get_by_role("table").locator("tbody tr")
-    expect(rows).to_have_count(1)
-    rows.get_by_role("link", name=meter.device_id).click()
-
+    # A search that names one device exactly opens its page (issue 19).
+    expect(page).to_have_url(re.compile(rf"/inventory/devices/{meter.device_id}/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(meter.device_id)
     expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("SSI inventory")
     expect(page.get_by_text(sms["CHF"].device_id).first).to_be_visible()

@@ -144,3 +144,10 @@ def test_a_hub_page_and_the_list_show_restricted_in_sms(client, sms, supplier, m
 
 def test_csp_north_is_seeded_for_the_region(db):
     assert Party.objects.filter(code="CSPN", csp_region="North").exists()
+
+
+def test_the_rest_device_view_says_restricted_in_sms(api_client_for, sms, supplier, make_user, csp_north):
+    api = api_client_for(csp_north)
+    assert api.get(f"/api/v1/devices/{sms['CHF'].device_id}/").json()["sms"]["restricted_in_sms"] is False
+    restriction_set(device=sms["ESME"], actor=make_user(supplier), **SET)
+    assert api.get(f"/api/v1/devices/{sms['CHF'].device_id}/").json()["sms"]["restricted_in_sms"] is True

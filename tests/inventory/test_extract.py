@@ -38,7 +38,8 @@ def test_csv_starts_with_the_header_and_includes_restricted(api_client_for, esta
     assert [row["device_id"] for row in rows] == sorted(row["device_id"] for row in rows)
     esme = next(row for row in rows if row["device_id"] == estate["a"]["ESME"].device_id)
     assert esme["restricted"] == "false"
-    assert esme["responsible_supplier_code"] == "SUPA"
+    assert esme["responsible_supplier"] == "SUPA"  # the party code, never the internal id
+    assert esme["responsible_supplier_name"] == Party.objects.get(code="SUPA").name
     assert esme["hub_id"] == estate["a"]["CHF"].device_id
 
 

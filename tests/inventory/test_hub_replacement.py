@@ -199,3 +199,11 @@ def test_rest_replaces_the_hub_and_refuses_with_the_error_shape(api_client_for, 
     assert body["new_gpf_change"] is not None and fresh(new_gpf).restricted
     history = api.get(f"/api/v1/devices/{new_gpf.device_id}/restriction-history/").json()["results"]
     assert [(r["channel"], r["new_value"]) for r in history] == [("hub_swap", True)]
+
+
+def test_rest_refuses_who_may_not_before_looking_at_the_new_hub(api_client_for, sms, supplier, network_operator):
+    hub, new_gpf = new_hub_with_gpf(supplier)
+    response = api_client_for(network_operator).post(f"/api/v1/devices/{sms['CHF'].device_id}/replace-hub/",
+                                                     {"new_hub_id": hub.device_id}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "hub_replace_not_responsible"
+    _nothing_written(sms, new_gpf)

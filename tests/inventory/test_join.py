@@ -164,10 +164,15 @@ def test_device_page_links_to_the_join_action_for_suppliers_only(client, db):
 
     supplier = SupplierFactory(code="JNLK")
     operator = NetworkOperatorFactory(code="JNOP")
-    ppmid = DeviceFactory(device_type="PPMID", responsible_supplier=supplier, network_operator=operator, hub=None)
+    ppmid = DeviceFactory(device_type="PPMID", responsible_supplier=supplier, network_operator=operator, hub=None,
+                          status="Pending")
     join_url = reverse("inventory:device-join", args=[ppmid.device_id])
     client.force_login(UserFactory(party=supplier))
     assert join_url in client.get(reverse("inventory:device-detail", args=[ppmid.device_id])).content.decode()
+    # A commissioned meter is installed: joining is not offered (issue 19, "Join to a hub" on a commissioned meter).
+    commissioned = DeviceFactory(device_type="ESME", responsible_supplier=supplier, hub=None, status="Commissioned")
+    assert reverse("inventory:device-join", args=[commissioned.device_id]) not in client.get(
+        reverse("inventory:device-detail", args=[commissioned.device_id])).content.decode()
     client.force_login(UserFactory(party=operator))
     assert join_url not in client.get(reverse("inventory:device-detail", args=[ppmid.device_id])).content.decode()
     # A supplier that pre-notified the device but is no longer responsible for it sees it (until it is

@@ -94,7 +94,7 @@ def test_history_csv_download(browser, supplier, sms):
     client = browser(supplier)
     client.post(panel_url(sms["ESME"]), {"restricted": "true", "reason_choice": "Change of tenancy",
                                          "all_reasonable_steps_taken": "on"})
-    client.post(panel_url(sms["ESME"]), {"restricted": "false", "reason_detail": "=cmd()"})
+    client.post(panel_url(sms["ESME"]), {"restricted": "false", "reason_choice": "other", "reason_detail": "=cmd()"})
     response = client.get(reverse("inventory:restriction-history-csv", kwargs={"device_id": sms["ESME"].device_id}))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [(r["old_value"], r["new_value"], r["reason"]) for r in rows] == [
@@ -194,3 +194,45 @@ def test_bulk_file_over_the_row_limit_is_refused_whole(browser, supplier, sms, s
     response = upload(browser(supplier), ("device_id,restricted,reason\n" + rows).encode())
     assert f"more than {BULK_JOB_MAX_ROWS:,} rows" in response.content.decode()
     assert not RestrictionBulkJob.objects.exists() and not RestrictionChange.objects.exists()
+
+
+# --- errors on the form (GOV.UK error summary and messages, issue #19 item 1) -------------------
+
+def test_a_refused_form_is_the_device_page_again_with_every_error_and_the_answers_kept(browser, supplier, sms):
+    device_page = reverse("inventory:device-detail", kwargs={"device_id": sms["ESME"].device_id})
+    response = browser(supplier).post(panel_url(sms["ESME"]), {
+        "restricted": "true", "reason_choice": "other", "reason_detail": "", "next": device_page})
+    html = response.content.decode()
+    assert response.status_code == 400  # no redirect: the same page, with the answers
+    assert re.search(r"<title>Error: ", html)
+    summary = html[html.index('class="error-summary"'):html.index("</ul>", html.index('class="error-summary"'))]
+    assert 'href="#id_reason_detail"' in summary and 'href="#id_all_reasonable_steps_taken"' in summary
+    assert "Describe the reason in Details" in summary and "Confirm that all reasonable steps" in summary
+    assert re.search(r'<textarea[^>]*aria-invalid="true"[^>]*aria-describedby="id_reason_detail_helptext '
+                     r'id_reason_detail_error"|<textarea[^>]*aria-describedby="id_reason_detail_helptext '
+                     r'id_reason_detail_error"[^>]*aria-invalid="true"', html)
+    assert re.search(r'<input type="radio" name="restricted" value="true"[^>]*checked', html)  # the answer is kept
+    assert re.search(r'<input type="radio" name="reason_choice" value="other"[^>]*checked', html)
+    assert '<h2 id="facts-heading">' in html  # the device page itself, not a bare form
+    assert not RestrictionChange.objects.exists() and Device.objects.get(pk=sms["ESME"].pk).restricted is False
+
+
+def test_an_empty_submit_names_each_missing_answer_at_once(browser, supplier, sms):
+    response = browser(supplier).post(panel_url(sms["ESME"]), {})
+    items = re.findall(r'<li><a href="#([a-z_0-9]+)">([^<]+)</a></li>', response.content.decode())
+    assert [anchor for anchor, _message in items] == ["id_restricted_0", "id_reason_choice_0"]
+    assert response.status_code == 400 and "<title>Error: Restricted mode" in response.content.decode()
+
+
+def test_a_refusal_by_the_service_is_shown_on_the_form_beside_its_field(browser, supplier, sms):
+    response = browser(supplier).post(panel_url(sms["ESME"]), {"restricted": "false", "reason_choice": "Change of tenancy"})
+    html = response.content.decode()  # the meter is not restricted: clearing it is the service's Conflict (409)
+    assert response.status_code == 409 and "is not restricted: nothing was changed." in html
+    assert html.count("othing was changed") == 1  # said once, in the error summary
+    assert re.search(r'<input type="radio" name="reason_choice" value="Change of tenancy"[^>]*checked', html)
+
+
+def test_another_partys_post_is_the_not_allowed_page_with_the_reason(browser, network_operator, sms):
+    response = browser(network_operator).post(panel_url(sms["ESME"]), {"restricted": "true"})
+    assert response.status_code == 403 and "Only the Responsible Supplier" in response.content.decode()
+    assert 'name="reason_choice"' not in response.content.decode()

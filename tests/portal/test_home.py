@@ -13,10 +13,10 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 from lxml import html as lxml_html
 
+from config.navigation import current_section
 from incidents.choices import IncidentState
 from incidents.models import Incident, format_reference
 from portal.choices import OutboxKind, OutboxStatus
-from portal.context_processors import current_section
 from portal.models import OutboxMessage, Party
 from tests.factories import DeviceFactory, NetworkOperatorFactory, UserFactory
 

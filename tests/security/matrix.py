@@ -185,6 +185,7 @@ PATHS = {
     "api-party-list": lambda w, r, o: reverse("api-party-list"),
     # inventory pages
     "inventory:device-list": lambda w, r, o: reverse("inventory:device-list"),
+    "inventory:device-list-columns": lambda w, r, o: reverse("inventory:device-list-columns"),
     "inventory:device-detail": lambda w, r, o: reverse("inventory:device-detail", args=[_device(w, r, o).device_id]),
     "inventory:cpl-list": lambda w, r, o: reverse("inventory:cpl-list"),
     "inventory:cpl-add": lambda w, r, o: reverse("inventory:cpl-add"),
@@ -269,7 +270,17 @@ PATHS = {
     "incidents:incident-reveal": lambda w, r, o: reverse(
         "incidents:incident-reveal",
         args=[_incident(w, r, o).reference, w.code_notes[_incident(w, r, o).pk].pk]),
+    "incidents:incident-answer": lambda w, r, o: reverse(
+        "incidents:incident-answer", args=[_incident(w, r, o).reference]),
+    "incidents:incident-reopen": lambda w, r, o: reverse(
+        "incidents:incident-reopen", args=[_incident(w, r, o).reference]),
+    "incidents:deposits": lambda w, r, o: reverse("incidents:deposits"),
+    "incidents:contacts": lambda w, r, o: reverse("incidents:contacts"),
     # incidents API
+    "api-incident-reopen": lambda w, r, o: reverse("api-incident-reopen", args=[_incident(w, r, o).reference]),
+    "api-deposit-list": lambda w, r, o: reverse("api-deposit-list"),
+    "api-deposit-bulk": lambda w, r, o: reverse("api-deposit-bulk"),
+    "api-incident-contacts": lambda w, r, o: reverse("api-incident-contacts"),
     "api-incident-list": lambda w, r, o: reverse("api-incident-list"),
     "api-install-code-request-create": lambda w, r, o: reverse("api-install-code-request-create"),
     "api-install-code-request-bulk": lambda w, r, o: reverse("api-install-code-request-bulk"),
@@ -339,8 +350,15 @@ BODIES = {
         "ids.csv", f"device_id\n{_raisable(w, r, o).device_id}\n")},
     ("incidents:incident-note", "POST"): lambda w, r, o: {"body": "A note from the matrix.", "install_code": ""},
     ("incidents:incident-not-installing", "POST"): lambda w, r, o: {"body": "Not us."},
-    ("incidents:incident-close", "POST"): lambda w, r, o: {"reason": "Done."},
+    ("inventory:device-list-columns", "POST"): lambda w, r, o: {"columns": ["status", "mpxn"]},
+    ("incidents:incident-close", "POST"): lambda w, r, o: {"reason": "Done.", "confirmed": "yes"},
     ("incidents:incident-reassign", "POST"): lambda w, r, o: {"to_party": "SECGS"},
+    ("incidents:incident-answer", "POST"): lambda w, r, o: {"is_installer": "yes",
+                                                            "install_code": "30313233343536373839414243444546"},
+    ("incidents:incident-reopen", "POST"): lambda w, r, o: {"reason": "The code did not work."},
+    ("api-incident-reopen", "POST"): lambda w, r, o: {"reason": "The code did not work."},
+    ("api-deposit-bulk", "POST"): lambda w, r, o: {"rows": [
+        {"device_id": w.other_raisable_device.device_id, "install_code": "30313233343536373839414243444546"}]},
     ("reporting:report-rebuild", "POST"): lambda w, r, o: {},
     ("api-install-code-request-create", "POST"): lambda w, r, o: {"device_id": _raisable(w, r, o).device_id},
     ("api-install-code-request-bulk", "POST"): lambda w, r, o: {"device_ids": [_raisable(w, r, o).device_id]},

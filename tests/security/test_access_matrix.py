@@ -89,6 +89,9 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     "inventory:device-list": [
         ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
     ],
+    "inventory:device-list-columns": [  # a user's own column choice: anyone signed in
+        ("POST", "-",          "302     302     302     302     302     302     302     302     302     login"),
+    ],
     "inventory:device-detail": [
         ("GET",  "own",        "200     200     200     200     200     -       -       200     200     -"),
         ("GET",  "other",      "404     404     404     404     404     404     404     404     200     login"),
@@ -109,7 +112,7 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
         ("POST", "-",          "302     302     302     403     403     403     403     403     403     login"),
     ],
     "inventory:device-join": [
-        ("GET",  "own",        "200     200     200     200     200     -       -       200     200     -"),
+        ("GET",  "own",        "200     200     200     403     403     -       -       403     200     -"),
         ("GET",  "other",      "404     404     404     404     404     404     404     404     200     login"),
         ("POST", "own",        "302     302     302     403     403     -       -       403     302     -"),
         ("POST", "other",      "404     404     404     404     404     404     404     404     302     login"),
@@ -117,8 +120,8 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     "inventory:restriction-device": [
         ("GET",  "own",        "200     200     200     200     200     -       -       200     200     -"),
         ("GET",  "other",      "404     404     404     404     404     404     404     404     200     login"),
-        ("POST", "own",        "302     302     302     302!    302!    -       -       302!    302!    -"),
-        ("POST", "other",      "404     404     404     404     404     404     404     404     302!    login"),
+        ("POST", "own",        "302     302     302     403     403     -       -       403     403     -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     403     login"),
     ],
     "inventory:restriction-history-csv": [
         ("GET",  "own",        "200     200     200     200     200     -       -       200     200     -"),
@@ -130,8 +133,8 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
         ("GET",  "own",        "405     405     405     405     405     -       -       405     405     -"),
     ],
     "inventory:restriction-bulk": [
-        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
-        ("POST", "other",      "302     302     302     200     200     200     200     200     200     login"),
+        ("GET",  "-",          "200     200     200     403     403     403     403     403     403     login"),
+        ("POST", "other",      "302     302     302     403     403     403     403     403     403     login"),
     ],
     "inventory:restriction-bulk-job": [
         ("GET",  "own",        "200     200     200     -       -       -       -       -       -       -"),
@@ -290,15 +293,15 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
         ("POST", "other",      "403     403     403     403     403     403     403     404     200     401"),
     ],
     "incidents:incident-list": [
-        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+        ("GET",  "-",          "200     200     200     403     403     403     403     403     200     login"),
     ],
     "incidents:incident-raise": [
-        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+        ("GET",  "-",          "200     200     200     403     403     403     403     403     403     login"),
         ("POST", "own",        "302     302     302     -       -       -       -       -       -       -"),
-        ("POST", "other",      "200     200     200     200     200     200     200     200     200     login"),
+        ("POST", "other",      "200     200     200     403     403     403     403     403     403     login"),
     ],
     "incidents:bulk-upload": [
-        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+        ("GET",  "-",          "200     200     200     403     403     403     403     403     403     login"),
         ("POST", "own",        "302     302     302     -       -       -       -       -       -       -"),
     ],
     "incidents:bulk-job": [
@@ -333,24 +336,54 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
         ("POST", "other",      "404     404     404     404     404     404     404     404     302     login"),
     ],
     "incidents:incident-not-installing": [
-        ("POST", "raised",     "302!    302!    302!    -       -       -       -       -       -       -"),
-        ("POST", "assigned",   "302!    302!    302!    -       -       -       -       -       302!    -"),
-        ("POST", "other",      "404     404     404     404     404     404     404     404     302!    login"),
+        ("POST", "raised",     "403     403     403     -       -       -       -       -       -       -"),
+        ("POST", "assigned",   "409     409     409     -       -       -       -       -       403     -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     403     login"),
     ],
     "incidents:incident-close": [
         ("POST", "raised",     "302     302     302     -       -       -       -       -       -       -"),
-        ("POST", "assigned",   "302!    302!    302!    -       -       -       -       -       302     -"),
+        ("POST", "assigned",   "403     403     403     -       -       -       -       -       302     -"),
         ("POST", "other",      "404     404     404     404     404     404     404     404     302     login"),
     ],
     "incidents:incident-reassign": [
-        ("POST", "raised",     "302!    302!    302!    -       -       -       -       -       -       -"),
-        ("POST", "assigned",   "302!    302!    302!    -       -       -       -       -       302     -"),
+        ("POST", "raised",     "403     403     403     -       -       -       -       -       -       -"),
+        ("POST", "assigned",   "403     403     403     -       -       -       -       -       302     -"),
         ("POST", "other",      "404     404     404     404     404     404     404     404     302     login"),
     ],
     "incidents:incident-reveal": [
         ("POST", "raised",     "200     200     200     -       -       -       -       -       -       -"),
         ("POST", "assigned",   "200     200     200     -       -       -       -       -       302!    -"),
         ("POST", "other",      "404     404     404     404     404     404     404     404     302!    login"),
+    ],
+    "incidents:incident-answer": [
+        ("POST", "raised",     "400     400     400     -       -       -       -       -       -       -"),
+        ("POST", "assigned",   "302     302     302     -       -       -       -       -       400     -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     400     login"),
+    ],
+    "incidents:incident-reopen": [
+        ("POST", "raised",     "302     302     302     -       -       -       -       -       -       -"),
+        ("POST", "assigned",   "400     400     400     -       -       -       -       -       400     -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     400     login"),
+    ],
+    "incidents:deposits": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+    ],
+    "incidents:contacts": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+    ],
+    "api-incident-reopen": [
+        ("POST", "raised",     "200     200     200     -       -       -       -       -       -       -"),
+        ("POST", "assigned",   "403     403     403     -       -       -       -       -       403     -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     403     401"),
+    ],
+    "api-deposit-list": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     401"),
+    ],
+    "api-deposit-bulk": [
+        ("POST", "-",          "200     200     200     403     403     403     403     403     403     401"),
+    ],
+    "api-incident-contacts": [
+        ("GET",  "-",          "200     200     200     403     403     403     403     403     403     401"),
     ],
     "api-incident-list": [
         ("GET",  "-",          "200     200     200     200     200     200     200     200     200     401"),

@@ -113,7 +113,7 @@ def cycle(caplog, dcc_party):
 
         # Close both; read the lists and details afterwards.
         assert gaining_api.post(f"{api_url}/close/", {}, format="json").status_code == 200
-        responses.append(gaining_page.post(f"{page_url}/close/", {"reason": "done"}, follow=True))
+        responses.append(gaining_page.post(f"{page_url}/close/", {"reason": "done", "confirmed": "yes"}, follow=True))
         for client, url in ((gaining_api, "/api/v1/incidents/"), (installer_api, "/api/v1/incidents/"),
                             (gaining_api, f"{api_url}/"), (installer_api, f"{api_url}/"),
                             (gaining_page, page_url + "/"), (installer_page, page_url + "/"),

@@ -58,6 +58,8 @@ class SmsMemberSerializer(serializers.ModelSerializer):
 class SmsSerializer(serializers.Serializer):
     hub = SmsMemberSerializer(allow_null=True, help_text="The Communications Hub Function, if visible to you.")
     devices = SmsMemberSerializer(many=True, help_text="Devices joined to the hub that you may see.")
+    restricted_in_sms = serializers.BooleanField(
+        help_text="A device joined to the hub that you may see is Restricted (R169-17): a quiet hub is not a fault.")
 
 
 class DeviceDetailSerializer(DeviceSerializer):
@@ -77,7 +79,8 @@ class DeviceDetailSerializer(DeviceSerializer):
     @extend_schema_field(SmsSerializer)
     def get_sms(self, device: Device) -> dict:
         hub, members = self.context["sms"]
-        return SmsSerializer({"hub": hub, "devices": members}).data
+        restricted = any(member.restricted for member in members)
+        return SmsSerializer({"hub": hub, "devices": members, "restricted_in_sms": restricted}).data
 
 
 class DevicePrenotifySerializer(serializers.Serializer):

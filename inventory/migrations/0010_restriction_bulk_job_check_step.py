@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0008_hub_replacement_and_csp_notices'),
+        ('inventory', '0009_list_column_preference_and_payment_mode_index'),
     ]
 
     operations = [
