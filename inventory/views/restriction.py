@@ -228,6 +228,7 @@ def restriction_bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
+@domain_errors_as_pages
 def restriction_bulk_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     """The confirm step: start applying a checked upload."""
     job = _party_job(request, job_id)
@@ -254,6 +255,7 @@ def _csv_response(header, rows, filename: str) -> StreamingHttpResponse:
 
 
 @login_required
+@domain_errors_as_pages
 def restriction_bulk_refused_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     """The refused rows as uploaded plus why (``refused_because``): fix them and upload this file again."""
     job = _party_job(request, job_id)
