@@ -284,6 +284,10 @@ class IncidentBulkJob(ProgressJob):
     created_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
     notified_at = models.DateTimeField(null=True, blank=True, help_text="When the summary emails were queued.")
+    line_numbers = models.JSONField(default=list, blank=True,
+                                    help_text="Each row's spreadsheet row (header = row 1); empty for a REST list.")
+    preview = models.JSONField(default=dict, blank=True,
+                               help_text="What the check step found: counts by outcome and by reason.")
 
     class Meta:
         verbose_name = "incident bulk job"
@@ -304,6 +308,7 @@ class IncidentBulkRow(models.Model):
     existing = models.BooleanField(default=False, help_text="An open request already existed; it is returned.")
     reference = models.CharField(max_length=16, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    code = models.CharField(max_length=60, blank=True, help_text="Why the row was refused, as a code.")
     assigned_party = models.ForeignKey(Party, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:

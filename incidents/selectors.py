@@ -107,7 +107,7 @@ def incident_bulk_job_rows(job: IncidentBulkJob) -> QuerySet[IncidentBulkRow]:
 
 
 def incident_bulk_jobs_for(user: User) -> QuerySet[IncidentBulkJob]:
-    return IncidentBulkJob.objects.filter(party_id=user.party_id).defer("device_ids").order_by("-id")
+    return IncidentBulkJob.objects.filter(party_id=user.party_id).defer("device_ids", "line_numbers").order_by("-id")
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as CursorError
@@ -29,6 +30,7 @@ from incidents.forms import (
     ReassignForm,
     ReopenForm,
 )
+from portal.choices import JobStatus
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, PermissionDenied
 from portal.pages import domain_errors_as_pages, refused_roles_see_why
@@ -351,40 +353,67 @@ def incident_reveal(request: HttpRequest, reference: str, note_id: int) -> HttpR
     return response
 
 
+#: The template CSV offered on the upload page.
+BULK_TEMPLATE_CSV = "device_id\r\n00-DB-12-34-56-78-90-A0\r\n00-DB-12-34-56-78-90-B1\r\n"
+
+
 @login_required
 @refused_roles_see_why(services.install_code_request_raise_refusal,
                        heading="Only energy suppliers request install codes")
 def bulk_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV of Device IDs; it is checked first (nothing raised) and raised once confirmed."""
     form = BulkUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             device_ids = services.parse_device_id_csv(upload.read())
-            job = services.incident_bulk_job_submit(device_ids=device_ids, actor=request.user, file_name=upload.name)
+            job = services.incident_bulk_job_check(device_ids=device_ids, actor=request.user, file_name=upload.name,
+                                                   line_numbers=getattr(device_ids, "line_numbers", None))
         except DomainError as error:
             form.add_error("file", error.detail)
         else:
-            if job.is_finished:
-                messages.success(request, f"{job.total_rows:,} rows processed: {job.created_count:,} raised, "
-                                          f"{job.failed_count:,} with errors.")
-            else:
-                messages.info(request, f"{job.total_rows:,} rows are being processed; this page shows the progress.")
             return redirect("incidents:bulk-job", job_id=job.pk)
     jobs = selectors.incident_bulk_jobs_for(request.user)[:10]
     return render(request, "incidents/bulk_upload.html", {"form": form, "jobs": jobs})
 
 
 @login_required
-def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def bulk_template_csv(request: HttpRequest) -> HttpResponse:
+    """A template to fill in: the header row and two example rows."""
+    response = HttpResponse(BULK_TEMPLATE_CSV, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="install-code-requests-template.csv"'
+    return response
+
+
+def _bulk_job_or_404(request: HttpRequest, job_id: int):
     try:
-        job = selectors.incident_bulk_job_get(user=request.user, job_id=job_id)
+        return selectors.incident_bulk_job_get(user=request.user, job_id=job_id)
     except NotFound as error:
         raise Http404(error.detail) from error
+
+
+@login_required
+def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A bulk upload: its check (before confirming), its progress while it runs, then its outcome counted
+    by reason and the rows (paged)."""
+    job = _bulk_job_or_404(request, job_id)
     if request.htmx and request.GET.get("part") == "progress":
         response = render(request, "incidents/_bulk_progress.html", {"job": job})
         if job.is_finished:
-            response["HX-Refresh"] = "true"  # reload the page to show the per-row results
+            response["HX-Refresh"] = "true"  # reload the page to show the results
         return response
+    context: dict = {"job": job, "refused_csv_url": reverse("incidents:bulk-job-refused", args=[job.pk])}
+    if job.status == JobStatus.CHECKED:
+        outcomes = job.preview.get("outcomes", {})
+        context.update({
+            "outcome_lines": [(outcomes.get("raise", 0), "Raise a new request"),
+                              (outcomes.get("existing", 0), "Return your open request")],
+            "applicable": outcomes.get("raise", 0) + outcomes.get("existing", 0),
+            "refused": outcomes.get("refused", 0), "reasons": job.preview.get("reasons", []),
+            "confirm_url": reverse("incidents:bulk-job-confirm", args=[job.pk]),
+            "upload_url": reverse("incidents:bulk-upload"),
+        })
+        return render(request, "incidents/bulk_job.html", context)
     rows = []
     next_url = None
     if job.is_finished:
@@ -392,11 +421,50 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
         queryset = selectors.incident_bulk_job_rows(job)
         if after is not None:
             queryset = queryset.filter(row_number__gt=after)
+        if request.GET.get("outcome") == "refused":
+            queryset = queryset.filter(ok=False)
         rows = list(queryset[:PAGE_SIZE + 1])
         if len(rows) > PAGE_SIZE:
             rows = rows[:PAGE_SIZE]
-            next_url = f"?after={rows[-1].row_number}"
-    return render(request, "incidents/bulk_job.html", {"job": job, "rows": rows, "next_url": next_url})
+            query = request.GET.copy()
+            query["after"] = str(rows[-1].row_number)
+            next_url = "?" + query.urlencode()
+        context["reasons"] = services.incident_bulk_job_reasons(job) if job.failed_count else []
+    context.update({"rows": rows, "next_url": next_url, "only_refused": request.GET.get("outcome") == "refused",
+                    "applied": job.processed_rows - job.failed_count, "refused": job.failed_count,
+                    "existing": job.processed_rows - job.failed_count - job.created_count})
+    return render(request, "incidents/bulk_job.html", context)
+
+
+@login_required
+@require_POST
+def bulk_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The confirm step: start raising a checked upload."""
+    job = _bulk_job_or_404(request, job_id)
+    try:
+        job = services.incident_bulk_job_confirm(job=job, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        if not job.is_finished:
+            messages.info(request, f"{job.total_rows:,} rows are being raised; this page shows the progress.")
+    return redirect("incidents:bulk-job", job_id=job.pk)
+
+
+@login_required
+def bulk_job_refused_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
+    """The refused rows as uploaded plus why (``refused_because``): fix them and upload this file again."""
+    job = _bulk_job_or_404(request, job_id)
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(EchoWriter())
+        yield writer.writerow(services.REFUSED_COLUMNS)
+        for row in services.incident_bulk_refused_rows(job):
+            yield writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="install-code-requests-{job.pk}-refused-rows.csv"'
+    return response
 
 
 @login_required

@@ -269,6 +269,8 @@ class RestrictionBulkJob(ProgressJob):
     rows = models.JSONField(default=list, help_text="The rows as uploaded, in order.")
     applied_count = models.PositiveIntegerField(default=0)
     refused_count = models.PositiveIntegerField(default=0)
+    preview = models.JSONField(default=dict, blank=True,
+                               help_text="What the check step found: counts by outcome and by reason.")
 
     class Meta:
         verbose_name = "restriction bulk job"

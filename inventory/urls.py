@@ -21,7 +21,12 @@ urlpatterns = [
          name="restriction-history-csv"),
     path("devices/<str:device_id>/supplier-change/", supplier_changes.supplier_change_view, name="supplier-change"),
     path("restrictions/bulk/", restriction.restriction_bulk, name="restriction-bulk"),
+    path("restrictions/bulk/template.csv", restriction.restriction_bulk_template_csv, name="restriction-bulk-template"),
     path("restrictions/bulk/<int:job_id>/", restriction.restriction_bulk_job, name="restriction-bulk-job"),
+    path("restrictions/bulk/<int:job_id>/confirm/", restriction.restriction_bulk_confirm,
+         name="restriction-bulk-confirm"),
+    path("restrictions/bulk/<int:job_id>/refused-rows.csv", restriction.restriction_bulk_refused_csv,
+         name="restriction-bulk-refused"),
     path("restrictions/bulk/<int:job_id>/results.csv", restriction.restriction_bulk_results_csv,
          name="restriction-bulk-results"),
     # R169-17: the CSP's restriction notices

@@ -34,6 +34,8 @@ class OutboxStatus(models.TextChoices):
 class JobStatus(models.TextChoices):
     """Where a background job (bulk upload, extract, report rebuild) has got to."""
 
+    #: A bulk upload that was checked (what it would do is shown) and awaits the user's confirmation.
+    CHECKED = "checked", "Checked, not confirmed"
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     DONE = "done", "Done"

@@ -164,7 +164,9 @@ class OutboxMessage(models.Model):
 class ProgressJob(models.Model):
     """Long work a worker advances in committed chunks, with the progress its page polls.
 
-    Concrete jobs (bulk uploads, extracts) add what they carry and their counts.
+    Concrete jobs (bulk uploads, extracts, report rebuilds) add what they carry and their counts; the one
+    runner in ``portal.jobs`` moves them through ``JobStatus`` (``checked`` only for a bulk upload that
+    waits for its confirmation).
     """
 
     status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)

@@ -1,6 +1,8 @@
 """Reporting enumerations."""
 from django.db import models
 
+from portal.choices import JobStatus
+
 
 class ReportKind(models.TextChoices):
     PERFORMANCE = "performance", "Service request performance (R169-10)"
@@ -22,8 +24,5 @@ class SnapshotTrigger(models.TextChoices):
     ON_DEMAND = "on_demand", "Rebuilt on demand by the DCC"
 
 
-class RebuildStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+#: A rebuild is a ``portal.models.ProgressJob``: its states are the jobs' states (kept under this name for readers).
+RebuildStatus = JobStatus

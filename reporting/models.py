@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from portal.models import Party
+from portal.models import Party, ProgressJob
 from reporting.choices import KIND_SLUGS, RebuildStatus, ReportKind, SnapshotTrigger
 
 
@@ -46,12 +46,15 @@ class ReportSnapshot(models.Model):
         return KIND_SLUGS[ReportKind(self.kind)]
 
 
-class ReportRebuildJob(models.Model):
-    """A DCC request to rebuild one report snapshot, run by Celery; the page polls its progress."""
+class ReportRebuildJob(ProgressJob):
+    """A DCC request to rebuild one report snapshot, run by Celery; the page polls its progress.
+
+    A ``ProgressJob`` like the bulk uploads and extracts (same states, failure record, runner); a rebuild
+    is one aggregate, not rows, so it reports a percentage (``progress``) and the step it is on.
+    """
 
     kind = models.CharField(max_length=24, choices=ReportKind.choices)
     month = models.DateField()
-    status = models.CharField(max_length=12, choices=RebuildStatus.choices, default=RebuildStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
     step = models.CharField(max_length=120, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -59,9 +62,6 @@ class ReportRebuildJob(models.Model):
     snapshot = models.ForeignKey(
         ReportSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="rebuild_jobs",
     )
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "report rebuild job"
@@ -71,5 +71,5 @@ class ReportRebuildJob(models.Model):
         return f"Rebuild {self.kind} {self.month:%Y-%m} ({self.status}, {self.progress}%)"
 
     @property
-    def is_finished(self) -> bool:
-        return self.status in (RebuildStatus.DONE, RebuildStatus.FAILED)
+    def percent(self) -> int:
+        return 100 if self.status == RebuildStatus.DONE else min(99, self.progress)

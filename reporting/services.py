@@ -23,14 +23,16 @@ from django.utils import timezone
 from incidents.working_days import is_working_day
 from portal.db_routing import replica_reads
 from portal.errors import PermissionDenied, RuleRefused
-from portal.jobs import task_enqueue_on_commit
+from portal.jobs import job_enqueue, job_run, job_submit
 from portal.models import User
 from reporting import queries
-from reporting.choices import RebuildStatus, ReportKind, SnapshotTrigger
+from reporting.choices import ReportKind, SnapshotTrigger
 from reporting.models import ReportRebuildJob, ReportSnapshot
 from reporting.months import current_month
 
 Progress = Callable[[int, str], None]
+#: The Celery task that runs a queued rebuild, by name.
+REBUILD_TASK = "reporting.tasks.report_rebuild_job_run_task"
 
 RULES = {
     ReportKind.PERFORMANCE: queries.PERFORMANCE_RULES,
@@ -120,34 +122,33 @@ def report_rebuild_request(*, kind: str, month: dt.date, actor: User) -> ReportR
             f"{month:%Y-%m} is not finished yet: only past months are stored; the page shows it live.",
             code="month_not_finished",
         )
-    job = ReportRebuildJob.objects.create(kind=kind, month=month, requested_by=actor, party=party, step="Queued")
-    task_enqueue_on_commit("reporting.tasks.report_rebuild_job_run_task", job.pk)
-    return job
+    return job_submit(
+        ReportRebuildJob, inline=False, run=lambda job_id: report_rebuild_run(job_id=job_id),
+        enqueue=report_rebuild_job_enqueue, kind=kind, month=month, requested_by=actor, party=party,
+    )
+
+
+def report_rebuild_job_enqueue(job_id: int) -> None:
+    """Hand the rebuild to the worker, by task name (services never import tasks)."""
+    job_enqueue(REBUILD_TASK, job_id)
 
 
 def report_rebuild_run(*, job_id: int) -> ReportRebuildJob:
-    """Run a queued rebuild (the Celery task), recording progress on the job row as it goes."""
-    job = ReportRebuildJob.objects.select_related("requested_by").get(pk=job_id)
-    if job.is_finished:
-        return job
+    """Run a queued rebuild (the Celery task) through the job runner, recording progress as it goes."""
 
-    def progress(percent: int, step: str) -> None:
-        ReportRebuildJob.objects.filter(pk=job.pk).update(status=RebuildStatus.RUNNING, progress=percent, step=step)
+    def work(job: ReportRebuildJob, progress) -> dict:
+        def report(percent: int, step: str) -> None:
+            progress(progress=percent, step=step)
 
-    progress(1, "Started")
-    try:
-        snapshot = snapshot_build(
-            kind=job.kind, month=job.month, trigger=SnapshotTrigger.ON_DEMAND, requested_by=job.requested_by,
-            new_version=True, progress=progress,
-        )
-    except Exception as error:
-        ReportRebuildJob.objects.filter(pk=job.pk).update(
-            status=RebuildStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now(), step="Failed",
-        )
-        raise
-    ReportRebuildJob.objects.filter(pk=job.pk).update(
-        status=RebuildStatus.DONE, progress=100, step=f"Stored version {snapshot.version}", snapshot=snapshot,
-        finished_at=timezone.now(),
-    )
-    job.refresh_from_db()
-    return job
+        report(1, "Started")
+        try:
+            snapshot = snapshot_build(
+                kind=job.kind, month=job.month, trigger=SnapshotTrigger.ON_DEMAND, requested_by=job.requested_by,
+                new_version=True, progress=report,
+            )
+        except Exception:
+            progress(step="Failed")
+            raise
+        return {"progress": 100, "step": f"Stored version {snapshot.version}", "snapshot": snapshot}
+
+    return job_run(ReportRebuildJob, job_id, work, select_related=("requested_by",))

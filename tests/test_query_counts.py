@@ -136,6 +136,7 @@ LIST_VIEWS = [
     ListView("inventory:restriction-bulk", ("supplier",)),
     ListView("inventory:restriction-bulk-job", ("supplier",), args=_restriction_job),
     ListView("inventory:restriction-bulk-results", ("supplier",), args=_restriction_job),
+    ListView("inventory:restriction-bulk-refused", ("supplier",), args=_restriction_job),
     ListView("api-restriction-bulk-jobs", ("supplier",)),
     ListView("api-restriction-bulk-job-results", ("supplier",), args=_restriction_job),
     # gateway: the service-request log, the two alert logs, the allow-lists with their history
@@ -161,6 +162,7 @@ LIST_VIEWS = [
     ListView("incidents:bulk-upload", ("supplier",)),
     ListView("incidents:bulk-job", ("supplier",), args=_incident_job),
     ListView("incidents:bulk-job-results", ("supplier",), args=_incident_job),
+    ListView("incidents:bulk-job-refused", ("supplier",), args=_incident_job),
     ListView("api-install-code-request-bulk-job-results", ("supplier",), args=_incident_job),
     ListView("incidents:deposits", ("supplier",)),
     ListView("api-deposit-list", ("supplier",)),
@@ -192,6 +194,8 @@ NOT_LIST_VIEWS = {
     "gateway:allow-list-change", "inventory:restriction-service-centre", "api-device-restriction-service-centre",
     "api-device-restriction", "api-restriction-bulk", "api-cpl-status", "api-service-request", "api-alert",
     "api-install-code-request-create", "api-install-code-request-bulk", "api-incident-notes", "api-incident-close",
+    "api-restriction-bulk-job-confirm", "api-install-code-request-bulk-job-confirm", "inventory:restriction-bulk-confirm",
+    "incidents:bulk-job-confirm",
     "api-incident-reassign", "api-incident-reveal", "inventory:cpl-add", "inventory:cpl-set-status",
     "inventory:device-prenotify", "inventory:device-join", "inventory:supplier-change",
     "inventory:device-list-columns", "incidents:incident-raise",
@@ -205,6 +209,7 @@ NOT_LIST_VIEWS = {
     "api-device-detail", "api-restriction-bulk-job", "inventory:device-detail", "inventory:extract-job",
     "inventory:extract-download", "reporting:report-job", "reporting:report-latest", "demo-mailbox-message",
     "api-health", "api-schema", "api-docs", "api-install-code-request-bulk-job", "api-duis-identity-revoke",
+    "inventory:restriction-bulk-template", "incidents:bulk-template",
     # the dashboard: counts, never rows (its own budget: tests/portal/test_home.py)
     "home",
 }
@@ -272,6 +277,8 @@ def restriction_row(device_id: str, restricted: bool) -> dict:
 def upload_install_code_requests(browser: Client, device_ids: list[str]) -> None:
     data = ("device_id\n" + "\n".join(device_ids) + "\n").encode()
     ok(browser.post(reverse("incidents:bulk-upload"), {"file": SimpleUploadedFile("requests.csv", data)}), 302)
+    job = IncidentBulkJob.objects.latest("id")  # the check step; confirming it raises the rows
+    ok(browser.post(reverse("incidents:bulk-job-confirm", args=[job.pk])), 302)
 
 
 def unknown_device_id(number: int) -> str:

@@ -133,6 +133,10 @@ class BulkRequestSerializer(serializers.Serializer):
     device_ids = serializers.ListField(child=serializers.CharField(allow_blank=True), allow_empty=False, required=False)
     file = serializers.FileField(required=False, help_text="Alternatively a CSV with a 'device_id' column "
                                                            f"(up to {MAX_UPLOAD_MB} MB).")
+    check = serializers.BooleanField(
+        default=False, help_text="true: only check the rows (nothing is raised); answered 201 with the job in "
+                                 "status 'checked' and its 'preview' (counts by outcome and reason); POST to its "
+                                 "'confirm' URL to raise them.")
 
     def validate_file(self, upload):
         refusal = upload_too_large(upload.size, advice=BULK_UPLOAD_TOO_LARGE)
@@ -170,15 +174,19 @@ class IncidentBulkJobSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-install-code-request-bulk-job", lookup_url_kwarg="job_id")
     results = serializers.HyperlinkedIdentityField(view_name="api-install-code-request-bulk-job-results",
                                                    lookup_url_kwarg="job_id")
+    confirm = serializers.HyperlinkedIdentityField(view_name="api-install-code-request-bulk-job-confirm",
+                                                   lookup_url_kwarg="job_id")
     user = serializers.CharField(source="user.username", read_only=True)
     percent = serializers.IntegerField(read_only=True, help_text="100 only once the job is done.")
     created_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC)
     finished_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC, allow_null=True)
+    preview = serializers.JSONField(read_only=True, help_text="What the check found: counts by outcome "
+                                                              "(raise, existing, refused) and by reason.")
 
     class Meta:
         model = IncidentBulkJob
         fields = ["id", "url", "status", "channel", "file_name", "user", "total_rows", "processed_rows", "percent",
-                  "created_count", "failed_count", "created_at", "finished_at", "results"]
+                  "created_count", "failed_count", "created_at", "finished_at", "preview", "confirm", "results"]
         read_only_fields = fields
 
 

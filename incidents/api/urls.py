@@ -10,6 +10,8 @@ urlpatterns = [
          name="api-install-code-request-bulk"),
     path("incidents/install-code-requests/bulk-jobs/<int:job_id>/", views.InstallCodeRequestBulkJobView.as_view(),
          name="api-install-code-request-bulk-job"),
+    path("incidents/install-code-requests/bulk-jobs/<int:job_id>/confirm/",
+         views.InstallCodeRequestBulkJobConfirmView.as_view(), name="api-install-code-request-bulk-job-confirm"),
     path("incidents/install-code-requests/bulk-jobs/<int:job_id>/results/",
          views.InstallCodeRequestBulkJobResultsView.as_view(), name="api-install-code-request-bulk-job-results"),
     path("incidents/install-code-deposits/", views.DepositListCreateView.as_view(), name="api-deposit-list"),

@@ -32,6 +32,7 @@ from incidents.choices import IncidentChannel, IncidentState
 from incidents.filtersets import IncidentFilterSet
 from incidents.models import IncidentBulkRow
 from portal.api.parsers import LimitedJSONParser
+from portal.choices import JobStatus
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.models import Party
 
@@ -64,7 +65,8 @@ class InstallCodeRequestCreateView(APIView):
 
 
 @extend_schema(request={"application/json": BulkRequestSerializer, "multipart/form-data": BulkRequestSerializer},
-               responses={200: BulkResponseSerializer, 202: IncidentBulkJobSerializer, 400: None, 403: None})
+               responses={200: BulkResponseSerializer, 201: IncidentBulkJobSerializer, 202: IncidentBulkJobSerializer,
+                          400: None, 403: None})
 class InstallCodeRequestBulkView(APIView):
     """Raise many requests (R121-8): a JSON ``device_ids`` list or a CSV upload with a ``device_id`` column.
     Each row is validated on its own; valid rows are created even when others fail.
@@ -79,14 +81,31 @@ class InstallCodeRequestBulkView(APIView):
         body.is_valid(raise_exception=True)
         upload = body.validated_data.get("file")
         device_ids = services.parse_device_id_csv(upload.read()) if upload else body.validated_data["device_ids"]
-        job = services.incident_bulk_job_submit(
-            device_ids=device_ids, actor=request.user, channel=IncidentChannel.BULK_API,
-            file_name=upload.name if upload else "",
-        )
+        start = services.incident_bulk_job_check if body.validated_data["check"] else services.incident_bulk_job_submit
+        job = start(device_ids=device_ids, actor=request.user, channel=IncidentChannel.BULK_API,
+                    file_name=upload.name if upload else "", line_numbers=getattr(device_ids, "line_numbers", None))
+        if job.status == JobStatus.CHECKED:
+            data = IncidentBulkJobSerializer(job, context={"request": request}).data
+            return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
         if job.is_finished:
             return Response({"results": [bulk_row_data(row) for row in selectors.incident_bulk_job_rows(job)]})
         data = IncidentBulkJobSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+
+@extend_schema(request=None, responses={201: IncidentBulkJobSerializer, 202: IncidentBulkJobSerializer,
+                                        404: None, 422: None})
+class InstallCodeRequestBulkJobConfirmView(APIView):
+    """The confirm step of a checked bulk raise (``check: true``): its rows are raised (201 when done, 202
+    while a worker raises them). 422 ``already_confirmed`` for a job that is not waiting for confirmation."""
+
+    def post(self, request, job_id: int):
+        job = services.incident_bulk_job_confirm(
+            job=selectors.incident_bulk_job_get(user=request.user, job_id=job_id), actor=request.user)
+        data = IncidentBulkJobSerializer(job, context={"request": request}).data
+        waiting = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+        return Response(data, status=status.HTTP_202_ACCEPTED if waiting else status.HTTP_201_CREATED,
+                        headers={"Location": data["url"]})
 
 
 @extend_schema(responses={200: IncidentBulkJobSerializer, 404: None})

@@ -196,7 +196,7 @@ class _NewRequest:
 
 
 def install_code_requests_raise(*, device_ids: list[str], actor: User, party: Party,
-                                channel: IncidentChannel) -> list[BulkRowResult]:
+                                channel: IncidentChannel, dry_run: bool = False) -> list[BulkRowResult]:
     """THE raise (R121-1..R121-3): each row validated on its own, the valid ones created set-based.
 
     One row or 100,000, the same statements: one locks every named device (``FOR NO KEY UPDATE``,
@@ -205,6 +205,8 @@ def install_code_requests_raise(*, device_ids: list[str], actor: User, party: Pa
     raises for a device: a second raise waits, then finds the first's request and returns it
     (``existing``). Call inside a transaction, after checking the party may raise
     (``require_supplier``); it sends no email (callers choose one per request or one summary).
+    ``dry_run`` (a bulk upload's check step) judges every row the same way and writes nothing: rows that
+    would raise a request come back ``ok`` without a reference.
     """
     results: list[BulkRowResult] = []
     canonical: list[str | None] = []
@@ -270,7 +272,7 @@ def install_code_requests_raise(*, device_ids: list[str], actor: User, party: Pa
                                                to_service_desk=to_service_desk),
         ))
 
-    if to_create:
+    if to_create and not dry_run:
         numbers = _next_reference_numbers(len(to_create))
         for new, number in zip(to_create, numbers, strict=True):
             new.result.reference = format_reference(number)

@@ -15,6 +15,8 @@ urlpatterns = [
          name="api-restriction-bulk-jobs"),
     path("devices/restriction/bulk-jobs/<int:job_id>/", restriction.RestrictionBulkJobDetailView.as_view(),
          name="api-restriction-bulk-job"),
+    path("devices/restriction/bulk-jobs/<int:job_id>/confirm/", restriction.RestrictionBulkJobConfirmView.as_view(),
+         name="api-restriction-bulk-job-confirm"),
     path("devices/restriction/bulk-jobs/<int:job_id>/results/",
          restriction.RestrictionBulkJobResultsView.as_view(), name="api-restriction-bulk-job-results"),
     path("devices/<str:device_id>/restriction/", restriction.DeviceRestrictionView.as_view(),

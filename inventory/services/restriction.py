@@ -310,6 +310,10 @@ def _notify_csp(*, device: Device, changes: list[RestrictionChange], supplier: P
 #: Columns of a bulk file; ``all_reasonable_steps_taken`` may be left out when every row clears.
 BULK_COLUMNS = ("device_id", "restricted", "reason", "all_reasonable_steps_taken")
 BULK_REQUIRED_COLUMNS = frozenset({"device_id", "restricted", "reason"})
+#: Columns a refused-rows CSV adds (``row``, ``refused_because``): read and ignored, so it can be fixed and re-uploaded.
+BULK_IGNORED_COLUMNS = frozenset({"row", "refused_because"})
+#: Where a parsed row keeps its spreadsheet row number (header = row 1); REST rows have none.
+BULK_LINE_KEY = "__row__"
 #: Rows the synchronous REST call may carry; each is applied in its own transaction while the request waits.
 BULK_MAX_ROWS = 500
 #: Rows a bulk job (CSV upload, REST job) may carry; it runs on a worker with progress (``restriction_bulk``).
@@ -348,7 +352,7 @@ def restriction_bulk_parse_csv(data: bytes) -> list[dict[str, str]]:
     if not header:
         raise ValidationFailed(f"The file is empty: it needs a header row ({expected}). Nothing was changed.",
                                code="no_header")
-    unknown = [name for name in header if name not in BULK_COLUMNS]
+    unknown = [name for name in header if name not in BULK_COLUMNS and name not in BULK_IGNORED_COLUMNS]
     missing = sorted(BULK_REQUIRED_COLUMNS - set(header))
     if unknown or missing:
         problems = []
@@ -361,6 +365,7 @@ def restriction_bulk_parse_csv(data: bytes) -> list[dict[str, str]]:
             code="bad_columns",
         )
     rows = []
+    kept = [index for index, name in enumerate(header) if name not in BULK_IGNORED_COLUMNS]
     for count, record in enumerate(records, start=1):
         if count > BULK_JOB_MAX_ROWS:
             raise ValidationFailed(
@@ -369,9 +374,10 @@ def restriction_bulk_parse_csv(data: bytes) -> list[dict[str, str]]:
             )
         if not record:
             continue  # a blank line
-        row = {name: (record[index] if index < len(record) else "").strip() for index, name in enumerate(header)}
+        row = {header[index]: (record[index] if index < len(record) else "").strip() for index in kept}
         if len(record) > len(header):
             row["__extra__"] = "yes"  # extra cells beyond the header: reported as a malformed row
+        row[BULK_LINE_KEY] = count + 1  # the row as a spreadsheet numbers it: the header is row 1
         rows.append(row)
     if not rows:
         raise ValidationFailed("The file has a header but no rows. Nothing was changed.", code="no_rows")

@@ -31,13 +31,20 @@ from inventory.services.restriction import (
     restriction_refusal,
     restriction_set,
 )
-from inventory.services.restriction_bulk import restriction_bulk_job_submit
+from inventory.services.restriction_bulk import (
+    REFUSED_COLUMNS,
+    restriction_bulk_job_check,
+    restriction_bulk_job_confirm,
+    restriction_bulk_job_reasons,
+    restriction_bulk_refused_rows,
+)
 from inventory.services.restriction_service_centre import (
     restriction_set_by_service_centre,
     service_centre_refusal,
     service_centre_supplier,
 )
 from inventory.views.devices import device_detail_context, visible_device
+from portal.choices import JobStatus
 from portal.csv_safety import EchoWriter, spreadsheet_safe
 from portal.errors import DomainError, NotFound, PermissionDenied
 from portal.pages import domain_errors_as_pages, form_add_domain_error, refused_roles_see_why
@@ -45,6 +52,12 @@ from portal.pagination import parse_after
 
 RESULTS_PAGE_SIZE = 100
 BULK_RESULT_COLUMNS = ["row", "device_id", "restricted", "ok", "code", "detail", "change_ids"]
+#: The template CSV offered on the upload page.
+TEMPLATE_CSV = (
+    ",".join(BULK_COLUMNS) + "\r\n"
+    "00-DB-12-34-56-78-90-A0,true,Consumer refused remote collection of consumption data,true\r\n"
+    "00-DB-12-34-56-78-90-B1,false,Change of tenancy,false\r\n"
+)
 
 
 def visible_device_or_404(request: HttpRequest, device_id: str) -> Device:
@@ -142,26 +155,29 @@ def restriction_history_csv(request: HttpRequest, device_id: str) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 @refused_roles_see_why(restriction_changer_refusal, heading="Only energy suppliers change Restricted mode")
 def restriction_bulk(request: HttpRequest) -> HttpResponse:
-    """Upload a CSV of set/clear requests as a job; each row is applied or refused on its own."""
+    """Upload a CSV of set/clear requests; it is checked first (nothing changed) and applied once confirmed."""
     form = RestrictionBulkUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             rows = restriction_bulk_parse_csv(upload.read())
-            job = restriction_bulk_job_submit(rows=rows, actor=request.user, channel=RestrictionChannel.BULK,
-                                              file_name=upload.name, request_id=request.request_id)
+            job = restriction_bulk_job_check(rows=rows, actor=request.user, channel=RestrictionChannel.BULK,
+                                             file_name=upload.name, request_id=request.request_id)
         except DomainError as error:
             form.add_error("file", error.detail)
         else:
-            if job.is_finished:
-                messages.success(request, f"{job.applied_count:,} of {job.total_rows:,} rows applied; "
-                                          f"{job.refused_count:,} refused.")
-            else:
-                messages.info(request, f"{job.total_rows:,} rows are being applied; this page shows the progress.")
             return redirect("inventory:restriction-bulk-job", job_id=job.pk)
     context = {"form": form, "columns": BULK_COLUMNS, "max_rows": f"{BULK_JOB_MAX_ROWS:,}",
                "jobs": restriction_bulk_jobs_for(request.user)[:10]}
     return render(request, "inventory/restriction_bulk.html", context)
+
+
+@login_required
+def restriction_bulk_template_csv(request: HttpRequest) -> HttpResponse:
+    """A template to fill in: the header row and two example rows."""
+    response = HttpResponse(TEMPLATE_CSV, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="restriction-changes-template.csv"'
+    return response
 
 
 def _party_job(request: HttpRequest, job_id: int) -> RestrictionBulkJob:
@@ -169,16 +185,32 @@ def _party_job(request: HttpRequest, job_id: int) -> RestrictionBulkJob:
     return restriction_bulk_job_get(user=request.user, job_id=job_id)
 
 
+def _check_context(job: RestrictionBulkJob) -> dict:
+    outcomes = job.preview.get("outcomes", {})
+    return {
+        "outcome_lines": [(outcomes.get("set", 0), "Set Restricted"), (outcomes.get("clear", 0), "Clear Restricted")],
+        "applicable": outcomes.get("set", 0) + outcomes.get("clear", 0), "refused": outcomes.get("refused", 0),
+        "reasons": job.preview.get("reasons", []),
+        "confirm_url": reverse("inventory:restriction-bulk-confirm", args=[job.pk]),
+        "upload_url": reverse("inventory:restriction-bulk"),
+    }
+
+
 @login_required
 @domain_errors_as_pages
 def restriction_bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    """A bulk job: progress while it runs (htmx polls ``?part=progress``), then the outcome of every row."""
+    """A bulk upload: its check (before confirming), its progress while it runs (htmx polls
+    ``?part=progress``), then its outcome counted by reason and the rows (paged)."""
     job = _party_job(request, job_id)
     if request.htmx and request.GET.get("part") == "progress":
         response = render(request, "inventory/_restriction_bulk_progress.html", {"job": job})
         if job.is_finished:
-            response["HX-Refresh"] = "true"  # reload to show the per-row results
+            response["HX-Refresh"] = "true"  # reload to show the results
         return response
+    context: dict = {"job": job, "refused_csv_url": reverse("inventory:restriction-bulk-refused", args=[job.pk])}
+    if job.status == JobStatus.CHECKED:
+        context.update(_check_context(job))
+        return render(request, "inventory/restriction_bulk_job.html", context)
     rows, next_url = [], None
     if job.is_finished:
         queryset = restriction_bulk_job_results(job)
@@ -193,9 +225,47 @@ def restriction_bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
             query = request.GET.copy()
             query["after"] = str(rows[-1].row_number)
             next_url = "?" + query.urlencode()
-    return render(request, "inventory/restriction_bulk_job.html", {
-        "job": job, "rows": rows, "next_url": next_url, "only_refused": request.GET.get("outcome") == "refused",
-    })
+        context["reasons"] = restriction_bulk_job_reasons(job) if job.refused_count else []
+    context.update({"rows": rows, "next_url": next_url, "only_refused": request.GET.get("outcome") == "refused",
+                    "applied": job.applied_count, "refused": job.refused_count})
+    return render(request, "inventory/restriction_bulk_job.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+@domain_errors_as_pages
+def restriction_bulk_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The confirm step: start applying a checked upload."""
+    job = _party_job(request, job_id)
+    try:
+        job = restriction_bulk_job_confirm(job=job, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        if not job.is_finished:
+            messages.info(request, f"{job.total_rows:,} rows are being applied; this page shows the progress.")
+    return redirect("inventory:restriction-bulk-job", job_id=job.pk)
+
+
+def _csv_response(header, rows, filename: str) -> StreamingHttpResponse:
+    def lines() -> Iterator[str]:
+        writer = csv.writer(EchoWriter())
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@domain_errors_as_pages
+def restriction_bulk_refused_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
+    """The refused rows as uploaded plus why (``refused_because``): fix them and upload this file again."""
+    job = _party_job(request, job_id)
+    return _csv_response(REFUSED_COLUMNS, restriction_bulk_refused_rows(job, actor=request.user),
+                         f"restriction-bulk-{job.pk}-refused-rows.csv")
 
 
 @login_required

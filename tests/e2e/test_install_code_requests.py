@@ -110,7 +110,9 @@ def test_bulk_install_code_requests_give_a_result_per_row(open_as, gaining_and_i
     page.get_by_role("link", name="Bulk install-code requests").click()
     page.get_by_label("CSV file").set_input_files(
         files=[{"name": "devices.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
-    page.get_by_role("button", name=re.compile("Upload")).click()
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check your upload")
+    page.get_by_role("button", name="Confirm and apply 1 row").click()
 
     # The worker raises the rows while the page shows progress; then the results are one click away.
     show_results = page.get_by_role("link", name="Show the results")

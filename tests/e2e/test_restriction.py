@@ -106,9 +106,10 @@ def test_bulk_restriction_csv_gives_a_result_for_every_row(open_as, supplier):
     page.get_by_role("link", name="Bulk restriction changes").click()
     page.get_by_label("CSV file").set_input_files(
         files=[{"name": "restrictions.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
-    page.get_by_role("button", name="Upload and apply").click()
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_role("button", name="Confirm and apply 1 row").click()
 
-    expect(page.get_by_role("status")).to_contain_text("1 of 3 rows applied; 2 refused.")
+    expect(page.locator("#bulk-outcome")).to_contain_text("1 of 3 rows applied; 2 refused.")
     results = page.get_by_role("table", name="Result per row")
     rows = results.locator("tbody tr")
     expect(rows).to_have_count(3)
@@ -121,9 +122,9 @@ def test_bulk_restriction_csv_gives_a_result_for_every_row(open_as, supplier):
     assert ours.restricted and not theirs.restricted
 
     page.get_by_role("link", name="Show only refused rows").click()
-    expect(page.get_by_role("table", name="Refused rows").locator("tbody tr")).to_have_count(2)
+    expect(page.get_by_role("table", name="Refused rows", exact=True).locator("tbody tr")).to_have_count(2)
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download the results (CSV)").click()
+        page.get_by_role("link", name="Download every row's result (CSV)").click()
     lines = download.value.path().read_text().splitlines()
     assert lines[0] == "row,device_id,restricted,ok,code,detail,change_ids" and len(lines) == 4
 
@@ -141,7 +142,8 @@ def test_a_large_bulk_file_runs_on_the_worker_and_the_page_follows_its_progress(
     page = open_as(UserFactory(party=supplier), "/inventory/restrictions/bulk/")
     page.get_by_label("CSV file").set_input_files(
         files=[{"name": "large.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
-    page.get_by_role("button", name="Upload and apply").click()
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_role("button", name="Confirm and apply 120 rows").click()
 
     expect(page.get_by_role("status")).to_contain_text("120 rows are being applied")
     # htmx polls the progress and reloads the page with every row's outcome when the worker is done.

@@ -110,12 +110,16 @@ def test_small_bulk_upload_runs_now_with_per_row_results_and_a_csv(gaining_user,
     response = client.post(reverse("incidents:bulk-upload"),
                            {"file": SimpleUploadedFile("r.csv", content.encode(), content_type="text/csv")}, follow=True)
     job = IncidentBulkJob.objects.get()
+    assert job.status == JobStatus.CHECKED and not Incident.objects.exists()  # the check step raises nothing
+    assert "Confirm and apply 2 rows" in response.content.decode()
+    response = client.post(reverse("incidents:bulk-job-confirm", args=[job.pk]), follow=True)
+    job.refresh_from_db()
     assert job.status == JobStatus.DONE and job.created_count == 2 and job.failed_count == 1
-    assert "Download the results" in response.content.decode()
+    assert "Download every row's result" in response.content.decode()
     csv_text = b"".join(client.get(reverse("incidents:bulk-job-results", args=[job.pk])).streaming_content).decode()
     lines = csv_text.strip().splitlines()
     assert lines[0] == "row,device_id,ok,reference,existing,error" and len(lines) == 4
-    assert lines[3].startswith("3,bad,false,,false,")
+    assert lines[3].startswith("4,bad,false,,false,")  # a spreadsheet's row: the header is row 1
 
 
 def test_large_bulk_upload_is_queued_as_a_job_with_progress(gaining_user, make_device, monkeypatch,
@@ -130,10 +134,13 @@ def test_large_bulk_upload_is_queued_as_a_job_with_progress(gaining_user, make_d
     devices = [make_device() for _ in range(5)]
     content = "device_id\n" + "\n".join(d.device_id for d in devices)
     client = client_for(gaining_user)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("incidents:bulk-upload"),
-                    {"file": SimpleUploadedFile("r.csv", content.encode(), content_type="text/csv")})
+    client.post(reverse("incidents:bulk-upload"),
+                {"file": SimpleUploadedFile("r.csv", content.encode(), content_type="text/csv")})
     job = IncidentBulkJob.objects.get()
+    assert queued == [] and job.status == JobStatus.CHECKED
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("incidents:bulk-job-confirm", args=[job.pk]))
+    job.refresh_from_db()
     assert queued == [("incidents.tasks.incident_bulk_job_run_task", job.pk)] and job.status == JobStatus.QUEUED
     progress = client.get(reverse("incidents:bulk-job", args=[job.pk]) + "?part=progress", HTTP_HX_REQUEST="true")
     assert 'hx-trigger="every 1s"' in progress.content.decode() and "0 of 5 rows" in progress.content.decode()

@@ -46,7 +46,7 @@ def many(supplier, other_supplier):
 
 def test_a_chunked_extract_file_equals_the_streamed_extract_and_reports_progress(db, supplier, make_user, many,
                                                                                  monkeypatch):
-    monkeypatch.setattr(extracts, "EXTRACT_CHUNK_ROWS", 4)
+    monkeypatch.setattr(extracts, "EXTRACT_PROGRESS_ROWS", 4)
     seen = []
     real_write = extracts._write_csv
 
@@ -61,7 +61,7 @@ def test_a_chunked_extract_file_equals_the_streamed_extract_and_reports_progress
     assert file_bytes(job) == expected
     rows = expected.count(b"\n") - 1
     assert (job.status, job.total_rows, job.processed_rows, job.size_bytes) == (JobStatus.DONE, rows, rows, len(expected))
-    assert seen[: rows // 4] == list(range(4, rows + 1, 4)) and seen[-1] == rows  # after every chunk of 4
+    assert seen[: rows // 4] == list(range(4, rows + 1, 4)) and seen[-1] == rows  # every 4 rows
     assert b",'=1+2," in expected and b",=1+2" not in expected
     assert job.expires_at - job.finished_at == extracts.EXTRACT_RETENTION
 
@@ -92,7 +92,7 @@ def test_a_large_extract_is_queued_after_commit(db, supplier, make_user, many, m
                                                 django_capture_on_commit_callbacks):
     monkeypatch.setattr(extracts, "EXTRACT_INLINE_MAX_ROWS", 3)
     queued = []
-    monkeypatch.setattr(extracts, "_queue", queued.append)
+    monkeypatch.setattr(extracts, "device_extract_job_enqueue", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         job = device_extract_job_submit(actor=make_user(supplier))
     assert queued == [job.pk] and job.status == JobStatus.QUEUED and not job.file

@@ -50,7 +50,7 @@ def test_a_large_job_is_queued_after_commit_and_changes_nothing_until_it_runs(
 ):
     monkeypatch.setattr(restriction_bulk, "JOB_INLINE_MAX_ROWS", 2)
     queued = []
-    monkeypatch.setattr(restriction_bulk, "_queue", queued.append)
+    monkeypatch.setattr(restriction_bulk, "restriction_bulk_job_enqueue", queued.append)
 
     with django_capture_on_commit_callbacks(execute=True):
         job = restriction_bulk_job_submit(rows=[set_row(meter) for meter in meters], actor=make_user(supplier))
@@ -72,7 +72,7 @@ def test_a_job_resumes_after_the_last_committed_chunk_and_applies_no_row_twice(
 ):
     monkeypatch.setattr(restriction_bulk, "JOB_CHUNK_ROWS", 2)
     monkeypatch.setattr(restriction_bulk, "JOB_INLINE_MAX_ROWS", 0)
-    monkeypatch.setattr(restriction_bulk, "_queue", lambda job_id: None)
+    monkeypatch.setattr(restriction_bulk, "restriction_bulk_job_enqueue", lambda job_id: None)
     job = restriction_bulk_job_submit(rows=[set_row(meter) for meter in meters], actor=make_user(supplier))
     real_apply = restriction_bulk.restriction_bulk_apply
     calls = []
@@ -127,12 +127,14 @@ def test_a_real_worker_applies_a_large_upload_and_the_page_shows_progress_then_e
 
     job = RestrictionBulkJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/inventory/restrictions/bulk/{job.pk}/"
+    assert job.status == JobStatus.CHECKED and job.preview["outcomes"] == {"set": len(meters), "clear": 0, "refused": 1}
+    client.post(f"/inventory/restrictions/bulk/{job.pk}/confirm/")
     wait_for(lambda: RestrictionBulkJob.objects.get(pk=job.pk).is_finished, timeout=60, message="bulk job")
     job.refresh_from_db()
     assert (job.status, job.total_rows, job.applied_count, job.refused_count) == (
         JobStatus.DONE, len(meters) + 1, len(meters), 1)
     assert Device.objects.filter(pk__in=[m.pk for m in meters], restricted=True).count() == len(meters)
-    assert job.results.get(row_number=len(meters) + 1).code == "device_not_found"
+    assert job.results.get(row_number=len(meters) + 2).code == "device_not_found"
 
     page = client.get(f"/inventory/restrictions/bulk/{job.pk}/", headers={"HX-Request": "true"},
                       query_params={"part": "progress"})
@@ -169,7 +171,7 @@ def test_rest_job_large_is_accepted_and_queued(api_client_for, supplier, meters,
                                                django_capture_on_commit_callbacks):
     monkeypatch.setattr(restriction_bulk, "JOB_INLINE_MAX_ROWS", 1)
     queued = []
-    monkeypatch.setattr(restriction_bulk, "_queue", queued.append)
+    monkeypatch.setattr(restriction_bulk, "restriction_bulk_job_enqueue", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client_for(supplier).post(
             "/api/v1/devices/restriction/bulk-jobs/", {"changes": [set_row(m) for m in meters]}, format="json")
@@ -219,7 +221,7 @@ def test_a_job_reads_its_uploaded_rows_once_not_once_per_chunk(db, supplier, mak
 
     monkeypatch.setattr(restriction_bulk, "JOB_CHUNK_ROWS", 2)
     monkeypatch.setattr(restriction_bulk, "JOB_INLINE_MAX_ROWS", 0)
-    monkeypatch.setattr(restriction_bulk, "_queue", lambda job_id: None)
+    monkeypatch.setattr(restriction_bulk, "restriction_bulk_job_enqueue", lambda job_id: None)
     job = restriction_bulk_job_submit(rows=[set_row(meter) for meter in meters], actor=make_user(supplier))
 
     with CaptureQueriesContext(connection) as queries:

@@ -103,8 +103,15 @@ def test_history_csv_download(browser, supplier, sms):
 
 # --- bulk upload ----------------------------------------------------------------------------
 
-def upload(client, content: bytes, name: str = "changes.csv", follow: bool = True):
-    return client.post(reverse("inventory:restriction-bulk"), {"file": SimpleUploadedFile(name, content)}, follow=follow)
+def upload(client, content: bytes, name: str = "changes.csv", follow: bool = True, confirm: bool = True):
+    """Upload a file (the check step) and, if it was accepted and ``confirm``, confirm it (the job runs)."""
+    response = client.post(reverse("inventory:restriction-bulk"), {"file": SimpleUploadedFile(name, content)},
+                           follow=follow)
+    job = RestrictionBulkJob.objects.order_by("-id").first()
+    if not confirm or job is None or job.status != "checked" or response.status_code not in (200, 302):
+        return response
+    assert not RestrictionChange.objects.filter(request_id=job.request_id).exists()  # the check changed nothing
+    return client.post(reverse("inventory:restriction-bulk-confirm", kwargs={"job_id": job.pk}), follow=follow)
 
 
 def results_csv_rows(client, job: RestrictionBulkJob) -> list[dict]:
@@ -137,15 +144,15 @@ def test_bulk_upload_applies_good_rows_and_reports_each_bad_row(browser, supplie
     assert (job.status, job.total_rows, job.applied_count, job.refused_count) == ("done", 5, 1, 4)
 
     rows = results_csv_rows(client, job)
-    assert [(r["row"], r["ok"], r["code"]) for r in rows] == [
-        ("1", "true", ""), ("2", "false", "prepayment_not_eligible"), ("3", "false", "invalid_device_id"),
-        ("4", "false", "bad_boolean"), ("5", "false", "reason_required")]
+    assert [(r["row"], r["ok"], r["code"]) for r in rows] == [  # spreadsheet rows: the header is row 1
+        ("2", "true", ""), ("3", "false", "prepayment_not_eligible"), ("4", "false", "invalid_device_id"),
+        ("5", "false", "bad_boolean"), ("6", "false", "reason_required")]
     gsme_changes = RestrictionChange.objects.filter(device=sms["GSME"]).values_list("pk", flat=True)
     gpf_changes = RestrictionChange.objects.filter(device=sms["GPF"]).values_list("pk", flat=True)
     assert rows[0]["change_ids"] == f"{gsme_changes[0]} {gpf_changes[0]}"
 
     refused_only = client.get(reverse("inventory:restriction-bulk-job", kwargs={"job_id": job.pk}), {"outcome": "refused"})
-    assert [row.row_number for row in refused_only.context["rows"]] == [2, 3, 4, 5]
+    assert [row.row_number for row in refused_only.context["rows"]] == [3, 4, 5, 6]
 
 
 def test_bulk_results_belong_to_the_uploading_party(browser, supplier, other_supplier, sms, client, make_user):

@@ -214,6 +214,13 @@ PATHS = {
         "inventory:restriction-bulk-job", args=[_restriction_job(w, r, o).pk]),
     "inventory:restriction-bulk-results": lambda w, r, o: reverse(
         "inventory:restriction-bulk-results", args=[_restriction_job(w, r, o).pk]),
+    "inventory:restriction-bulk-template": lambda w, r, o: reverse("inventory:restriction-bulk-template"),
+    "inventory:restriction-bulk-confirm": lambda w, r, o: reverse(
+        "inventory:restriction-bulk-confirm", args=[_restriction_job(w, r, o).pk]),
+    "inventory:restriction-bulk-refused": lambda w, r, o: reverse(
+        "inventory:restriction-bulk-refused", args=[_restriction_job(w, r, o).pk]),
+    "api-restriction-bulk-job-confirm": lambda w, r, o: reverse(
+        "api-restriction-bulk-job-confirm", args=[_restriction_job(w, r, o).pk]),
     "inventory:extract-list": lambda w, r, o: reverse("inventory:extract-list"),
     "inventory:extract-job": lambda w, r, o: reverse("inventory:extract-job", args=[_extract_job(w, r, o).pk]),
     "inventory:extract-download": lambda w, r, o: reverse("inventory:extract-download", args=[_extract_job(w, r, o).pk]),
@@ -265,6 +272,11 @@ PATHS = {
     "incidents:bulk-upload": lambda w, r, o: reverse("incidents:bulk-upload"),
     "incidents:bulk-job": lambda w, r, o: reverse("incidents:bulk-job", args=[_bulk_job(w, r, o).pk]),
     "incidents:bulk-job-results": lambda w, r, o: reverse("incidents:bulk-job-results", args=[_bulk_job(w, r, o).pk]),
+    "incidents:bulk-template": lambda w, r, o: reverse("incidents:bulk-template"),
+    "incidents:bulk-job-confirm": lambda w, r, o: reverse("incidents:bulk-job-confirm", args=[_bulk_job(w, r, o).pk]),
+    "incidents:bulk-job-refused": lambda w, r, o: reverse("incidents:bulk-job-refused", args=[_bulk_job(w, r, o).pk]),
+    "api-install-code-request-bulk-job-confirm": lambda w, r, o: reverse(
+        "api-install-code-request-bulk-job-confirm", args=[_bulk_job(w, r, o).pk]),
     "incidents:incident-detail": lambda w, r, o: reverse(
         "incidents:incident-detail", args=[_incident(w, r, o).reference]),
     "incidents:incident-note": lambda w, r, o: reverse("incidents:incident-note", args=[_incident(w, r, o).reference]),

@@ -144,6 +144,19 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
         ("GET",  "own",        "200     200     200     -       -       -       -       -       -       -"),
         ("GET",  "other",      "404     404     404     404     404     404     404     404     404     login"),
     ],
+    "inventory:restriction-bulk-template": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+    ],
+    # The world's jobs are finished: confirming one again is refused with a message (nothing changes).
+    "inventory:restriction-bulk-confirm": [
+        ("POST", "own",        "302!    302!    302!    -       -       -       -       -       -       -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     404     login"),
+        ("GET",  "own",        "405     405     405     -       -       -       -       -       -       -"),
+    ],
+    "inventory:restriction-bulk-refused": [
+        ("GET",  "own",        "200     200     200     -       -       -       -       -       -       -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     404     login"),
+    ],
     "inventory:extract-list": [
         ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
         ("POST", "-",          "302     302     302     302     302     302!    302!    302     302     login"),
@@ -180,6 +193,10 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     "api-restriction-bulk-job-results": [
         ("GET",  "own",        "200     200     200     -       -       -       -       -       -       -"),
         ("GET",  "other",      "404     404     404     404     404     404     404     404     404     401"),
+    ],
+    "api-restriction-bulk-job-confirm": [
+        ("POST", "own",        "422     422     422     -       -       -       -       -       -       -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     404     401"),
     ],
     "api-restriction-bulk": [
         ("POST", "own",        "200     200     200     200     200     -       -       200     200     -"),
@@ -313,6 +330,19 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
         ("GET",  "own",        "200     200     200     200     200     200     200     200     200     -"),
         ("GET",  "other",      "404     404     404     404     404     404     404     404     404     login"),
     ],
+    "incidents:bulk-template": [
+        ("GET",  "-",          "200     200     200     200     200     200     200     200     200     login"),
+    ],
+    # The world's jobs are not waiting for confirmation, and only suppliers raise: refused with a message.
+    "incidents:bulk-job-confirm": [
+        ("POST", "own",        "302!    302!    302!    302!    302!    302!    302!    302!    302!    -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     404     login"),
+        ("GET",  "own",        "405     405     405     405     405     405     405     405     405     -"),
+    ],
+    "incidents:bulk-job-refused": [
+        ("GET",  "own",        "200     200     200     200     200     200     200     200     200     -"),
+        ("GET",  "other",      "404     404     404     404     404     404     404     404     404     login"),
+    ],
     "incidents:incident-detail": [
         ("GET",  "raised",     "200     200     200     -       -       -       -       -       -       -"),
         ("GET",  "assigned",   "200     200     200     -       -       -       -       -       200     -"),
@@ -391,6 +421,10 @@ MATRIX: dict[str, list[tuple[str, str, str]]] = {
     "api-install-code-request-bulk-job-results": [
         ("GET",  "own",        "200     200     200     200     200     200     200     200     200     -"),
         ("GET",  "other",      "404     404     404     404     404     404     404     404     404     401"),
+    ],
+    "api-install-code-request-bulk-job-confirm": [
+        ("POST", "own",        "422     422     422     403     403     403     403     403     403     -"),
+        ("POST", "other",      "404     404     404     404     404     404     404     404     404     401"),
     ],
     "api-incident-detail": [
         ("GET",  "raised",     "200     200     200     -       -       -       -       -       -       -"),

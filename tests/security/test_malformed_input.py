@@ -413,6 +413,8 @@ def test_a_restriction_csv_with_classic_mac_line_endings_is_read(page, meters):
     data = restriction_csv(f"{meters[0].device_id},true,Refused,true\n").replace(b"\n", b"\r")
 
     response = page.post("/inventory/restrictions/bulk/", {"file": upload("changes.csv", data)}, follow=True)
+    assert "Confirm and apply 1 row" in response.content.decode()
+    response = page.post(f"{response.redirect_chain[-1][0]}confirm/", follow=True)
 
     assert "1 of 1 rows applied" in response.content.decode()
 

@@ -77,6 +77,9 @@ class RestrictionBulkJobRequestSerializer(serializers.Serializer):
         child=serializers.DictField(), allow_empty=False, max_length=BULK_JOB_MAX_ROWS,
         help_text=f"Up to {BULK_JOB_MAX_ROWS} rows (and 8 MB); each is applied on its own.",
     )
+    check = serializers.BooleanField(
+        default=False, help_text="true: only check the rows (nothing is changed); the job is answered with "
+                                 "'preview' (counts by outcome and reason) and starts on POST to its 'confirm' URL.")
 
 
 class RestrictionBulkJobSerializer(serializers.ModelSerializer):
@@ -85,14 +88,18 @@ class RestrictionBulkJobSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-restriction-bulk-job", lookup_url_kwarg="job_id")
     results = serializers.HyperlinkedIdentityField(view_name="api-restriction-bulk-job-results",
                                                    lookup_url_kwarg="job_id")
+    confirm = serializers.HyperlinkedIdentityField(view_name="api-restriction-bulk-job-confirm",
+                                                   lookup_url_kwarg="job_id")
     user = serializers.CharField(source="user.username", read_only=True)
     created_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC)
     finished_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC, allow_null=True)
+    preview = serializers.JSONField(read_only=True, help_text="What the check found: counts by outcome "
+                                                              "(set, clear, refused) and by reason, nothing changed.")
 
     class Meta:
         model = RestrictionBulkJob
         fields = ["id", "url", "status", "channel", "file_name", "user", "total_rows", "processed_rows",
-                  "applied_count", "refused_count", "created_at", "finished_at", "results"]
+                  "applied_count", "refused_count", "created_at", "finished_at", "preview", "confirm", "results"]
         read_only_fields = fields
 
 

@@ -29,12 +29,17 @@ from inventory.selectors import (
     restriction_history_for,
 )
 from inventory.services.restriction import restriction_bulk_apply, restriction_set
-from inventory.services.restriction_bulk import restriction_bulk_job_submit
+from inventory.services.restriction_bulk import (
+    restriction_bulk_job_check,
+    restriction_bulk_job_confirm,
+    restriction_bulk_job_submit,
+)
 from inventory.services.restriction_service_centre import (
     restriction_set_by_service_centre,
     service_centre_refusal,
     service_centre_supplier,
 )
+from portal.choices import JobStatus
 
 
 @extend_schema(
@@ -150,11 +155,29 @@ class RestrictionBulkJobListView(generics.ListAPIView):
     def post(self, request):
         body = RestrictionBulkJobRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        job = restriction_bulk_job_submit(rows=body.validated_data["changes"], actor=request.user,
-                                          channel=RestrictionChannel.BULK_API, request_id=request.request_id)
-        data = RestrictionBulkJobSerializer(job, context={"request": request}).data
-        return Response(data, status=status.HTTP_201_CREATED if job.is_finished else status.HTTP_202_ACCEPTED,
-                        headers={"Location": data["url"]})
+        start = restriction_bulk_job_check if body.validated_data["check"] else restriction_bulk_job_submit
+        job = start(rows=body.validated_data["changes"], actor=request.user, channel=RestrictionChannel.BULK_API,
+                    request_id=request.request_id)
+        return _job_response(request, job)
+
+
+def _job_response(request, job: RestrictionBulkJob) -> Response:
+    """201 for a finished or checked job (nothing left to wait for), 202 for one a worker is applying."""
+    data = RestrictionBulkJobSerializer(job, context={"request": request}).data
+    waiting = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+    return Response(data, status=status.HTTP_202_ACCEPTED if waiting else status.HTTP_201_CREATED,
+                    headers={"Location": data["url"]})
+
+
+@extend_schema(request=None, responses={201: RestrictionBulkJobSerializer, 202: RestrictionBulkJobSerializer,
+                                        404: None, 422: None})
+class RestrictionBulkJobConfirmView(APIView):
+    """The confirm step of a checked job (``check: true``): its rows are applied (201 when done, 202 while a
+    worker applies them). 422 ``already_confirmed`` for a job that is not waiting for confirmation."""
+
+    def post(self, request, job_id: int):
+        job = restriction_bulk_job_get(user=request.user, job_id=job_id)
+        return _job_response(request, restriction_bulk_job_confirm(job=job, actor=request.user))
 
 
 @extend_schema(responses={200: RestrictionBulkJobSerializer, 404: None})
