@@ -17,12 +17,16 @@ import pytest
 PACKAGES = ["inventory.services", "inventory.selectors", "incidents.services"]
 ROOM_INTERNAL = {
     "inventory.selectors": {"FormulaSafe"},  # the SQL expression the CSV columns are built with
+    # the bulk check step's row numbering and counts, shared by the upload's page and REST answer
+    "inventory.services": {"row_number", "bulk_preview"},
     "incidents.services": {
         "incident_event_record", "party_of", "require_supplier", "due_by_from",
         "email_assignee", "email_bulk_summaries", "email_creator", "email_escalation",
         # issue 18: the SLA clocks, the deposit answer inside the raise, and their emails
         "spell_start", "spell_stop", "answer_from_deposits", "email_reopened", "email_escalation_to_requesters",
         "email_supplier_changed",
+        # the bulk upload's parsing, masking and check-step counts (issue 19 item 7)
+        "DeviceIdRows", "bulk_preview", "mask_install_codes", "safe_file_name",
     },
 }
 

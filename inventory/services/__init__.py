@@ -46,6 +46,7 @@ from inventory.services.devices import (
 )
 from inventory.services.extracts import (
     EXTRACT_RETENTION,
+    device_extract_job_enqueue,
     device_extract_job_run,
     device_extract_job_submit,
     device_extracts_expire,
@@ -74,7 +75,17 @@ from inventory.services.restriction import (
     restriction_request_errors,
     restriction_set,
 )
-from inventory.services.restriction_bulk import restriction_bulk_job_run, restriction_bulk_job_submit
+from inventory.services.restriction_bulk import (
+    restriction_bulk_job_check,
+    restriction_bulk_job_confirm,
+    restriction_bulk_job_enqueue,
+    restriction_bulk_job_reasons,
+    restriction_bulk_job_retry,
+    restriction_bulk_job_run,
+    restriction_bulk_job_submit,
+    restriction_bulk_refused_rows,
+    restriction_bulk_rows_judge,
+)
 from inventory.services.restriction_service_centre import (
     restriction_set_by_service_centre,
     service_centre_refusal,
@@ -93,7 +104,7 @@ __all__ = [
     "device_prenotify", "device_prenotify_refusal", "hub_get", "party_has_part_in_sms",
     "ppmid_firmware_update_refusal",
     # extracts
-    "EXTRACT_RETENTION", "device_extract_job_run", "device_extract_job_submit", "device_extracts_expire",
+    "EXTRACT_RETENTION", "device_extract_job_enqueue", "device_extract_job_run", "device_extract_job_submit", "device_extracts_expire",
     "extract_filter_summary", "extract_queryset",
     # gaining_supplier (R169-16)
     "supplier_change_gained_notify",
@@ -107,7 +118,9 @@ __all__ = [
     "restriction_bulk_parse_csv", "restriction_changer_refusal", "restriction_check", "restriction_refusal",
     "restriction_request_errors", "restriction_set", "payment_mode_change_refusal",
     # restriction_bulk
-    "restriction_bulk_job_run", "restriction_bulk_job_submit",
+    "restriction_bulk_job_check", "restriction_bulk_job_confirm", "restriction_bulk_job_enqueue",
+    "restriction_bulk_job_reasons", "restriction_bulk_job_retry", "restriction_bulk_job_run", "restriction_bulk_job_submit",
+    "restriction_bulk_refused_rows", "restriction_bulk_rows_judge",
     # restriction_service_centre (R169-15)
     "restriction_set_by_service_centre", "service_centre_refusal", "service_centre_supplier",
     # supplier_changes
