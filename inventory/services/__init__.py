@@ -104,7 +104,8 @@ __all__ = [
     "device_prenotify", "device_prenotify_refusal", "hub_get", "party_has_part_in_sms",
     "ppmid_firmware_update_refusal",
     # extracts
-    "EXTRACT_RETENTION", "device_extract_job_enqueue", "device_extract_job_run", "device_extract_job_submit", "device_extracts_expire",
+    "EXTRACT_RETENTION", "device_extract_job_enqueue",
+    "device_extract_job_run", "device_extract_job_submit", "device_extracts_expire",
     "extract_filter_summary", "extract_queryset",
     # gaining_supplier (R169-16)
     "supplier_change_gained_notify",
