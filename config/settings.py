@@ -259,6 +259,9 @@ SPECTACULAR_SETTINGS = {
         "RestrictionChannelEnum": "inventory.choices.RestrictionChannel",
         "IncidentChannelEnum": "incidents.choices.IncidentChannel",
         "GatewayChannelEnum": "gateway.choices.Channel",
+        "TimelineSourceEnum": ["restriction", "supplier_change", "hub_replacement", "alert_withheld", "firmware",
+                               "incident"],
+        "ReportSourceEnum": ["snapshot", "live"],
     },
 }
 

@@ -59,11 +59,11 @@ class RestrictionNoticeAcknowledgeView(APIView):
         return _acknowledge(request, body.validated_data["ids"])
 
 
-@extend_schema(operation_id="api_v1_restriction_notice_acknowledge_one", request=None,
-               responses={200: _ACKNOWLEDGED, 403: None, 404: None, 409: None})
 class RestrictionNoticeAcknowledgeOneView(APIView):
     """Acknowledge one notice."""
 
+    @extend_schema(operation_id="api_v1_restriction_notice_acknowledge_one", request=None,
+                   responses={200: _ACKNOWLEDGED, 403: None, 404: None, 409: None})
     def post(self, request, notice_id: int):
         return _acknowledge(request, [notice_id])
 
