@@ -32,7 +32,7 @@ EXPECTED_ROWS = [
     "Device list (API), supplier",
     "Device list by postcode (API)",
     "Search by MPxN (API)",
-    "Search by MPxN (HTML)",
+    "Search by MPxN (HTML, opens the device)",
     "Queries per list page",
     "Gateway: POST /api/v1/service-requests/",
     "Gateway: POST /duis/ (signed by the DCC Boxed tool)",
