@@ -125,6 +125,10 @@ def test_reroute_reopen_journey(open_as, dcc_party, smtp_sink, celery_worker_pro
     gainer.goto(f"/incidents/{reference}/")
     expect(gainer.get_by_role("heading", name="Did the code not work?")).to_have_count(0)  # once only
     gainer.get_by_role("button", name="Close incident").click()
+    # Closing cannot be undone, so the page asks first; nothing is closed until the requester confirms.
+    expect(gainer.get_by_role("heading", name=f"Are you sure you want to close {reference}?")).to_be_visible()
+    assert Incident.objects.get(reference=reference).state != "closed"
+    gainer.get_by_role("button", name=f"Yes, close {reference}").click()
     expect(gainer.get_by_role("status")).to_contain_text("closed")
     incident = Incident.objects.get(reference=reference)
     assert incident.state == "closed"

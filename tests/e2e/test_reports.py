@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from incidents.choices import IncidentState
+from incidents.choices import IncidentState, SpellOutcome
 from incidents.services import incident_raise_install_code_request
 from inventory.choices import DeviceStatus
 from tests.e2e.conftest import screenshot
@@ -33,6 +33,10 @@ def test_installing_supplier_reads_last_months_sla_report_and_downloads_its_csv(
     incident.state, incident.has_install_code = IncidentState.RESPONDED, True
     incident.responder_party = incident.assigned_party_at_response = installing
     incident.save()
+    # The report counts SLA clocks (R121-10): move the one the raise started, and answer it, with the request.
+    answered = incident.first_response_at
+    assert incident.spells.update(started_at=raised, due_by=incident.due_by, responded_at=answered,
+                                  ended_at=answered, outcome=SpellOutcome.CODE) == 1
 
     page = open_as(UserFactory(party=installing), "/")
     page.get_by_test_id("reports").get_by_role("link", name=f"Install-code request SLA, {last_month:%B %Y}").click()
@@ -41,7 +45,13 @@ def test_installing_supplier_reads_last_months_sla_report_and_downloads_its_csv(
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports")).to_have_attribute(
         "aria-current", "page")
     figures = page.get_by_role("region", name="Figures")
-    expect(figures.get_by_role("row").filter(has_text="Supplier B")).to_contain_text("100.0")
+    # One request, answered two working days after it was raised: 1 of 1 counted in SLA, in its own column.
+    row = figures.get_by_role("row").filter(has_text="Supplier B")
+    expect(row).to_have_count(1)
+    headers = figures.get_by_role("row").first.locator("th, td").all_inner_texts()
+    cells = row.locator("th, td")
+    expect(cells.nth(headers.index("Counted (answered or past due)"))).to_have_text("1")
+    expect(cells.nth(headers.index("In SLA (%)"))).to_have_text("100.0")
     screenshot(page, "report-install-code-sla")
 
     with page.expect_download() as download_info:

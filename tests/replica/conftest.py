@@ -37,10 +37,15 @@ def streaming_replica(django_db_setup, django_db_blocker) -> Iterator[StreamingR
         pytest.skip(f"no streaming replica on this machine: {reason}")
     # The alias is known to Django's connections for the rest of the session (the tests' marker may then name
     # it); ``settings.DATABASES`` has it - so the router uses it - only inside a ``replica_db`` test.
-    connections.settings[db_routing.REPLICA] = replica.settings_dict(name=primary["NAME"])
+    # ``connections.settings`` *is* the ``settings.DATABASES`` dict: adding the alias to it in place would leave
+    # a configured replica to every later test in the process (whose reads then went to an undeclared 'replica'),
+    # so the connections get a copy of their own.
+    original = connections.settings
+    connections.settings = {**original, db_routing.REPLICA: replica.settings_dict(name=primary["NAME"])}
     yield replica
     with contextlib.suppress(Exception):
         connections[db_routing.REPLICA].close()
+    connections.settings = original
     replica.destroy()
 
 
