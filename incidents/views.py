@@ -283,13 +283,20 @@ def incident_reopen(request: HttpRequest, reference: str) -> HttpResponse:
 def incident_not_installing(request: HttpRequest, reference: str) -> HttpResponse:
     incident = _get_incident(request, reference)
     form = NotInstallingForm(request.POST)
+    # The page has no "not installing" form since #19.8 (the answer form's "No" is this answer): a problem is
+    # shown on the answer form, with the comment kept, so the error summary and the reason are on the page.
+    shown = AnswerForm({"is_installer": "no", "body": request.POST.get("body", "")})
+    shown.is_valid()
     if not form.is_valid():
-        return _form_page(request, incident, not_installing_form=form)
+        for field, errors in form.errors.items():
+            for message in errors:
+                shown.add_error("body" if field == "body" else None, message)
+        return _form_page(request, incident, answer_form=shown)
     body = form.cleaned_data["body"]
     try:
         services.incident_answer_not_installing_supplier(incident=incident, actor=request.user, body=body)
     except DomainError as error:
-        return _refused(request, incident, "not_installing_form", form, error)
+        return _refused(request, incident, "answer_form", shown, error)
     return _done(request, incident, "Answered: not the installing supplier. The DCC service desk will "
                                     "reassign the incident.")
 

@@ -183,6 +183,25 @@ def post_restriction_bulk(page, data: bytes):
     return page.post("/inventory/restrictions/bulk/", {"file": upload("changes.csv", data)}, follow=True)
 
 
+def confirm_restriction_bulk(page):
+    """The confirm step of the checked upload (since issue 19 item 7 the upload only checks the file)."""
+    job = RestrictionBulkJob.objects.get()
+    return page.post(f"/inventory/restrictions/bulk/{job.pk}/confirm/", follow=True)
+
+
+def nothing_changed() -> bool:
+    """The check step writes the job and nothing else."""
+    return not (RestrictionChange.objects.exists() or OutboxMessage.objects.exists())
+
+
+def download(response) -> str:
+    return b"".join(response.streaming_content).decode()
+
+
+def formula_cells(text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row if cell[:1] in "=+-@" and cell]
+
+
 def nothing_written() -> bool:
     return not (RestrictionChange.objects.exists() or OutboxMessage.objects.exists() or RestrictionBulkJob.objects.exists())
 
@@ -203,7 +222,14 @@ def test_restriction_bulk_with_a_byte_order_mark_is_read(page, supplier):
     meter = make_sms(supplier=supplier, gas=False)["ESME"]
     data = restriction_csv([[meter.device_id, "true", "Café owner refused", "true"]]).encode("utf-8-sig")
 
-    response = post_restriction_bulk(page, data)
+    checked = post_restriction_bulk(page, data)
+
+    # The header's first cell is read as device_id despite the BOM: the row would be applied, nothing is yet.
+    assert "Confirm and apply 1 row" in checked.content.decode()
+    assert RestrictionBulkJob.objects.get().preview["outcomes"] == {"set": 1, "clear": 0, "refused": 0}
+    assert nothing_changed()
+
+    response = confirm_restriction_bulk(page)
 
     assert "1 of 1 rows applied" in response.content.decode()
     assert RestrictionChange.objects.get().reason == "Café owner refused"
@@ -245,10 +271,19 @@ def test_restriction_bulk_malformed_lines_get_row_messages_and_only_whole_rows_a
         f'{extra.device_id},"true,Refused,true\n'  # a quote that never closes swallows the rest
     ).encode()
 
-    response = post_restriction_bulk(page, data)
+    checked = post_restriction_bulk(page, data)
+
+    job = RestrictionBulkJob.objects.get()
+    assert job.preview["outcomes"] == {"set": 1, "clear": 0, "refused": 3}
+    assert sorted(row for reason in job.preview["reasons"] for row in reason["rows"]) == [3, 4, 5]  # header = row 1
+    assert "Confirm and apply 1 row" in checked.content.decode() and nothing_changed()
+
+    response = confirm_restriction_bulk(page)
     text = response.content.decode()
 
     assert "1 of 4 rows applied; 3 refused" in text
+    refused = job.results.filter(ok=False).order_by("row_number")
+    assert [row.row_number for row in refused] == [3, 4, 5] and all(row.code and row.detail for row in refused)
     assert list(RestrictionChange.objects.values_list("device__device_id", flat=True)) == [good.device_id]
     extra.refresh_from_db()
     short.refresh_from_db()
@@ -262,13 +297,16 @@ def test_restriction_bulk_results_and_history_csv_neutralise_formulas(page, supp
 
     post_restriction_bulk(page, restriction_csv(rows).encode())
     job = RestrictionBulkJob.objects.get()
-    results = page.get(f"/inventory/restrictions/bulk/{job.pk}/results.csv")
-    history = page.get(f"/inventory/devices/{meter.device_id}/restriction-history.csv")
+    checked_refused = download(page.get(f"/inventory/restrictions/bulk/{job.pk}/refused-rows.csv"))
+    confirm_restriction_bulk(page)
+    results = download(page.get(f"/inventory/restrictions/bulk/{job.pk}/results.csv"))
+    refused = download(page.get(f"/inventory/restrictions/bulk/{job.pk}/refused-rows.csv"))
+    history = download(page.get(f"/inventory/devices/{meter.device_id}/restriction-history.csv"))
 
     assert RestrictionChange.objects.get().reason == FORMULAS[0]  # stored as given, neutralised on the way out
-    for download in (b"".join(results.streaming_content).decode(), b"".join(history.streaming_content).decode()):
-        cells = [cell for row in csv.reader(io.StringIO(download)) for cell in row]
-        assert not [cell for cell in cells if cell[:1] in "=+-@" and cell], download
+    assert len(list(csv.reader(io.StringIO(refused)))) == len(FORMULAS) + 1  # the header and every refused row
+    for text in (checked_refused, results, refused, history):
+        assert not formula_cells(text), text
 
 
 # --- install-code bulk CSV (page and API) ----------------------------------------------------------
@@ -336,7 +374,8 @@ def test_install_code_bulk_with_a_nul_byte_is_refused_whole_and_raises_nothing(p
 
     response = page.post("/incidents/install-code-requests/bulk/", {"file": upload("ids.csv", data)}, follow=True)
 
-    assert response.status_code == 200 and "Row 2 contains a NUL character" in response.content.decode()
+    # Refused at the check step, before any job is recorded; the row is the spreadsheet's (the header is row 1).
+    assert response.status_code == 200 and "Row 3 contains a NUL character" in response.content.decode()
     assert not Incident.objects.exists() and not IncidentBulkJob.objects.exists()
 
 
@@ -347,13 +386,21 @@ def test_install_code_bulk_malformed_and_formula_rows_get_row_messages_and_a_saf
                                                                    for f in FORMULAS)
             + 'not-a-device,"unterminated\n').encode()
 
-    response = page.post("/incidents/install-code-requests/bulk/", {"file": upload("ids.csv", data)}, follow=True)
+    checked = page.post("/incidents/install-code-requests/bulk/", {"file": upload("ids.csv", data)}, follow=True)
     job = IncidentBulkJob.objects.get()
-    results = page.get(f"/incidents/install-code-requests/bulk/{job.pk}/results.csv")
-    rows = list(csv.reader(io.StringIO(b"".join(results.streaming_content).decode())))
+    assert checked.status_code == 200 and not Incident.objects.exists()  # the check raises nothing
+    assert job.preview["outcomes"] == {"raise": 1, "existing": 0, "refused": len(FORMULAS) + 1}
+    checked_refused = download(page.get(f"/incidents/install-code-requests/bulk/{job.pk}/refused-rows.csv"))
+
+    response = page.post(f"/incidents/install-code-requests/bulk/{job.pk}/confirm/", follow=True)
+    job.refresh_from_db()
+    results = download(page.get(f"/incidents/install-code-requests/bulk/{job.pk}/results.csv"))
+    refused = download(page.get(f"/incidents/install-code-requests/bulk/{job.pk}/refused-rows.csv"))
+    rows = list(csv.reader(io.StringIO(results)))
 
     assert response.status_code == 200
     assert Incident.objects.count() == 1 and job.created_count == 1 and job.failed_count == len(FORMULAS) + 1
-    assert all(row[5] for row in rows[2:]), rows  # every refused row says why
-    cells = [cell for row in rows for cell in row]
-    assert not [cell for cell in cells if cell[:1] in "=+-@" and cell], rows
+    assert len(rows) == len(FORMULAS) + 3 and all(row[5] for row in rows[2:]), rows  # every refused row says why
+    assert [row[0] for row in rows[1:]] == [str(n) for n in range(2, len(FORMULAS) + 4)]  # spreadsheet rows
+    for text in (checked_refused, results, refused):
+        assert not formula_cells(text), text

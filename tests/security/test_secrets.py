@@ -82,8 +82,8 @@ def cycle(caplog, dcc_party):
         page_url = f"/incidents/{page_incident.reference}"
 
         # Refused and invalid attempts carrying the code: 403 (not the assignee), 404 (not visible),
-        # 400 (form invalid: too long), a page refusal (redirect to the incident with the error shown),
-        # none of which may echo it.
+        # 400 (form invalid: too long), a page refusal (not the assignee: the 403 page saying why, since
+        # the raiser may never supply a code), none of which may echo it.
         refused = [
             gaining_api.post(f"{api_url}/notes/", {"body": "x", "install_code": INSTALL_CODE}, format="json"),
             stranger_api.post(f"{api_url}/notes/", {"body": "x", "install_code": INSTALL_CODE}, format="json"),
@@ -93,7 +93,8 @@ def cycle(caplog, dcc_party):
             gaining_page.get("/incidents/INC9999999/"),
             stranger_api.post(f"{api_url}/reveal-install-code/"),
         ]
-        assert [r.status_code for r in refused] == [403, 404, 400, 200, 400, 404, 404]
+        assert [r.status_code for r in refused] == [403, 404, 400, 403, 400, 404, 404]
+        assert "Only the assigned installing supplier can supply the install code" in refused[3].content.decode()
         responses += refused
 
         # Answer: the code through the API and through the page form.
