@@ -64,11 +64,13 @@ def domain_errors_as_pages(view: Callable[..., HttpResponse]) -> Callable[..., H
     return wrapper
 
 
-def form_add_domain_error(form: forms.Form, error: DomainError, *, field_map: dict[str, str] | None = None) -> None:
-    """Put a service's refusal on ``form``: the detail in the error summary, each field error beside its field
-    (``field_map`` renames the service's field names to the form's). A field that already has an error from
-    the form's own checks keeps only that one, so a message is never shown twice."""
-    form.add_error(None, error.detail)
+def form_add_domain_error(form: forms.Form, error: DomainError, *, field_map: dict[str, str] | None = None,
+                          then: str = "") -> None:
+    """Put a service's refusal on ``form``: the detail in the error summary (followed by ``then``, e.g. "Nothing
+    was changed."), each field error beside its field (``field_map`` renames the service's field names to the
+    form's). A field that already has an error from the form's own checks keeps only that one, so a message is
+    never shown twice."""
+    form.add_error(None, f"{error.detail} {then}" if then else error.detail)
     for field, field_errors in error.errors.items():
         field = (field_map or {}).get(field, field)
         if field in form.fields and field not in form.errors:

@@ -456,12 +456,17 @@ def _insert_incidents_with_history(*, new_requests: list[_NewRequest], actor: Us
 
 def install_code_request_refusal(*, actor: User, device: Device) -> DomainError | None:
     """Why ``actor`` may not raise an install-code request for ``device`` now, or None: the raise's own
-    checks (a supplier, R121-1 the Responsible Supplier, R121-2 an eligible status), without a lock or a write.
+    checks (a supplier, R121-2 a SMETS2+ Type 1 Device, R121-1 the Responsible Supplier, an eligible status),
+    without a lock or a write.
     The device page asks it before offering "Request an install code"."""
-    party = getattr(actor, "party", None)
-    if party is None or not party.is_supplier:
-        return PermissionDenied("Only energy suppliers (Import, Export or Gas Supplier) can request an install code.",
-                                code="not_a_supplier")
+    refusal = install_code_request_raise_refusal(actor)
+    if refusal is not None:
+        return refusal
+    refusal = device_scope_refusal(device_id=device.device_id, device_type=device.device_type,
+                                   smets_version=device.smets_version)
+    if refusal is not None:
+        return refusal
+    party = actor.party
     refusal = _requester_refusal(device_id=device.device_id, responsible_id=device.responsible_supplier_id,
                                  prenotifier_id=device.prenotifying_supplier_id, party=party)
     if refusal is not None:

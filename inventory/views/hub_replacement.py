@@ -9,13 +9,15 @@ from django.shortcuts import redirect, render
 
 from inventory.forms import HubReplaceForm
 from inventory.services.hub_replacement import hub_replace, hub_replace_refusal, replacement_hub_get
-from inventory.views.restriction import visible_device_or_404
+from inventory.views.devices import visible_device
 from portal.errors import DomainError
+from portal.pages import domain_errors_as_pages, form_add_domain_error
 
 
 @login_required
+@domain_errors_as_pages
 def hub_replace_view(request: HttpRequest, device_id: str) -> HttpResponse:
-    old_hub = visible_device_or_404(request, device_id)
+    old_hub = visible_device(request, device_id)
     refusal = hub_replace_refusal(actor=request.user, old_hub=old_hub)
     if refusal is not None:
         return render(request, "inventory/hub_replace.html", {"hub": old_hub, "refusal": refusal},
@@ -28,10 +30,7 @@ def hub_replace_view(request: HttpRequest, device_id: str) -> HttpResponse:
             replacement = hub_replace(actor=request.user, old_hub=old_hub, new_hub=new_hub,
                                       reason=form.cleaned_data["reason"], request_id=request.request_id)
         except DomainError as error:
-            form.add_error(None, f"{error.detail} Nothing was changed.")
-            for field, field_errors in error.errors.items():
-                if field in form.fields:
-                    form.add_error(field, field_errors)
+            form_add_domain_error(form, error, then="Nothing was changed.")
             status = error.status_code
         else:
             moved = "the Restricted flag moved to its GPF" if replacement.new_gpf_change_id else "no flag to move"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -58,15 +58,6 @@ TEMPLATE_CSV = (
     "00-DB-12-34-56-78-90-A0,true,Consumer refused remote collection of consumption data,true\r\n"
     "00-DB-12-34-56-78-90-B1,false,Change of tenancy,false\r\n"
 )
-
-
-def visible_device_or_404(request: HttpRequest, device_id: str) -> Device:
-    """The device the user's party may see, else ``Http404`` (unknown, out of scope and malformed alike), for views
-    without ``domain_errors_as_pages`` (the ones with it call ``visible_device``)."""
-    try:
-        return visible_device(request, device_id)
-    except NotFound as error:
-        raise Http404(error.detail) from error
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -293,13 +284,12 @@ def restriction_bulk_results_csv(request: HttpRequest, job_id: int) -> Streaming
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refused_roles_see_why(service_centre_refusal)
+@domain_errors_as_pages
 def restriction_service_centre(request: HttpRequest, device_id: str) -> HttpResponse:
     """R169-15: the DCC Service Centre sets or clears Restricted for the supplier that asked (question page;
     errors re-show the form with the input, an error summary and inline messages)."""
-    refusal = service_centre_refusal(request.user)
-    if refusal is not None:
-        return render(request, "403.html", {"reason": refusal.detail}, status=403)
-    device = visible_device_or_404(request, device_id)
+    device = visible_device(request, device_id)
     form = RestrictionServiceCentreForm(
         request.POST or None, initial={"restricted": "false" if device.restricted else "true"})
     status = 200
@@ -315,10 +305,7 @@ def restriction_service_centre(request: HttpRequest, device_id: str) -> HttpResp
                     attestation_given_by=data["attestation_given_by"], request_id=request.request_id,
                 )
             except DomainError as error:
-                form.add_error(None, f"{error.detail} Nothing was changed.")
-                for field, field_errors in error.errors.items():
-                    if field in form.fields and field not in form.errors:
-                        form.add_error(field, field_errors)
+                form_add_domain_error(form, error, then="Nothing was changed.")
                 status = error.status_code
             else:
                 state = "set" if result.device.restricted else "cleared"

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 
 from inventory.forms import SupplierChangeForm
 from inventory.services.supplier_changes import supplier_change_record
-from inventory.views.restriction import redirect_back, visible_device_or_404
+from inventory.views.devices import visible_device
+from inventory.views.restriction import redirect_back
 from portal.errors import DomainError
 from portal.pages import domain_errors_as_pages
 
@@ -19,7 +20,7 @@ from portal.pages import domain_errors_as_pages
 @domain_errors_as_pages
 def supplier_change_view(request: HttpRequest, device_id: str) -> HttpResponse:
     """DCC records a Change of Supplier from the device page (R169-5)."""
-    device = visible_device_or_404(request, device_id)
+    device = visible_device(request, device_id)
     form = SupplierChangeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose the new Responsible Supplier. Nothing was changed.")
