@@ -130,8 +130,14 @@ SELECT pg_is_in_recovery(),
 
 
 def _primary_lsn() -> str:
+    """The primary's WAL *insert* position: past every commit so far, asynchronous ones included.
+
+    ``pg_current_wal_lsn()`` is the *write* position; a transaction committed with ``synchronous_commit=off``
+    (the gateway's log rows, docs/decisions/0005) may still sit in WAL buffers beyond it, so a replica that has
+    replayed that far may not yet show the commit. The WAL writer flushes within ``wal_writer_delay``.
+    """
     with connections[PRIMARY].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
         return cursor.fetchone()[0]
 
 

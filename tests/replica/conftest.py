@@ -51,7 +51,8 @@ def streaming_replica(django_db_setup, django_db_blocker) -> Iterator[StreamingR
 
 def primary_lsn() -> str:
     with psycopg.connect(database_url(connections["default"].settings_dict), autocommit=True) as connection:
-        return connection.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
+        # the insert position: past every commit, synchronous_commit=off ones too (portal.db_routing._primary_lsn)
+        return connection.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]
 
 
 def replica_caught_up(replica: StreamingReplica, timeout: float = 15.0) -> None:

@@ -12,6 +12,7 @@ import time
 
 import psycopg
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from gateway.models import ServiceRequestLog
@@ -19,6 +20,7 @@ from inventory.models import Device, DeviceExtractJob
 from inventory.services.extracts import device_extract_job_run
 from portal import db_routing
 from portal.choices import JobStatus
+from portal.dbenv import database_url
 from reporting.choices import ReportKind
 from reporting.models import ReportSnapshot
 from reporting.services import snapshot_build
@@ -75,6 +77,27 @@ def test_stream_extract_and_jsonl_run_on_the_replica(replica_db, api_client_for,
     assert response["X-Data-Source"] == "replica" and body.count("\n") == len(sms)
     assert any("FROM \"inventory_device\"" in s for s in replica_statements(replica_db, since))
     no_writes_on(replica_db, 0)
+
+
+def test_waiting_for_the_primary_sees_a_commit_made_without_waiting_for_its_flush(replica_db):
+    """A block that waits for the primary sees every commit made before it, ``synchronous_commit=off`` ones too.
+
+    Such a commit's record can sit in the primary's WAL buffers past ``pg_current_wal_lsn()`` (the write
+    position): waiting for that position let an extract file miss devices just committed (CI, stop 23).
+    """
+    primary_url = database_url(connections["default"].settings_dict)
+    with psycopg.connect(primary_url, autocommit=True) as primary:
+        primary.execute("CREATE TABLE IF NOT EXISTS replica_async_probe (n integer)")
+        try:
+            primary.execute("SET synchronous_commit = off")
+            for n in range(30):
+                primary.execute("INSERT INTO replica_async_probe VALUES (%s)", [n])  # committed, not flushed
+                target = db_routing.choose_read_target("async commit probe", wait_for_primary=True)
+                with connections[target.alias].cursor() as cursor:
+                    cursor.execute("SELECT count(*) FROM replica_async_probe")
+                    assert cursor.fetchone()[0] == n + 1, (n, target)
+        finally:
+            primary.execute("DROP TABLE replica_async_probe")
 
 
 def test_extract_file_job_reads_the_replica_and_writes_its_progress_on_the_primary(replica_db, dcc_user, sms):
