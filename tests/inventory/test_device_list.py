@@ -186,6 +186,25 @@ def test_device_page_offers_an_install_code_request_only_where_the_service_would
     assert f'value="{changed.device_id}"' in form
 
 
+@pytest.mark.parametrize(("device_type", "smets_version"), [
+    ("CHF", "SMETS2+"), ("GPF", "SMETS2+"), ("ESME", "SMETS1"), ("GSME", "SMETS1"),
+])
+def test_device_page_offers_no_install_code_request_outside_smets2_type_1_devices(
+        login, estate, supplier, other_supplier, device_type, smets_version):
+    """R121-2: a hub, a GPF or a SMETS1 meter in the same position as ``estate["changed"]`` (whose page does
+    offer the request to the gaining supplier) gets no link: the request would be refused."""
+    device = DeviceFactory(
+        device_type=device_type, smets_version=smets_version, status=DeviceStatus.INSTALLED_NOT_COMMISSIONED,
+        date_commissioned=None, responsible_supplier=other_supplier, prenotifying_supplier=supplier, mpxn="",
+    )
+    client = login(other_supplier)
+    assert "Request an install code" in client.get(
+        reverse("inventory:device-detail", args=[estate["changed"].device_id])).content.decode()
+    response = client.get(reverse("inventory:device-detail", args=[device.device_id]))
+    assert response.status_code == 200
+    assert "Request an install code" not in response.content.decode()
+
+
 def test_device_page_shows_the_cpl_fields_once_with_labels(login, estate, supplier):
     esme = estate["a"]["ESME"]
     page = login(supplier).get(reverse("inventory:device-detail", args=[esme.device_id])).content.decode()
