@@ -39,6 +39,8 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--traffic-sample", type=positive,
                         help="write only this many log rows with generate_traffic and repeat them in the server up "
                              "to --requests (for logs generate_traffic would take hours to write)")
+    parser.add_argument("--no-generation-reference", dest="generation_reference", action="store_false",
+                        help="do not time the \\copy FROM references of the data generation (hours at 10M)")
     parser.add_argument("--repeat", type=positive, default=5, help="runs of each measurement; the table shows medians")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
                         help="the benchmark's own database (name must contain 'bench'; it is dropped and rebuilt). "
@@ -142,7 +144,8 @@ def run(options: argparse.Namespace, database: BenchDatabase, workdir: Path) -> 
         generation = [Row.not_available("Data generation", "--skip-build (the dataset was not built in this run)")]
     else:
         generation = build_dataset(database, devices=options.devices, requests=options.requests, workdir=workdir,
-                                   traffic_sample=options.traffic_sample)
+                                   traffic_sample=options.traffic_sample,
+                                   generation_reference=options.generation_reference)
     context = BenchContext(options=options, database=database, workdir=workdir)
     context.dcc, context.supplier = benchmark_actors()
     progress(f"starting gunicorn ({options.workers} workers)")

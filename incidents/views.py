@@ -311,7 +311,11 @@ def incident_close(request: HttpRequest, reference: str) -> HttpResponse:
         return _form_page(request, incident, close_form=form)
     reason = form.cleaned_data["reason"]
     if request.POST.get("confirmed") != "yes":
-        # GOV.UK "confirm a destructive action": closing cannot be undone, so the first submit asks first.
+        # GOV.UK "confirm a destructive action": closing cannot be undone, so the first submit asks first -
+        # unless the close would be refused, which is said at once, on the form.
+        refusal = services.incident_close_refusal(incident=incident, actor=request.user, reason=reason)
+        if refusal is not None:
+            return _refused(request, incident, "close_form", form, refusal)
         return render(request, "incidents/incident_close_confirm.html", {"incident": incident, "reason": reason})
     try:
         services.incident_close(incident=incident, actor=request.user, reason=reason)

@@ -17,7 +17,7 @@ from incidents.services.secrecy import normalise_install_code, refuse_install_co
 from incidents.services.sla import due_by_from
 from incidents.services.spells import spell_start, spell_stop
 from portal.crypto import encrypt_text
-from portal.errors import Conflict, PermissionDenied, RuleRefused, ValidationFailed
+from portal.errors import Conflict, DomainError, PermissionDenied, RuleRefused, ValidationFailed
 from portal.models import Party, User
 from portal.selectors import dcc_party
 from portal.text import refuse_unstorable
@@ -166,10 +166,8 @@ def incident_reassign(*, incident: Incident, actor: User, to_party: Party) -> In
 
 
 @transaction.atomic
-def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Incident:
-    """R121-6: the raising party closes; the DCC service desk may close administratively (recorded as such)."""
-    party = party_of(actor)
-    incident = _lock(incident)
+def _close_checked(incident: Incident, party: Party, reason: str) -> tuple[str, str]:
+    """The close's rules (R121-6, the reason's text rules): (closure kind, the reason stripped), or raise."""
     if party.pk == incident.raised_by_id:
         kind = ClosureKind.BY_RAISER
     elif party.is_dcc:
@@ -180,6 +178,25 @@ def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Inci
     reason = (reason or "").strip()
     refuse_unstorable(reason, subject="The reason", field="reason")
     refuse_install_code_in_text(reason, field="reason", label="The reason", device_id=incident.device.device_id)
+    return kind, reason
+
+
+def incident_close_refusal(*, incident: Incident, actor: User, reason: str = "") -> DomainError | None:
+    """Why ``actor`` may not close ``incident`` with ``reason`` now, or None: the close's own checks, without
+    a lock or a write. The close page asks it before its confirmation, so a close that would be refused
+    (an install code in the reason, not the raiser) is never shown back for confirming."""
+    try:
+        _close_checked(incident, party_of(actor), reason)
+    except DomainError as error:
+        return error
+    return None
+
+
+def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Incident:
+    """R121-6: the raising party closes; the DCC service desk may close administratively (recorded as such)."""
+    party = party_of(actor)
+    incident = _lock(incident)
+    kind, reason = _close_checked(incident, party, reason)
     previous = incident.state
     incident.state = IncidentState.CLOSED
     incident.closed_at, incident.closed_by, incident.closure_kind = timezone.now(), actor, kind

@@ -39,6 +39,7 @@ EXPECTED_ROWS = [
     "Monthly performance report",
     "Demo data: demo_data --devices 2,000",
     "Traffic: generate_traffic",
+    "Traffic: the sample repeated 1 times in the server",
     "Bulk restriction job, in-process (30 rows)",
     "Bulk install-code requests",
     "Gateway throughput while a full extract and a report build run: heavy work on the primary (no replica)",
@@ -73,7 +74,7 @@ def test_benchmark_prints_every_measurement_beside_its_reference(scratch_bench_u
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--database-url", scratch_bench_url, "--devices", "2000",
          "--requests", "20000", "--repeat", "1", "--samples", "3", "--gateway-requests", "20", "--duis-requests", "20",
-         "--concurrency", "2",
+         "--concurrency", "2", "--traffic-sample", "10000",
          "--bulk-rows", "50", "--restriction-rows", "30", "--replica", "--output", str(output_file)],
         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900, check=False,
     )
@@ -86,3 +87,12 @@ def test_benchmark_prints_every_measurement_beside_its_reference(scratch_bench_u
     assert "error:" not in table and "not available" not in table, table
     assert "| Measurement" in table and "Reference (same run)" in table
     assert output_file.read_text() in completed.stdout
+    with psycopg.connect(scratch_bench_url, autocommit=True) as bench:
+        # --traffic-sample: 10,000 rows written by generate_traffic, then repeated once to the 20,000 asked for,
+        # under new request IDs, with the log's indexes dropped for the load and built again.
+        repeated = bench.execute("SELECT count(*) FROM gateway_servicerequestlog WHERE request_id LIKE 'R1-%'")
+        assert 9000 <= repeated.fetchone()[0] <= 11000
+        indexes = {name for (name,) in bench.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'gateway_servicerequestlog'")}
+        assert {"gateway_srlog_device_time_idx", "gateway_srlog_party_time_idx", "gateway_srlog_time_brin",
+                "gateway_srlog_time_id_idx"} <= indexes, indexes
