@@ -18,15 +18,27 @@ from django.db import DatabaseError, connection, connections, transaction
 
 from gateway.models import AllowListChange
 from gateway.services import allow_list_srv_set
-from incidents.models import IncidentEvent
-from incidents.services import incident_add_note, incident_close, incident_raise_install_code_request
-from inventory.choices import CPLStatus, DeviceStatus, RestrictionChannel
-from inventory.models import CPLChange, RestrictionChange, SupplierChange
+from incidents.models import ContactChange, IncidentEvent
+from incidents.services import (
+    incident_add_note,
+    incident_close,
+    incident_raise_install_code_request,
+    party_contacts_update,
+)
+from inventory.choices import CPLStatus, DeviceStatus, DeviceType, RestrictionChannel
+from inventory.models import (
+    CPLChange,
+    HubReplacement,
+    RestrictionChange,
+    SupplierChange,
+)
 from inventory.services.cpl import cpl_entry_set_status
+from inventory.services.hub_replacement import hub_replace
 from inventory.services.restriction import restriction_set
+from inventory.services.restriction_service_centre import restriction_set_by_service_centre
 from inventory.services.supplier_changes import supplier_change_record
-from portal.audit_chain import AUDITED_TABLES, GENESIS_HASH, AuditChainLink, verify_audit_chains
-from tests.factories import CPLEntryFactory, DeviceFactory, UserFactory, make_sms
+from portal.audit_chain import APPEND_ONLY_UNCHAINED, AUDITED_TABLES, GENESIS_HASH, AuditChainLink, verify_audit_chains
+from tests.factories import CPLEntryFactory, DeviceFactory, HubFactory, UserFactory, make_sms
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +89,18 @@ def test_every_write_path_is_chained_and_the_chains_verify_intact(
     incident, _created = incident_raise_install_code_request(device_id=device.device_id, actor=raiser)
     incident_add_note(incident=incident, actor=installer, body="code attached", install_code="0" * 32)
     incident_close(incident=incident, actor=raiser, reason="done")
+    # The later audit tables (portal 0005): a hub replacement and a contact change; a DCC Service Centre
+    # request writes a chained RestrictionChange.
+    sms = make_sms(supplier=supplier)
+    new_hub = HubFactory(responsible_supplier=supplier, status=DeviceStatus.INSTALLED_NOT_COMMISSIONED)
+    DeviceFactory(device_type=DeviceType.GPF, hub=new_hub, mpxn="", responsible_supplier=supplier,
+                  status=DeviceStatus.WHITELISTED)
+    hub_replace(actor=make_user(supplier), old_hub=sms["CHF"], new_hub=new_hub)
+    restriction_set_by_service_centre(
+        device=sms["ESME"], actor=dcc_user, supplier=supplier, supplier_reference="SUPA-REQ-1", restricted=True,
+        reason="Consumer refused remote reads", attested=True, attestation_given_by="phone")
+    party_contacts_update(actor=raiser, operational_email="mp121@supa.example",
+                          escalation_email="escalate@supa.example")
     # bulk_create (demo data, bulk paths) goes through the same statement trigger.
     AllowListChange.objects.bulk_create([
         AllowListChange(actor=dcc_user, party=dcc_user.party, allow_list="srv", item=f"9.{n}",
@@ -86,7 +110,8 @@ def test_every_write_path_is_chained_and_the_chains_verify_intact(
     report = verify_audit_chains()
 
     assert report.intact, report.breaks
-    for model in (RestrictionChange, SupplierChange, CPLChange, AllowListChange, IncidentEvent):
+    for model in (RestrictionChange, SupplierChange, CPLChange, AllowListChange, IncidentEvent, HubReplacement,
+                  ContactChange):
         rows = model.objects.count()
         assert rows > 0
         assert report.counts[model._meta.db_table] == rows
@@ -177,6 +202,15 @@ def test_the_chain_links_are_append_only(restrictions, statement):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
     assert AuditChainLink.objects.filter(scope="inventory_restrictionchange").count() == 3
+
+
+def test_every_append_only_table_is_chained_or_named_as_not():
+    """A new audit table made append-only (``portal_refuse_modification()``) must join the chains too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                       "WHERE action_statement LIKE '%portal_refuse_modification%'")
+        append_only = {row[0] for row in cursor.fetchall()}
+    assert append_only - set(APPEND_ONLY_UNCHAINED) == set(AUDITED_TABLES)
 
 
 def test_every_audit_table_has_the_chain_trigger():
