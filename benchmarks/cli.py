@@ -62,6 +62,9 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--replica-nice", type=int, default=19,
                         help="CPU niceness of the replica started with --replica (default 19: the stand-in for "
                              "a replica on its own machine; 0 to share the CPUs equally)")
+    parser.add_argument("--split-cpus", action="store_true",
+                        help="interference rows: the gateway side (with the primary) on half the CPUs, the heavy "
+                             "side (with the replica) on the other half - two machines made of one")
     parser.add_argument("--only", type=lambda text: set(text.split(",")), default=set(MEASUREMENTS),
                         help=f"comma-separated subset of: {','.join(MEASUREMENTS)} (default: all)")
     parser.add_argument("--output", type=Path, help="also write the table (Markdown) to this file")

@@ -15,16 +15,28 @@ report clients and the heavy server are the same in phases 2 and 3 (and run at `
 on other machines); the difference is only which PostgreSQL does their reading. On one machine the
 replica shares the CPUs with the primary: ``--replica-nice`` (default 19) starts it at a low CPU
 priority, the stand-in for "on its own machine"; the table says so.
+
+Niceness alone does not isolate much on Linux: with autogroup scheduling every session shares the CPUs
+equally, and PostgreSQL starts each backend in a session of its own, so a "nice 19" replica backend still
+takes as much CPU as the whole gateway. ``--split-cpus`` makes the two machines of the deployment out of
+one: the gateway side (this process and its client threads, the gateway's gunicorn, the primary
+PostgreSQL) runs on the first half of the CPUs, the heavy side (the heavy gunicorn, the extract and report
+clients, the replica) on the other half, in all three phases - the reference too. Without a replica the
+heavy reads then still land on the primary, on the gateway's CPUs, as they would in production.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import psutil
 import requests
 from django.db import connection
 
@@ -56,11 +68,62 @@ print(snapshot.meta.get("read_from", "primary"))
 """
 
 
+class CpuSplit:
+    """Which CPUs each side runs on (``--split-cpus``), and the pinning of process trees to them."""
+
+    def __init__(self, enabled: bool) -> None:
+        cpus = sorted(os.sched_getaffinity(0))
+        self.all = cpus
+        self.enabled = enabled and len(cpus) >= 2
+        half = len(cpus) // 2
+        self.gateway = cpus[:half] if self.enabled else cpus
+        self.heavy = cpus[half:] if self.enabled else cpus
+        self._pinned: list[int] = []
+
+    def pin_tree(self, pid: int, cpus: list[int]) -> None:
+        """``pid`` and its children now (later children inherit it from their parent)."""
+        if not self.enabled:
+            return
+        self._pinned.append(pid)
+        self._set_tree(pid, cpus)
+
+    @staticmethod
+    def _set_tree(pid: int, cpus: list[int]) -> None:
+        with contextlib.suppress(psutil.Error):
+            root = psutil.Process(pid)
+            for process in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    process.cpu_affinity(cpus)
+
+    def command(self, command: list[str], side: list[int]) -> list[str]:
+        return ["taskset", "-c", ",".join(map(str, side)), *command] if self.enabled else command
+
+    def restore(self) -> None:
+        """Every pinned tree back on all CPUs - the children forked meanwhile too (a server's new backends)."""
+        for pid in self._pinned:
+            self._set_tree(pid, self.all)
+        self._pinned.clear()
+
+    def describe(self) -> str:
+        return (f"CPUs split (--split-cpus): gateway, its gunicorn and the primary PostgreSQL on CPU "
+                f"{','.join(map(str, self.gateway))}; the heavy server, its clients and the replica on CPU "
+                f"{','.join(map(str, self.heavy))} - two machines made of one, in every phase, the reference too.")
+
+
+def _postmaster_pid() -> int:
+    """The primary's postmaster: the parent of this connection's backend."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return psutil.Process(cursor.fetchone()[0]).ppid()
+
+
 class HeavyLoops:
     """Streams the full extract and rebuilds the report, each in a loop, until stopped; counts what it did."""
 
-    def __init__(self, context: BenchContext, server: GunicornServer, environment: dict[str, str], month) -> None:
+    def __init__(self, context: BenchContext, server: GunicornServer, environment: dict[str, str], month,
+                 split: CpuSplit) -> None:
         self.context, self.server, self.environment, self.month = context, server, environment, month
+        self.split = split
         self.stop = threading.Event()
         self.extracts = self.reports = 0
         self.extract_rows = 0
@@ -75,7 +138,8 @@ class HeavyLoops:
         url = self.server.base_url + EXTRACT_PATH
         while not self.stop.is_set():
             process = subprocess.Popen(
-                ["nice", "-n", str(HEAVY_NICE), sys.executable, "-c", EXTRACT_SCRIPT, url, self.context.dcc.token],
+                self.split.command(["nice", "-n", str(HEAVY_NICE), sys.executable, "-c", EXTRACT_SCRIPT, url,
+                                    self.context.dcc.token], self.split.heavy),
                 cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )
             while process.poll() is None:
@@ -95,7 +159,8 @@ class HeavyLoops:
     def _report_loop(self) -> None:
         while not self.stop.is_set():
             process = subprocess.Popen(
-                ["nice", "-n", str(HEAVY_NICE), sys.executable, "-c", REPORT_SCRIPT, self.month.isoformat()],
+                self.split.command(["nice", "-n", str(HEAVY_NICE), sys.executable, "-c", REPORT_SCRIPT,
+                                    self.month.isoformat()], self.split.heavy),
                 cwd=PROJECT_DIR, env=self.environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )
             while process.poll() is None:
@@ -140,7 +205,7 @@ def _gateway_sender(context: BenchContext) -> Callable[[requests.Session, int], 
 
 
 @contextmanager
-def _replica_for(context: BenchContext) -> Iterator[tuple[str | None, str]]:
+def _replica_for(context: BenchContext, split: CpuSplit) -> Iterator[tuple[str | None, str]]:
     """(replica URL or None, why not) - started here with ``--replica``, or ``--replica-url``."""
     options = context.options
     if getattr(options, "replica_url", None):
@@ -160,6 +225,8 @@ def _replica_for(context: BenchContext) -> Iterator[tuple[str | None, str]]:
     except ReplicaUnavailable as error:
         yield None, f"could not start a replica: {error}"
         return
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        split.pin_tree(int((Path(replica.data_dir) / "postmaster.pid").read_text().split()[0]), split.heavy)
     context.notes.append(
         f"Interference rows: the replica is a streaming standby of the benchmark's server on this machine "
         f"(pg_basebackup -R, PostgreSQL binaries {replica.bin_dir}), started at nice {options.replica_nice} as "
@@ -199,9 +266,25 @@ def measure_interference(context: BenchContext) -> list[Row]:
             raise RuntimeError(f"{errors} of {count} service requests were not answered 200")
         return count / seconds
 
+    split = CpuSplit(getattr(context.options, "split_cpus", False))
+    if split.enabled:
+        split.pin_tree(os.getpid(), split.gateway)  # this process: the gateway's client threads
+        split.pin_tree(context.server.process.pid, split.gateway)
+        split.pin_tree(_postmaster_pid(), split.gateway)
+        context.notes.append(split.describe())
+    try:
+        return _measure_phases(context, split, month, gateway_rate,
+                               f"{count:,} requests, {threads} clients", name, target)
+    finally:
+        split.restore()
+
+
+def _measure_phases(context: BenchContext, split: CpuSplit, month, gateway_rate: Callable[[], float],
+                    load: str, name: str, target: str) -> list[Row]:
+    """The three phases (module docstring); ``load`` describes the gateway's load for the rows."""
     base = {key: value for key, value in context.database.environment().items() if key != "DATABASE_REPLICA_URL"}
     rows: list[Row] = []
-    with _replica_for(context) as (replica_url, why_not):
+    with _replica_for(context, split) as (replica_url, why_not):
         setups = [("heavy work on the primary (no replica)", base)]
         if replica_url:
             setups.append(("heavy work on the replica", {**base, "DATABASE_REPLICA_URL": replica_url}))
@@ -212,9 +295,10 @@ def measure_interference(context: BenchContext) -> list[Row]:
             server = GunicornServer(context.database, workers=1, log=context.workdir / "heavy-gunicorn.log",
                                     environment=environment, nice=HEAVY_NICE)
             with server:
+                split.pin_tree(server.process.pid, split.heavy)
                 for _ in range(context.options.repeat):
                     alone.append(gateway_rate())
-                    with HeavyLoops(context, server, environment, month) as loops:
+                    with HeavyLoops(context, server, environment, month, split) as loops:
                         loaded[label].append(gateway_rate())
                     if loops.errors:
                         raise RuntimeError("; ".join(loops.errors))
@@ -225,7 +309,7 @@ def measure_interference(context: BenchContext) -> list[Row]:
             loops = done[label]
             sources = ", ".join(sorted(loops.read_from)) or "nothing finished"
             rows.append(Row(
-                f"{name}: {label} ({count:,} requests, {threads} clients; read from: {sources})",
+                f"{name}: {label} ({load}; read from: {sources})",
                 rate(figure, 1), f"gateway alone: {rate(reference, 1)}", ratio(figure, reference), target,
                 figure >= INTERFERENCE_TARGET_RATIO * reference,
             ))

@@ -75,7 +75,8 @@ def test_benchmark_prints_every_measurement_beside_its_reference(scratch_bench_u
         [sys.executable, "-m", "benchmarks", "--database-url", scratch_bench_url, "--devices", "2000",
          "--requests", "20000", "--repeat", "1", "--samples", "3", "--gateway-requests", "20", "--duis-requests", "20",
          "--concurrency", "2", "--traffic-sample", "10000",
-         "--bulk-rows", "50", "--restriction-rows", "30", "--replica", "--output", str(output_file)],
+         "--bulk-rows", "50", "--restriction-rows", "30", "--replica", "--split-cpus",
+         "--output", str(output_file)],
         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900, check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
