@@ -60,8 +60,9 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--replica-url", help="interference rows: an existing streaming replica of the benchmark's "
                                               "database instead")
     parser.add_argument("--replica-nice", type=int, default=19,
-                        help="CPU niceness of the replica started with --replica (default 19: the stand-in for "
-                             "a replica on its own machine; 0 to share the CPUs equally)")
+                        help="CPU niceness of the replica started with --replica (default 19; under Linux "
+                             "autogroup scheduling it isolates little, every PostgreSQL backend being a group of "
+                             "its own: --split-cpus is the stand-in for a replica on its own machine)")
     parser.add_argument("--split-cpus", action="store_true",
                         help="interference rows: the gateway side (with the primary) on half the CPUs, the heavy "
                              "side (with the replica) on the other half - two machines made of one")

@@ -220,23 +220,6 @@ class StreamingReplica:
         if done.returncode != 0:
             tail = self.log_file.read_text(errors="replace")[-1500:] if self.log_file.exists() else ""
             raise ReplicaUnavailable(f"the replica did not start: {done.stderr.strip()} {tail}")
-        if self.nice:
-            self._autogroup_nice()
-
-    def _autogroup_nice(self) -> None:
-        """Give the replica's whole scheduling group the niceness ``nice`` gave its processes.
-
-        ``pg_ctl`` starts the postmaster in a session of its own, and with Linux's autogroup scheduling
-        (``/proc/sys/kernel/sched_autogroup_enabled``) each session is one group sharing the CPUs equally with
-        the others: ``nice`` then only ranks processes inside the group, and a "nice 19" replica still took a
-        third of the CPUs beside the primary's group and the benchmark's. Writing the group's own niceness
-        (``/proc/<pid>/autogroup``) makes it yield as asked. Without autogroup (or the file) there is nothing to do.
-        """
-        try:
-            pid = int((self.data_dir / "postmaster.pid").read_text().split()[0])
-            Path(f"/proc/{pid}/autogroup").write_text(str(self.nice))
-        except (OSError, ValueError, IndexError):
-            return
 
     def stop(self, mode: str = "fast") -> None:
         self._pg_ctl("-m", mode, "-w", "stop")
