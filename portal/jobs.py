@@ -16,6 +16,7 @@ it; their services say only what a chunk does.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,6 +103,19 @@ def job_confirm(model: type[J], job_id: int, *, inline: bool, run: Callable[[int
     if started and inline:
         run(job_id)
     return bool(started)
+
+
+#: How long a checked bulk upload waits for its confirmation; after that it is deleted with what it holds
+#: (the uploaded rows: Device IDs, reasons), and the user uploads the file again.
+CHECKED_JOB_LIFETIME = dt.timedelta(hours=24)
+
+
+def job_checks_expire(model: type[J], *, now: dt.datetime | None = None) -> int:
+    """Delete ``model``'s uploads checked more than ``CHECKED_JOB_LIFETIME`` ago and never confirmed; returns
+    how many. A confirmation racing the deletion finds the row gone (or started, and then it is not deleted)."""
+    cutoff = (now or timezone.now()) - CHECKED_JOB_LIFETIME
+    _total, by_model = model.objects.filter(status=JobStatus.CHECKED, created_at__lt=cutoff).delete()
+    return by_model.get(model._meta.label, 0)
 
 
 def job_enqueue(task: str, job_id: int) -> None:

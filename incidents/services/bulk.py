@@ -32,7 +32,15 @@ from portal.choices import JobStatus
 from portal.csv_upload import csv_records
 from portal.errors import RuleRefused, ValidationFailed
 from portal.eui64 import is_device_id
-from portal.jobs import ChunkDone, job_confirm, job_enqueue, job_retry, job_run_chunked, job_submit
+from portal.jobs import (
+    ChunkDone,
+    job_checks_expire,
+    job_confirm,
+    job_enqueue,
+    job_retry,
+    job_run_chunked,
+    job_submit,
+)
 from portal.models import User
 from portal.text import refuse_unstorable
 
@@ -177,6 +185,11 @@ def incident_bulk_job_check(*, device_ids: list[str], actor: User, channel: Inci
         line_numbers=line_numbers, total_rows=len(masked), status=JobStatus.CHECKED,
         preview=bulk_preview(results, line_numbers),
     )
+
+
+def incident_bulk_checks_expire(*, now=None) -> int:
+    """Delete checked uploads never confirmed (``portal.jobs.CHECKED_JOB_LIFETIME``); returns how many."""
+    return job_checks_expire(IncidentBulkJob, now=now)
 
 
 def incident_bulk_job_confirm(*, job: IncidentBulkJob, actor: User) -> IncidentBulkJob:

@@ -3,6 +3,7 @@ refused rows as a CSV to fix and upload again, the template, spreadsheet row num
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -151,3 +152,29 @@ def test_another_party_cannot_confirm_a_checked_upload(browser, supplier, other_
 
     job.refresh_from_db()
     assert response.status_code == 404 and job.status == JobStatus.CHECKED and not RestrictionChange.objects.exists()
+
+
+def test_a_check_never_confirmed_is_deleted_after_a_day_and_can_no_longer_be_confirmed(browser, supplier, sms):
+    """Checked uploads hold the file's rows; the beat task deletes those left unconfirmed for a day
+    (``portal.jobs.CHECKED_JOB_LIFETIME``) and keeps fresh checks and every confirmed job."""
+    from inventory.tasks import restriction_bulk_checks_expire_task
+
+    client = browser(supplier)
+    row = f"{sms['ESME'].device_id},true,Consumer refused,true\n"
+    response = upload(client, HEADER + row)
+    assert "Confirm within 24 hours" in response.content.decode()
+    old = RestrictionBulkJob.objects.get()
+    upload(client, HEADER + row)
+    fresh = RestrictionBulkJob.objects.exclude(pk=old.pk).get()
+    confirmed_long_ago = RestrictionBulkJob.objects.create(
+        party=supplier, user=old.user, rows=[], total_rows=0, status=JobStatus.DONE)
+    a_day_ago = timezone.now() - dt.timedelta(hours=24, minutes=1)
+    RestrictionBulkJob.objects.filter(pk__in=[old.pk, confirmed_long_ago.pk]).update(created_at=a_day_ago)
+
+    assert restriction_bulk_checks_expire_task() == 1
+
+    assert set(RestrictionBulkJob.objects.values_list("pk", flat=True)) == {fresh.pk, confirmed_long_ago.pk}
+    response = client.post(reverse("inventory:restriction-bulk-confirm", args=[old.pk]))
+    assert response.status_code == 404
+    assert not RestrictionChange.objects.exists() and not Device.objects.get(pk=sms["ESME"].pk).restricted
+    assert restriction_bulk_checks_expire_task() == 0  # nothing more to delete
