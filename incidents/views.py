@@ -122,13 +122,12 @@ def _detail_context(request: HttpRequest, incident, **extra) -> dict:
         "reassign_form": extra.pop("reassign_form", None) or ReassignForm(),
         "not_installing_form": extra.pop("not_installing_form", None) or NotInstallingForm(),
     }
-    for form in forms.values():
-        describe_fields(form)
-    failed = next((form for form in forms.values() if form.is_bound and form.errors), None)
+    # The answer's radios reveal their questions (GOV.UK conditional reveal), so that form is laid out by hand;
+    # every other field is a ``{% form_field %}`` and its summary an ``{% error_summary %}`` (portal_forms).
+    describe_fields(forms["answer_form"])
     return {
         "incident": incident, "notes": notes, "history": selectors.incident_history(incident),
         "actions": actions, **forms,
-        "error_form": failed, "error_list": error_list(failed) if failed else [],
         "supplier_history": history, "spells": selectors.incident_spells(incident),
         "suggested_assignee": selectors.incident_suggested_assignee(incident, history) if actions.reassign else None,
         "answering": actions.supply_code and incident.state == IncidentState.ASSIGNED,
@@ -137,9 +136,9 @@ def _detail_context(request: HttpRequest, incident, **extra) -> dict:
 
 
 def describe_fields(form) -> None:
-    """GOV.UK error message pattern: each input points at its hint and error (``aria-describedby``) and says
-    when it is invalid (``aria-invalid``); the template prints the hint as ``<id>-hint`` and the error as
-    ``<id>-error``, above the input."""
+    """For a form laid out by hand (the answer's conditional reveal): each input points at its hint and error
+    (``aria-describedby``) and says when it is invalid (``aria-invalid``); the template prints the hint as
+    ``<id>-hint`` and the error as ``<id>-error``, above the input. ``{% form_field %}`` does this itself."""
     for name, field in form.fields.items():
         bound = form[name]
         ids = []
@@ -150,21 +149,6 @@ def describe_fields(form) -> None:
             field.widget.attrs["aria-invalid"] = "true"
         if ids:
             field.widget.attrs["aria-describedby"] = " ".join(ids)
-
-
-def error_list(form) -> list[tuple[str, str]]:
-    """The error summary's links, in field order: ``(href, message)``; form-wide errors link to the first field."""
-    links = []
-    first = next(iter(form.fields), None)
-    for message in form.non_field_errors():
-        links.append((f"#{form[first].auto_id}" if first else "#main", message))
-    for name in form.fields:
-        for message in form.errors.get(name, []):
-            target = form[name].auto_id
-            if getattr(form.fields[name].widget, "input_type", "") == "radio":
-                target = f"{target}_0"
-            links.append((f"#{target}", message))
-    return links
 
 
 def _errors_into_form(form, error: DomainError, *, fallback: str | None = None) -> None:
@@ -505,14 +489,9 @@ def bulk_job_results_csv(request: HttpRequest, job_id: int) -> StreamingHttpResp
 def _deposit_page(request: HttpRequest, *, form=None, upload_form=None, results=None, status: int = 200):
     refusal = "" if request.user.party and request.user.party.is_supplier else (
         "Only a supplier deposits install codes: the installing supplier of a device left uncommissioned.")
-    for each in (form, upload_form):
-        if each is not None:
-            describe_fields(each)
-    failed = next((f for f in (form, upload_form) if f is not None and f.is_bound and f.errors), None)
     return render(request, "incidents/deposits.html", {
         "form": form or DepositForm(), "upload_form": upload_form or DepositUploadForm(), "refusal": refusal,
         "deposits": selectors.deposits_for(request.user)[:50] if not refusal else [], "results": results,
-        "error_list": error_list(failed) if failed else [],
     }, status=status)
 
 
@@ -568,8 +547,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{len(changes)} address(es) changed." if changes else "Nothing changed.")
                 return redirect("incidents:contacts")
         status = 400
-    describe_fields(form)
     return render(request, "incidents/contacts.html", {
-        "form": form, "refusal": refusal, "error_list": error_list(form) if form.is_bound and form.errors else [],
+        "form": form, "refusal": refusal,
         "changes": selectors.contact_changes_for(party)[:50] if party and not refusal else [],
     }, status=status)

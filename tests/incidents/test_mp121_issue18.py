@@ -158,7 +158,7 @@ def test_reopen_through_rest_and_the_page(answered, gaining_user):
     html = page.content.decode()
     assert page.status_code == 400 and "<title>Error: " in html and 'class="error-summary"' in html
     assert 'href="#reopen_reason"' in html and 'aria-invalid="true"' in html
-    assert 'aria-describedby="reopen_reason-hint reopen_reason-error"' in html
+    assert 'aria-describedby="reopen_reason_helptext reopen_reason_error"' in html
     ok = api.post(f"/api/v1/incidents/{answered.reference}/reopen/", {"reason": "The code did not work."},
                   format="json")
     assert ok.status_code == 200 and ok.json()["state"] == IncidentState.ASSIGNED

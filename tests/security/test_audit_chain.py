@@ -97,7 +97,8 @@ def test_every_write_path_is_chained_and_the_chains_verify_intact(
                   status=DeviceStatus.WHITELISTED)
     hub_replace(actor=make_user(supplier), old_hub=sms["CHF"], new_hub=new_hub)
     restriction_set_by_service_centre(
-        device=sms["ESME"], actor=dcc_user, supplier=supplier, supplier_reference="SUPA-REQ-1", restricted=True,
+        device=make_sms(supplier=supplier, gas=False)["ESME"], actor=dcc_user, supplier=supplier,
+        supplier_reference="SUPA-REQ-1", restricted=True,
         reason="Consumer refused remote reads", attested=True, attestation_given_by="phone")
     party_contacts_update(actor=raiser, operational_email="mp121@supa.example",
                           escalation_email="escalate@supa.example")
