@@ -19,11 +19,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Exists, Min, OuterRef
 from django.utils import timezone
 
-from incidents.choices import IncidentChannel
-from incidents.models import IncidentBulkJob, IncidentBulkRow
+from incidents.choices import IncidentChannel, IncidentState
+from incidents.models import Incident, IncidentBulkJob, IncidentBulkRow
 from incidents.services.common import party_of
 from incidents.services.install_codes import BulkRowResult, install_code_requests_raise, require_supplier
 from incidents.services.notifications import email_bulk_summaries
@@ -218,7 +218,8 @@ def incident_bulk_raise_install_code_requests(*, device_ids: list[str], actor: U
                      dry_run=False)
     email_bulk_summaries(
         party=party, label=f"REST request by {actor.username}",
-        created=((r.assigned_party_id, r.reference, r.device_id) for r in results if r.ok and not r.existing),
+        created=((r.assigned_party_id, r.reference, r.device_id) for r in results
+                 if r.ok and not r.existing and not r.answered_from_deposit),
     )
     return results
 
@@ -284,9 +285,11 @@ def _send_summaries(job: IncidentBulkJob) -> dict:
     """Once every row is raised: one summary email per assignee, sent once (``notified_at``)."""
     if job.notified_at is not None:
         return {}
+    # A request answered at once from its assignee's deposit awaits nobody: it is not listed.
+    answered = Incident.objects.filter(reference=OuterRef("reference"), state=IncidentState.RESPONDED)
     email_bulk_summaries(
         party=job.party, label=_summary_label(job),
-        created=job.rows.filter(ok=True, existing=False).values_list(
+        created=job.rows.filter(ok=True, existing=False).exclude(Exists(answered)).values_list(
             "assigned_party_id", "reference", "device_id").iterator(chunk_size=5000),
     )
     return {"notified_at": timezone.now()}

@@ -16,6 +16,7 @@ from incidents.selectors import device_supplier_history, incident_suggested_assi
 from incidents.services import (
     incident_add_note,
     incident_answer_not_installing_supplier,
+    incident_bulk_job_submit,
     incident_bulk_raise_install_code_requests,
     incident_raise_install_code_request,
     incident_reassign,
@@ -276,6 +277,23 @@ def test_bulk_raise_answers_from_deposits_set_based(make_device, installer_user,
     assert [r.answered_from_deposit for r in results] == [False, True, False]
     states = dict(Incident.objects.values_list("device_id", "state"))
     assert states[devices[1].pk] == IncidentState.RESPONDED and states[devices[0].pk] == IncidentState.ASSIGNED
+    # The installer's summary lists what awaits it: not the request its deposit already answered.
+    (summary,) = [e for e in emails() if "await you" in e.subject]
+    assert summary.subject.startswith("2 install code requests")
+    assert devices[0].device_id in summary.body and devices[2].device_id in summary.body
+    assert devices[1].device_id not in summary.body
+
+
+def test_a_bulk_job_answered_from_deposits_leaves_them_out_of_the_summary(make_device, installer_user,
+                                                                           gaining_user):
+    devices = [make_device() for _ in range(3)]
+    install_code_deposit(device_id=devices[0].device_id, install_code=INSTALL_CODE, actor=installer_user)
+    job = incident_bulk_job_submit(device_ids=[d.device_id for d in devices], actor=gaining_user)
+    assert job.status == "done" and job.created_count == 3
+    (summary,) = [e for e in emails() if "await you" in e.subject]
+    assert summary.subject.startswith("2 install code requests")
+    assert devices[0].device_id not in summary.body
+    assert devices[1].device_id in summary.body and devices[2].device_id in summary.body
 
 
 @pytest.mark.parametrize(("who", "kwargs", "code"), [
