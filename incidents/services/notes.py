@@ -165,7 +165,6 @@ def incident_reassign(*, incident: Incident, actor: User, to_party: Party) -> In
     return incident
 
 
-@transaction.atomic
 def _close_checked(incident: Incident, party: Party, reason: str) -> tuple[str, str]:
     """The close's rules (R121-6, the reason's text rules): (closure kind, the reason stripped), or raise."""
     if party.pk == incident.raised_by_id:
@@ -192,6 +191,7 @@ def incident_close_refusal(*, incident: Incident, actor: User, reason: str = "")
     return None
 
 
+@transaction.atomic
 def incident_close(*, incident: Incident, actor: User, reason: str = "") -> Incident:
     """R121-6: the raising party closes; the DCC service desk may close administratively (recorded as such)."""
     party = party_of(actor)
