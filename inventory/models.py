@@ -130,6 +130,9 @@ class Device(models.Model):
             models.Index(
                 fields=["device_id"], name="device_restricted_idx", condition=models.Q(restricted=True),
             ),
+            # "Restricted in this SMS" on every list page (restricted_in_sms_q): without it the planner hashed
+            # every restricted device's row from the heap per page - 240 ms of 264 at 10M devices (issue 21).
+            models.Index(fields=["hub"], name="device_hub_restricted_idx", condition=models.Q(restricted=True)),
         ]
         constraints = [
             models.CheckConstraint(
