@@ -197,9 +197,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Device extract files are kept for a week (inventory.services.extracts.EXTRACT_RETENTION).
     "inventory-expire-device-extracts": {"task": "inventory.tasks.device_extracts_expire_task", "schedule": 3600.0},
     # Bulk uploads checked and never confirmed are deleted after a day (portal.jobs.CHECKED_JOB_LIFETIME).
-    "inventory-expire-restriction-bulk-checks": {"task": "inventory.tasks.restriction_bulk_checks_expire_task",
-                                                 "schedule": 3600.0},
-    "incidents-expire-bulk-checks": {"task": "incidents.tasks.incident_bulk_checks_expire_task", "schedule": 3600.0},
+    "portal-expire-bulk-checks": {"task": "portal.tasks.job_checks_expire_task", "schedule": 3600.0},
 }
 
 # --- Email (SMTP) ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ Services enqueue them by name (``portal.jobs.task_enqueue_on_commit``); beat nam
 """
 from celery import shared_task
 
-from incidents.services import incident_bulk_checks_expire, incident_bulk_job_run, incident_detect_sla_breaches
+from incidents.services import incident_bulk_job_run, incident_detect_sla_breaches
 
 
 @shared_task(ignore_result=True)
@@ -18,9 +18,3 @@ def incident_sla_breaches_detect_task() -> int:
 def incident_bulk_job_run_task(job_id: int) -> None:
     """A large bulk upload (R121-8); resumable after a worker crash."""
     incident_bulk_job_run(job_id=job_id)
-
-
-@shared_task(ignore_result=True)
-def incident_bulk_checks_expire_task() -> int:
-    """Beat task: delete install-code bulk uploads checked a day ago and never confirmed."""
-    return incident_bulk_checks_expire()

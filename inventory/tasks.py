@@ -2,7 +2,7 @@
 from celery import shared_task
 
 from inventory.services.extracts import device_extract_job_run, device_extracts_expire
-from inventory.services.restriction_bulk import restriction_bulk_checks_expire, restriction_bulk_job_run
+from inventory.services.restriction_bulk import restriction_bulk_job_run
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -21,9 +21,3 @@ def device_extract_job_run_task(job_id: int) -> None:
 def device_extracts_expire_task() -> int:
     """Beat task: delete extract files past their expiry."""
     return device_extracts_expire()
-
-
-@shared_task(ignore_result=True)
-def restriction_bulk_checks_expire_task() -> int:
-    """Beat task: delete bulk restriction uploads checked a day ago and never confirmed."""
-    return restriction_bulk_checks_expire()

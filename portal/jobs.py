@@ -110,12 +110,21 @@ def job_confirm(model: type[J], job_id: int, *, inline: bool, run: Callable[[int
 CHECKED_JOB_LIFETIME = dt.timedelta(hours=24)
 
 
-def job_checks_expire(model: type[J], *, now: dt.datetime | None = None) -> int:
-    """Delete ``model``'s uploads checked more than ``CHECKED_JOB_LIFETIME`` ago and never confirmed; returns
-    how many. A confirmation racing the deletion finds the row gone (or started, and then it is not deleted)."""
+def job_checks_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete the uploads checked more than ``CHECKED_JOB_LIFETIME`` ago and never confirmed, of every job kind
+    (each concrete ``ProgressJob``; only bulk uploads are ever ``checked``); returns how many. A confirmation
+    racing the deletion finds the row gone (or started, and then it is not deleted)."""
+    from django.apps import apps
+
+    from portal.models import ProgressJob
+
     cutoff = (now or timezone.now()) - CHECKED_JOB_LIFETIME
-    _total, by_model = model.objects.filter(status=JobStatus.CHECKED, created_at__lt=cutoff).delete()
-    return by_model.get(model._meta.label, 0)
+    deleted = 0
+    for model in apps.get_models():
+        if issubclass(model, ProgressJob):
+            _total, by_model = model.objects.filter(status=JobStatus.CHECKED, created_at__lt=cutoff).delete()
+            deleted += by_model.get(model._meta.label, 0)
+    return deleted
 
 
 def job_enqueue(task: str, job_id: int) -> None:

@@ -1,6 +1,7 @@
 """Thin Celery tasks for the outbox; the rules live in ``portal.services``."""
 from celery import shared_task
 
+from portal.jobs import job_checks_expire
 from portal.services import outbox_deliver_message, outbox_due_ids
 
 
@@ -16,3 +17,9 @@ def outbox_sweep_task() -> int:
     for message_id in due:
         outbox_deliver_task.delay(message_id)
     return len(due)
+
+
+@shared_task(ignore_result=True)
+def job_checks_expire_task() -> int:
+    """Beat task: delete bulk uploads (every kind) checked a day ago and never confirmed."""
+    return job_checks_expire()

@@ -34,7 +34,6 @@ from portal.errors import RuleRefused, ValidationFailed
 from portal.eui64 import is_device_id
 from portal.jobs import (
     ChunkDone,
-    job_checks_expire,
     job_confirm,
     job_enqueue,
     job_retry,
@@ -185,11 +184,6 @@ def incident_bulk_job_check(*, device_ids: list[str], actor: User, channel: Inci
         line_numbers=line_numbers, total_rows=len(masked), status=JobStatus.CHECKED,
         preview=bulk_preview(results, line_numbers),
     )
-
-
-def incident_bulk_checks_expire(*, now=None) -> int:
-    """Delete checked uploads never confirmed (``portal.jobs.CHECKED_JOB_LIFETIME``); returns how many."""
-    return job_checks_expire(IncidentBulkJob, now=now)
 
 
 def incident_bulk_job_confirm(*, job: IncidentBulkJob, actor: User) -> IncidentBulkJob:

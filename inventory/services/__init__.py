@@ -76,7 +76,6 @@ from inventory.services.restriction import (
     restriction_set,
 )
 from inventory.services.restriction_bulk import (
-    restriction_bulk_checks_expire,
     restriction_bulk_job_check,
     restriction_bulk_job_confirm,
     restriction_bulk_job_enqueue,
@@ -120,7 +119,7 @@ __all__ = [
     "restriction_bulk_parse_csv", "restriction_changer_refusal", "restriction_check", "restriction_refusal",
     "restriction_request_errors", "restriction_set", "payment_mode_change_refusal",
     # restriction_bulk
-    "restriction_bulk_checks_expire", "restriction_bulk_job_check", "restriction_bulk_job_confirm",
+    "restriction_bulk_job_check", "restriction_bulk_job_confirm",
     "restriction_bulk_job_enqueue",
     "restriction_bulk_job_reasons", "restriction_bulk_job_retry", "restriction_bulk_job_run", "restriction_bulk_job_submit",
     "restriction_bulk_refused_rows", "restriction_bulk_rows_judge",

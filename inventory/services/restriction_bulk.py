@@ -35,7 +35,6 @@ from portal.choices import JobStatus
 from portal.errors import DomainError, PermissionDenied, RuleRefused, ValidationFailed
 from portal.jobs import (
     ChunkDone,
-    job_checks_expire,
     job_confirm,
     job_enqueue,
     job_retry,
@@ -168,11 +167,6 @@ def restriction_bulk_job_confirm(*, job: RestrictionBulkJob, actor: User) -> Res
         raise RuleRefused(f"Upload #{job.pk} was already confirmed.", code="already_confirmed")
     job.refresh_from_db()
     return job
-
-
-def restriction_bulk_checks_expire(*, now=None) -> int:
-    """Delete checked uploads never confirmed (``portal.jobs.CHECKED_JOB_LIFETIME``); returns how many."""
-    return job_checks_expire(RestrictionBulkJob, now=now)
 
 
 def restriction_bulk_job_submit(*, rows: list[dict], actor: User, channel: RestrictionChannel = RestrictionChannel.BULK,

@@ -175,13 +175,13 @@ def test_sixteen_hex_digits_without_separators_are_masked_and_told_how_to_write_
 
 
 def test_a_check_never_confirmed_is_deleted_after_a_day(gaining_user, make_device):
-    """The install-code upload's checks too (``incidents.tasks.incident_bulk_checks_expire_task``): the Device
+    """The install-code upload's checks too (``portal.tasks.job_checks_expire_task``): the Device
     IDs of a check nobody confirmed are not kept, and the check cannot be confirmed afterwards."""
     import datetime as dt
 
     from django.utils import timezone
 
-    from incidents.tasks import incident_bulk_checks_expire_task
+    from portal.tasks import job_checks_expire_task
 
     device = make_device()
     client = client_for(gaining_user)
@@ -190,7 +190,7 @@ def test_a_check_never_confirmed_is_deleted_after_a_day(gaining_user, make_devic
     assert job.status == JobStatus.CHECKED
     IncidentBulkJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(hours=25))
 
-    assert incident_bulk_checks_expire_task() == 1
+    assert job_checks_expire_task() == 1
 
     assert not IncidentBulkJob.objects.exists()
     assert client.post(reverse("incidents:bulk-job-confirm", args=[job.pk])).status_code == 404

@@ -157,7 +157,7 @@ def test_another_party_cannot_confirm_a_checked_upload(browser, supplier, other_
 def test_a_check_never_confirmed_is_deleted_after_a_day_and_can_no_longer_be_confirmed(browser, supplier, sms):
     """Checked uploads hold the file's rows; the beat task deletes those left unconfirmed for a day
     (``portal.jobs.CHECKED_JOB_LIFETIME``) and keeps fresh checks and every confirmed job."""
-    from inventory.tasks import restriction_bulk_checks_expire_task
+    from portal.tasks import job_checks_expire_task
 
     client = browser(supplier)
     row = f"{sms['ESME'].device_id},true,Consumer refused,true\n"
@@ -171,10 +171,10 @@ def test_a_check_never_confirmed_is_deleted_after_a_day_and_can_no_longer_be_con
     a_day_ago = timezone.now() - dt.timedelta(hours=24, minutes=1)
     RestrictionBulkJob.objects.filter(pk__in=[old.pk, confirmed_long_ago.pk]).update(created_at=a_day_ago)
 
-    assert restriction_bulk_checks_expire_task() == 1
+    assert job_checks_expire_task() == 1
 
     assert set(RestrictionBulkJob.objects.values_list("pk", flat=True)) == {fresh.pk, confirmed_long_ago.pk}
     response = client.post(reverse("inventory:restriction-bulk-confirm", args=[old.pk]))
     assert response.status_code == 404
     assert not RestrictionChange.objects.exists() and not Device.objects.get(pk=sms["ESME"].pk).restricted
-    assert restriction_bulk_checks_expire_task() == 0  # nothing more to delete
+    assert job_checks_expire_task() == 0  # nothing more to delete
